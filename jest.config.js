@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+// One real Temporal dev server per run (test/harness/global-setup.ts); each test uses its own task queue and ids.
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+  testTimeout: 120_000,
+  maxWorkers: 2,
+};
