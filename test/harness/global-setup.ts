@@ -1,0 +1,17 @@
+// One real Temporal dev server for the whole jest run. Test files reach it through TEMPORAL_ADDRESS, which jest's
+// workers inherit because they are spawned after this runs; each test uses its own task queue and workflow ids.
+import { resolveTemporalPath, startDevServer, type DevServer } from '../../src/cli/dev-server';
+
+declare global {
+  var __TEMPORAL_DEV_SERVER__: DevServer | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const temporalPath = resolveTemporalPath();
+  const server = await startDevServer({ temporalPath, headless: true });
+  globalThis.__TEMPORAL_DEV_SERVER__ = server;
+  process.env.TEMPORAL_CLI_PATH = temporalPath;
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.TEMPORAL_NAMESPACE = server.namespace;
+  process.stderr.write(`\n[global-setup] Temporal dev server ${server.address} (${temporalPath})\n`);
+}
