@@ -10,7 +10,13 @@ export default tseslint.config(
   prettier,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -25,15 +31,24 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'], message: 'Workflow code does no I/O.' },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],
+              message: 'Workflow code does no I/O.',
+            },
             { group: ['@aws-sdk/*'], message: 'AWS calls belong in src/activities.' },
-            { group: ['../activities/*', '!../activities/index'], message: 'Import activity types only, through proxyActivities.' },
+            {
+              group: ['../activities/*', '!../activities/index'],
+              message: 'Import activity types only, through proxyActivities.',
+            },
           ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use workflow-safe randomness.' },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Use workflow-safe randomness.',
+        },
       ],
     },
   },

@@ -1,0 +1,30 @@
+// All activities the rollout workflow calls, built on one set of AWS clients.
+import { cloudwatchActivities } from './cloudwatch';
+import { createAwsClients, type AwsClients } from './clients';
+import { datasetLoader } from './dataset';
+import { preflightActivities } from './preflight';
+import { sagemakerActivities } from './sagemaker';
+import { trafficActivities } from './traffic';
+
+export interface ActivityOptions {
+  /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
+  pollIntervalMs?: number;
+}
+
+export function createActivities(clients: AwsClients = createAwsClients(), options: ActivityOptions = {}) {
+  const sm = sagemakerActivities(clients, options);
+  const cw = cloudwatchActivities(clients);
+  const loadDataset = datasetLoader(clients);
+  return {
+    ...sm,
+    ...cw,
+    ...trafficActivities(clients, loadDataset),
+    ...preflightActivities(sm, cw, loadDataset),
+  };
+}
+
+export type RolloutActivities = ReturnType<typeof createActivities>;
+export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
+export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
+export type { ReplayResult, VariantScores } from './traffic';
+export type { PreflightResult } from './preflight';

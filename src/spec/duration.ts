@@ -1,0 +1,29 @@
+// Durations in specs are strings a person types: "500ms", "30s", "10m", "1h", "1h30m". Parsed here, once.
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?(ms|s|m|h|d))+$/;
+
+/** Milliseconds in a duration string; throws on anything DURATION_PATTERN rejects. */
+export function durationMs(text: string): number {
+  if (!DURATION_PATTERN.test(text)) throw new Error(`not a duration: "${text}" (use e.g. "30s", "10m", "1h")`);
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(PART)) total += Number(value) * UNIT_MS[unit];
+  return Math.round(total);
+}
+
+/** The shortest readable form of a duration, for messages and the status view: 90000 → "1m30s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  let rest = Math.round(ms / 1_000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  return parts.join('') || '0s';
+}

@@ -1,0 +1,48 @@
+// The guardrails section of the spec. Each comparison is candidate vs baseline with a tolerance (the
+// non-inferiority margin): how much worse the candidate may be before it counts as a regression.
+import { z } from 'zod';
+
+const toggle = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ enabled: z.boolean().default(true), ...shape });
+
+const qualityMetric = (defaultTolerance: number) =>
+  z.strictObject({
+    /** Absolute drop allowed, e.g. 0.02 = two points of accuracy or 0.02 of ROC AUC. */
+    tolerance: z.number().min(0).max(1).default(defaultTolerance),
+  });
+
+export const GuardrailsSpec = z.strictObject({
+  /** Chance of rolling back a candidate that is not worse, for the whole rollout, shared by all guardrails. */
+  alpha: z
+    .number()
+    .gt(0, 'guardrails.alpha must be above 0')
+    .max(0.2, 'guardrails.alpha above 0.2 makes false rollbacks common: use 0.01 to 0.1')
+    .default(0.05),
+  /** Invocation5XXErrors / Invocations; tolerance is an absolute increase (0.005 = half a percentage point). */
+  errorRate5xx: toggle({ tolerance: z.number().min(0).max(1).default(0.005) }).default({
+    enabled: true,
+    tolerance: 0.005,
+  }),
+  /** Invocation4XXErrors / Invocations; 4XX are usually the caller's fault, so a wider tolerance. */
+  errorRate4xx: toggle({ tolerance: z.number().min(0).max(1).default(0.01) }).default({
+    enabled: true,
+    tolerance: 0.01,
+  }),
+  /** ModelLatency; tolerance is a relative increase of the typical latency (0.2 = 20% slower). */
+  latency: toggle({ tolerance: z.number().min(0).max(10).default(0.2) }).default({ enabled: true, tolerance: 0.2 }),
+  /** Model quality from labelled replay traffic. Leave a metric out to not judge on it. */
+  quality: z
+    .strictObject({
+      accuracy: qualityMetric(0.02).optional(),
+      precision: qualityMetric(0.03).optional(),
+      recall: qualityMetric(0.03).optional(),
+      f1: qualityMetric(0.03).optional(),
+      rocAuc: qualityMetric(0.02).optional(),
+    })
+    .default({ accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } }),
+  /** The split actually served must match the weights set; otherwise no comparison can be trusted. */
+  sampleRatio: toggle({}).default({ enabled: true }),
+  /** CloudWatch alarm names: any of them in ALARM fails the step at once. */
+  alarms: z.array(z.string().min(1).max(255)).max(20).default([]),
+});
+
+export type GuardrailsSpec = z.output<typeof GuardrailsSpec>;

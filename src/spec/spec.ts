@@ -1,0 +1,177 @@
+// The rollout spec: ONE zod schema, used by the CLI (validate before starting), by the workflow (validate again:
+// `temporal workflow start` bypasses our CLI), and exported as JSON Schema for editors. Every field not given has a
+// default, so the minimal spec of design.md works.
+import { z } from 'zod';
+import { awsName, dataUrl, duration } from './names';
+import { DURATION_PATTERN, durationMs } from './duration';
+import { GuardrailsSpec } from './guardrails';
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
+
+export const StepSpec = z.strictObject({
+  candidateWeight: z
+    .number({ error: 'candidateWeight must be a number: the percentage of traffic for the candidate, 1 to 100' })
+    .gt(0, 'candidateWeight must be above 0: a step that sends the candidate no traffic tests nothing')
+    .max(100, 'candidateWeight is a percentage: at most 100'),
+  /** Optional, for people who like to write both halves; must make 100 with candidateWeight. */
+  baselineWeight: z.number().min(0).max(100).optional(),
+  soak: duration('soak', '1s', '7d').default('10m'),
+  /** How long the step may soak while the guardrails are still inconclusive; default 3 × soak. */
+  maxSoak: duration('maxSoak', '1s', '30d').optional(),
+  approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
+});
+
+export const DEFAULT_STEPS = [
+  { candidateWeight: 50, soak: '10m', approval: 'none' as const },
+  { candidateWeight: 75, soak: '10m', approval: 'none' as const },
+  { candidateWeight: 100, soak: '5m', approval: 'none' as const },
+];
+
+export const CandidateSpec = z.strictObject({
+  variantName: awsName('candidate.variantName').default('Candidate'),
+  modelName: awsName('candidate.modelName'),
+  /** image, modelDataUrl and executionRoleArn create the model; leave all three out to deploy an existing model. */
+  image: z.string().min(1).max(255, 'image is longer than 255 characters, the AWS limit').optional(),
+  modelDataUrl: dataUrl('candidate.modelDataUrl', ['s3', 'https', 'file']).optional(),
+  executionRoleArn: z
+    .string()
+    .regex(ROLE_ARN, 'executionRoleArn must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>')
+    .optional(),
+  environment: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+  instanceType: z
+    .string()
+    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must be a SageMaker instance type such as "ml.m5.xlarge"')
+    .default('ml.m5.large'),
+  instanceCount: z
+    .number()
+    .int('instanceCount must be a whole number')
+    .min(1, 'instanceCount must be at least 1')
+    .max(100, 'instanceCount above 100 is surely a typo: at most 100')
+    .default(1),
+});
+
+export const ReplaySpec = z.strictObject({
+  /** Labelled data: CSV with the label first (SageMaker XGBoost convention), or JSONL {"label":…, "features":[…]}. */
+  dataUrl: dataUrl('traffic.replay.dataUrl', ['s3', 'file']),
+  format: z.enum(['csv', 'jsonl']).optional(),
+  ratePerSecond: z
+    .number()
+    .gt(0, 'ratePerSecond must be above 0')
+    .max(1000, 'ratePerSecond above 1000 would load-test the endpoint, not soak it: at most 1000')
+    .default(20),
+  /** Rows per InvokeEndpoint request; the XGBoost container scores several CSV rows in one call. */
+  rowsPerRequest: z.number().int().min(1).max(100).default(1),
+  /** Scores at or above this count as a predicted positive for accuracy, precision, recall and F1. */
+  threshold: z.number().min(0).max(1).default(0.5),
+});
+
+/** For cross-field checks that run even when a field already failed its own check. */
+function safeDurationMs(text: string): number {
+  return DURATION_PATTERN.test(text) ? durationMs(text) : NaN;
+}
+
+export const RolloutSpec = z
+  .strictObject(
+    {
+      endpointName: awsName('endpointName'),
+      /** AWS region of the endpoint; default: the worker's (AWS_REGION or its profile). */
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'region must be an AWS region code such as "us-east-1"')
+        .optional(),
+      /** The live variant. Leave out for a first deployment: the rollout then creates the endpoint. */
+      baseline: z.strictObject({ variantName: awsName('baseline.variantName') }).optional(),
+      candidate: CandidateSpec,
+      steps: z
+        .array(StepSpec, { error: 'steps must be a list of { candidateWeight, soak, approval }' })
+        .min(1, 'steps is empty: give at least one step, e.g. [{ "candidateWeight": 100, "soak": "5m" }]')
+        .max(20, 'more than 20 steps: merge some')
+        .default(DEFAULT_STEPS),
+      traffic: z
+        .strictObject({
+          /** Replay a labelled data set during every soak; without it the soak watches live traffic only. */
+          replay: ReplaySpec.optional(),
+        })
+        .default({}),
+      evaluation: z
+        .strictObject({
+          /** How often the guardrails look at the evidence during a soak. */
+          interval: duration('evaluation.interval', '1s', '1h').default('30s'),
+          /** CloudWatch period of the per-variant metrics; SageMaker publishes 60 s periods. */
+          metricPeriod: duration('evaluation.metricPeriod', '1s', '1h').default('60s'),
+          /** When a step's maxSoak passes with guardrails still inconclusive: advance, roll back, or ask a human. */
+          onInconclusive: z.enum(['pass', 'fail', 'ask']).default('ask'),
+        })
+        .default({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' }),
+      guardrails: GuardrailsSpec.default(GuardrailsSpec.parse({})),
+      approval: z
+        .strictObject({
+          timeout: duration('approval.timeout', '1s', '30d').default('24h'),
+          /** What an approval nobody gives in time does: roll back (safe default) or approve. */
+          onTimeout: z.enum(['rollback', 'approve']).default('rollback'),
+        })
+        .default({ timeout: '24h', onTimeout: 'rollback' }),
+      /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
+      onFailure: z.enum(['rollback', 'pause']).default('rollback'),
+      cleanup: z
+        .strictObject({
+          /** Delete the endpoint config the rollout replaced (it was not created by the rollout; kept by default). */
+          deleteReplacedEndpointConfig: z.boolean().default(false),
+          /** Delete the candidate's model on rollback when the rollout created it. */
+          deleteCandidateModel: z.boolean().default(true),
+        })
+        .default({ deleteReplacedEndpointConfig: false, deleteCandidateModel: true }),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? 'the rollout spec must be a JSON object: {"endpointName": …, "candidate": {…}}'
+          : undefined,
+    },
+  )
+  .superRefine((spec, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const c = spec.candidate;
+    const modelFields = [c.image, c.modelDataUrl, c.executionRoleArn].filter((v) => v !== undefined).length;
+    if (modelFields !== 0 && modelFields !== 3) {
+      issue(
+        ['candidate'],
+        'give image, modelDataUrl and executionRoleArn together (to create the model), or none (to deploy an existing model)',
+      );
+    }
+    if (spec.baseline && spec.baseline.variantName === c.variantName) {
+      issue(
+        ['candidate', 'variantName'],
+        `candidate.variantName equals the baseline's ("${c.variantName}"): pick another name`,
+      );
+    }
+    spec.steps.forEach((step, i) => {
+      if (step.baselineWeight !== undefined && Math.abs(step.baselineWeight + step.candidateWeight - 100) > 1e-9) {
+        issue(
+          ['steps', i, 'baselineWeight'],
+          `weights add up to ${step.baselineWeight + step.candidateWeight}, not 100: set baselineWeight to ${100 - step.candidateWeight} or leave it out`,
+        );
+      }
+      if (!spec.baseline && step.candidateWeight !== 100) {
+        issue(
+          ['steps', i, 'candidateWeight'],
+          'a first deployment (no baseline) serves all traffic from the candidate: set 100, or name the live variant in baseline.variantName',
+        );
+      }
+      if (step.maxSoak && safeDurationMs(step.maxSoak) < safeDurationMs(step.soak)) {
+        issue(
+          ['steps', i, 'maxSoak'],
+          `maxSoak (${step.maxSoak}) is shorter than soak (${step.soak}): make it at least as long`,
+        );
+      }
+    });
+  });
+
+export type RolloutSpec = z.output<typeof RolloutSpec>;
+export type RolloutSpecInput = z.input<typeof RolloutSpec>;
+export type StepSpec = z.output<typeof StepSpec>;
+
+/** Seconds of a step's longest soak: maxSoak if set, else 3 × soak. */
+export function maxSoakMs(step: StepSpec): number {
+  return step.maxSoak ? durationMs(step.maxSoak) : 3 * durationMs(step.soak);
+}

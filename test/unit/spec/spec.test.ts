@@ -1,0 +1,148 @@
+import {
+  durationMs,
+  formatDuration,
+  parseSignal,
+  parseSpec,
+  rolloutSpecJsonSchema,
+  InvalidInputError,
+} from '../../../src/spec';
+
+const minimal = {
+  endpointName: 'churn',
+  baseline: { variantName: 'Champion' },
+  candidate: {
+    variantName: 'Challenger',
+    modelName: 'churn-xgb-v2',
+    image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+    modelDataUrl: 's3://models/churn/v2/model.tar.gz',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+    instanceType: 'ml.m5.xlarge',
+    instanceCount: 1,
+  },
+  steps: [
+    { candidateWeight: 50, soak: '10m' },
+    { candidateWeight: 75, soak: '10m', approval: 'required' },
+    { candidateWeight: 100, soak: '5m' },
+  ],
+  traffic: { replay: { dataUrl: 's3://data/churn/holdout.csv', ratePerSecond: 20 } },
+};
+
+function issuesOf(input: unknown): string[] {
+  try {
+    parseSpec(input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidInputError);
+    return (err as InvalidInputError).issues;
+  }
+  throw new Error('expected the spec to be rejected');
+}
+
+describe('rollout spec', () => {
+  test("design.md's minimal spec parses and gets every default", () => {
+    const spec = parseSpec(minimal);
+    expect(spec.steps[1]).toEqual({ candidateWeight: 75, soak: '10m', approval: 'required' });
+    expect(spec.steps[0].approval).toBe('none');
+    expect(spec.evaluation).toEqual({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' });
+    expect(spec.guardrails.alpha).toBe(0.05);
+    expect(spec.approval).toEqual({ timeout: '24h', onTimeout: 'rollback' });
+    expect(spec.onFailure).toBe('rollback');
+    expect(spec.traffic.replay).toMatchObject({ ratePerSecond: 20, rowsPerRequest: 1, threshold: 0.5 });
+  });
+
+  test('steps default to 50 → 75 → 100', () => {
+    const { steps: _steps, ...rest } = minimal;
+    expect(parseSpec(rest).steps.map((s) => s.candidateWeight)).toEqual([50, 75, 100]);
+  });
+
+  test('an existing model can be deployed by name alone', () => {
+    const spec = parseSpec({ ...minimal, candidate: { modelName: 'churn-xgb-v2' } });
+    expect(spec.candidate).toMatchObject({ variantName: 'Candidate', instanceType: 'ml.m5.large', instanceCount: 1 });
+  });
+
+  test.each([
+    [{ ...minimal, endpointName: 'bad_name' }, /^endpointName: .*letters, digits and hyphens/],
+    [{ ...minimal, endpointName: 'x'.repeat(64) }, /^endpointName: .*63 characters/],
+    [{ ...minimal, candidate: { ...minimal.candidate, instanceCount: 0 } }, /^candidate\.instanceCount: .*at least 1/],
+    [{ ...minimal, candidate: { ...minimal.candidate, colour: 'red' } }, /^candidate: unknown field "colour"/],
+    [{ ...minimal, steps: [{ candidateWeight: 50, soak: '10 minutes' }] }, /^steps\[0\]\.soak: .*write it like "30s"/],
+    [
+      { ...minimal, steps: [{ candidateWeight: 50, baselineWeight: 40 }] },
+      /^steps\[0\]\.baselineWeight: weights add up to 90/,
+    ],
+    [{ ...minimal, steps: [] }, /^steps: steps is empty/],
+    [{ ...minimal, steps: [{ candidateWeight: 0 }] }, /^steps\[0\]\.candidateWeight: .*above 0/],
+    [
+      { ...minimal, steps: [{ candidateWeight: 50, soak: '10m', maxSoak: '5m' }] },
+      /maxSoak \(5m\) is shorter than soak/,
+    ],
+    [
+      { ...minimal, traffic: { replay: { dataUrl: 'file:///data/../../etc/passwd' } } },
+      /traffic\.replay\.dataUrl: .*"\.\."/,
+    ],
+    [
+      { ...minimal, traffic: { replay: { dataUrl: 's3://data/%2e%2e/secret.csv' } } },
+      /traffic\.replay\.dataUrl: .*"\.\."/,
+    ],
+    [
+      { ...minimal, traffic: { replay: { dataUrl: 'http://example.com/x.csv' } } },
+      /must start with s3:\/\/ or file:\/\//,
+    ],
+    [
+      { ...minimal, candidate: { ...minimal.candidate, image: undefined } },
+      /^candidate: give image, modelDataUrl and executionRoleArn together/,
+    ],
+    [
+      { ...minimal, candidate: { ...minimal.candidate, variantName: 'Champion' } },
+      /candidate\.variantName equals the baseline's/,
+    ],
+    [{ ...minimal, baseline: undefined }, /first deployment \(no baseline\)/],
+    [{ ...minimal, region: 'moon-1' }, /^region: .*"us-east-1"/],
+    [
+      { ...minimal, candidate: { ...minimal.candidate, executionRoleArn: 'role' } },
+      /executionRoleArn must be an IAM role ARN/,
+    ],
+  ])('rejects %#: names the field and the fix', (input, pattern) => {
+    const issues = issuesOf(input);
+    expect(issues.some((line) => pattern.test(line))).toBe(true);
+  });
+
+  test('a non-object spec says what a spec is', () => {
+    expect(issuesOf('churn')).toEqual([
+      'the rollout spec must be a JSON object: {"endpointName": …, "candidate": {…}}',
+    ]);
+  });
+
+  test('JSON Schema is exported for editors', () => {
+    const schema = rolloutSpecJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['endpointName', 'candidate', 'steps', 'guardrails']),
+    );
+    expect(schema.required).toEqual(['endpointName', 'candidate']);
+  });
+});
+
+describe('signals', () => {
+  test('approve needs a well-formed approver', () => {
+    expect(parseSignal('approve', { by: 'alice@example.com' })).toEqual({ by: 'alice@example.com' });
+    expect(() => parseSignal('approve', { by: '' })).toThrow(/by: by must name who you are/);
+    expect(() => parseSignal('approve', { by: 'rm -rf /' })).toThrow(/by: /);
+    expect(() => parseSignal('approve', { by: 'bob', extra: 1 })).toThrow(/unknown field "extra"/);
+  });
+
+  test('rollback needs a reason', () => {
+    expect(() => parseSignal('rollback', { by: 'bob' })).toThrow(/reason/);
+    expect(parseSignal('rollback', { by: 'bob', reason: 'p99 is up' })).toEqual({ by: 'bob', reason: 'p99 is up' });
+  });
+});
+
+describe('durations', () => {
+  test.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1_500],
+  ])('%s = %d ms', (text, ms) => expect(durationMs(text)).toBe(ms));
+  test('formats back', () => expect(formatDuration(5_400_000)).toBe('1h30m'));
+  test('rejects prose', () => expect(() => durationMs('ten minutes')).toThrow(/not a duration/));
+});
