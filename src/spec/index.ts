@@ -10,8 +10,13 @@ export * from './guardrails';
 export * from './duration';
 export { InvalidInputError, formatIssues } from './errors';
 
+/** A first deployment (no baseline) with no steps given gets one step: the candidate serves everything at once. */
+const FIRST_DEPLOYMENT_STEPS = [{ candidateWeight: 100, soak: '5m' }];
+
 export function parseSpec(input: unknown): RolloutSpec {
-  const result = RolloutSpec.safeParse(input);
+  const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
+  const firstDeployment = isObject && !('baseline' in input) && !('steps' in input);
+  const result = RolloutSpec.safeParse(firstDeployment ? { ...input, steps: FIRST_DEPLOYMENT_STEPS } : input);
   if (!result.success) throw new InvalidInputError('rollout spec', formatIssues(result.error));
   return result.data;
 }

@@ -49,6 +49,11 @@ describe('rollout spec', () => {
     expect(spec.traffic.replay).toMatchObject({ ratePerSecond: 20, rowsPerRequest: 1, threshold: 0.5 });
   });
 
+  test('a first deployment without steps gets one 100% step', () => {
+    const { steps: _steps, baseline: _baseline, ...rest } = minimal;
+    expect(parseSpec(rest).steps).toEqual([{ candidateWeight: 100, soak: '5m', approval: 'none' }]);
+  });
+
   test('steps default to 50 → 75 → 100', () => {
     const { steps: _steps, ...rest } = minimal;
     expect(parseSpec(rest).steps.map((s) => s.candidateWeight)).toEqual([50, 75, 100]);
