@@ -1,0 +1,34 @@
+// The common shape every guardrail's comparison reduces to before a verdict: an asymptotically normal estimate of
+// how much worse the candidate is, its variance, and the tolerance, all on the scale the test runs on.
+import type { GuardrailName } from './types';
+
+export type Unit = 'points' | 'relative' | 'score';
+
+export interface Comparison {
+  guardrail: GuardrailName;
+  /** The metric on each variant, in the reported unit (rate, ms or score). */
+  baseline: number | null;
+  candidate: number | null;
+  samples: { baseline: number; candidate: number };
+  method: string;
+  unit: Unit;
+  /** Set when there is too little data to judge yet; says what is missing. */
+  missing?: string;
+  /** How much worse the candidate is, on the test scale (log ratio for latency). */
+  estimate: number;
+  variance: number;
+  /** The non-inferiority margin on the test scale. */
+  tolerance: number;
+  /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */
+  report: (x: number) => number;
+}
+
+export const identity = (x: number) => x;
+
+/** A comparison that cannot be judged yet. */
+export function notYet(
+  base: Omit<Comparison, 'missing' | 'estimate' | 'variance' | 'report'> & { report?: (x: number) => number },
+  missing: string,
+): Comparison {
+  return { report: identity, ...base, missing, estimate: NaN, variance: NaN };
+}

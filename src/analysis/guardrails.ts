@@ -1,0 +1,256 @@
+// The verdict at one evaluation: every enabled guardrail compares candidate with baseline through an always-valid
+// confidence sequence at its share of alpha, then the guardrails' verdicts combine into the step's verdict.
+//
+// Alpha sharing (Bonferroni, valid whatever the dependence between guardrails): the sample-ratio check gets
+// alpha/1000 per step; 2% of alpha is set aside for it, which covers the spec's maximum of 20 steps (the workflow
+// restarts the split count at every weight change, so each step runs its own sample-ratio test). The remaining
+// 98% is split equally between the other enabled guardrails. Each guardrail's lower bound exceeds the true
+// difference, at any evaluation of the whole rollout, with probability at most its share; so for a candidate
+// that is not worse on any guardrail the chance of a false rollback is at most alpha in total.
+import { compareRocAuc } from './delong';
+import { confusionOf, toArrays, type Confusion } from './classification';
+import type { Comparison } from './comparison';
+import { formatDifference, formatLevel, formatValue, groupThousands } from './format';
+import { compareLatency } from './latency';
+import { compareErrorRates, compareQualityProportion } from './proportions';
+import { compareSampleRatio } from './sample-ratio';
+import { mixingScaleFor, oneSidedRadius, twoSidedRadius } from './sequential';
+import type { GuardrailsSpec } from '../spec/guardrails';
+import type {
+  Evaluation,
+  GuardrailConfig,
+  GuardrailName,
+  GuardrailResult,
+  QualityMetricName,
+  SplitEvidence,
+  VariantEvidence,
+  Verdict,
+} from './types';
+
+export const QUALITY_METRICS: readonly QualityMetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'];
+/** The spec allows at most this many steps; the sample-ratio reserve covers one test per step. */
+export const MAX_STEPS = 20;
+export const SAMPLE_RATIO_SHARE = 1 / 1000;
+
+/**
+ * A regression is only declared when the estimate is at least this fraction of the tolerance, on top of the
+ * lower bound being above 0. The spec's tolerance says a smaller slowdown is acceptable, so a real but tiny
+ * difference (1e9 invocations make 0.01 pts "significant") must not roll back; the rule only removes failures,
+ * so the false-rollback bound still holds.
+ */
+export const PRACTICAL_FRACTION = 0.5;
+
+/**
+ * Smallest radius the mixture is tuned for, per guardrail kind, for tolerances of 0 (or tiny): 0.1 pts of error
+ * rate, 0.5 pts of a quality proportion, 2% of latency, 0.005 of AUC.
+ */
+const MIN_TARGET: Record<GuardrailName, number> = {
+  errorRate5xx: 0.001,
+  errorRate4xx: 0.001,
+  latency: Math.log1p(0.02),
+  accuracy: 0.005,
+  precision: 0.005,
+  recall: 0.005,
+  f1: 0.005,
+  rocAuc: 0.005,
+  sampleRatio: 0.005,
+};
+
+export interface AlphaShares {
+  sampleRatio: number;
+  /** Share of each enabled guardrail other than the sample ratio. */
+  perGuardrail: number;
+  guardrails: GuardrailName[];
+}
+
+export function enabledGuardrails(config: GuardrailConfig): GuardrailName[] {
+  const names: GuardrailName[] = [];
+  if (config.errorRate5xx.enabled) names.push('errorRate5xx');
+  if (config.errorRate4xx.enabled) names.push('errorRate4xx');
+  if (config.latency.enabled) names.push('latency');
+  for (const metric of QUALITY_METRICS) if (config.quality[metric]) names.push(metric);
+  return names;
+}
+
+export function alphaShares(config: GuardrailConfig): AlphaShares {
+  const guardrails = enabledGuardrails(config);
+  const sampleRatio = config.sampleRatio.enabled ? config.alpha * SAMPLE_RATIO_SHARE : 0;
+  const rest = config.alpha - sampleRatio * MAX_STEPS;
+  return { sampleRatio, perGuardrail: guardrails.length > 0 ? rest / guardrails.length : 0, guardrails };
+}
+
+export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5): GuardrailConfig {
+  const quality: GuardrailConfig['quality'] = {};
+  for (const metric of QUALITY_METRICS) {
+    const m = spec.quality[metric];
+    if (m) quality[metric] = { tolerance: m.tolerance };
+  }
+  return {
+    alpha: spec.alpha,
+    errorRate5xx: { enabled: spec.errorRate5xx.enabled, tolerance: spec.errorRate5xx.tolerance },
+    errorRate4xx: { enabled: spec.errorRate4xx.enabled, tolerance: spec.errorRate4xx.tolerance },
+    latency: { enabled: spec.latency.enabled, tolerance: spec.latency.tolerance },
+    quality,
+    sampleRatio: { enabled: spec.sampleRatio.enabled },
+    threshold,
+  };
+}
+
+/** Digits after the point of percentages in reasons: error rates are small, quality proportions are not. */
+const digitsOf = (g: GuardrailName) => (g === 'errorRate5xx' || g === 'errorRate4xx' ? 2 : 1);
+
+function describe(c: Comparison): string {
+  const d = digitsOf(c.guardrail);
+  const what = c.guardrail === 'latency' ? ' (per-period median)' : '';
+  return `${c.guardrail}${what}: candidate ${formatValue(c.candidate, c.unit, d)} vs baseline ${formatValue(c.baseline, c.unit, d)}`;
+}
+
+/** Applies the verdict rules to one comparison at its alpha (one-sided bounds, each side at `alpha`). */
+export function judge(c: Comparison, alpha: number, reportedTolerance: number): GuardrailResult {
+  const common = {
+    guardrail: c.guardrail,
+    baseline: c.baseline,
+    candidate: c.candidate,
+    tolerance: reportedTolerance,
+    alpha,
+    samples: c.samples,
+    method: c.method,
+  };
+  if (c.missing !== undefined || !Number.isFinite(c.estimate) || !(c.variance >= 0)) {
+    return {
+      ...common,
+      verdict: 'continue',
+      difference: null,
+      interval: null,
+      reason: `${c.guardrail}: ${c.missing ?? 'not computable yet'}`,
+    };
+  }
+  const tau = mixingScaleFor(Math.max(c.tolerance, MIN_TARGET[c.guardrail]), alpha);
+  // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
+  const radius = oneSidedRadius(Math.max(c.variance, Number.MIN_VALUE), tau, alpha);
+  const lower = c.report(c.estimate - radius);
+  const upper = c.report(c.estimate + radius);
+  const difference = c.report(c.estimate);
+  const d = digitsOf(c.guardrail);
+  const interval = `${formatLevel(2 * alpha)} CS [${formatDifference(lower, c.unit, d, false)}, ${formatDifference(upper, c.unit, d, false)}]`;
+  // Quality differences are baseline − candidate, so say which way they point; rates and latency read as-is.
+  const quality = QUALITY_METRICS.includes(c.guardrail as QualityMetricName);
+  const shown = quality
+    ? `${difference < 0 ? 'better' : 'worse'} by ${formatDifference(Math.abs(difference), c.unit, d).replace(/^\+/, '')}`
+    : formatDifference(difference, c.unit, d);
+  const summary = `${describe(c)} (${shown}, ${interval})`;
+  const tol = formatDifference(reportedTolerance, c.unit, d);
+  let verdict: Verdict;
+  let reason: string;
+  if (c.estimate - radius > 0 && difference >= PRACTICAL_FRACTION * reportedTolerance) {
+    verdict = 'fail';
+    reason = `${summary} exceeds 0`;
+  } else if (c.estimate + radius < c.tolerance) {
+    verdict = 'pass';
+    reason = `${summary} is within the tolerance of ${tol}`;
+  } else {
+    verdict = 'continue';
+    reason = `${summary}: not yet decided against 0 and the tolerance of ${tol}`;
+  }
+  return { ...common, verdict, difference, interval: [lower, upper], reason };
+}
+
+function judgeSampleRatio(split: SplitEvidence, alpha: number): GuardrailResult {
+  const c = compareSampleRatio(split);
+  const common = {
+    guardrail: 'sampleRatio' as const,
+    baseline: c.baseline,
+    candidate: c.candidate,
+    tolerance: 0,
+    alpha,
+    samples: c.samples,
+    method: c.method,
+  };
+  if (!c.applicable) {
+    return { ...common, verdict: 'pass', difference: null, interval: null, reason: `sampleRatio: ${c.missing}` };
+  }
+  if (c.missing !== undefined) {
+    return { ...common, verdict: 'continue', difference: null, interval: null, reason: `sampleRatio: ${c.missing}` };
+  }
+  const tau = mixingScaleFor(MIN_TARGET.sampleRatio, alpha);
+  const radius = twoSidedRadius(c.variance, tau, alpha);
+  const lower = c.estimate - radius;
+  const upper = c.estimate + radius;
+  const n = c.samples.baseline + c.samples.candidate;
+  const served = `candidate served ${formatValue(c.candidate, 'points', 1)} of ${groupThousands(n)} requests, expected ${split.candidateWeight}%`;
+  const cs = `${formatLevel(alpha)} CS for the difference [${formatDifference(lower, 'points', 1, false)}, ${formatDifference(upper, 'points', 1, false)}] pts`;
+  const mismatch = lower > 0 || upper < 0;
+  return {
+    ...common,
+    verdict: mismatch ? 'fail' : 'pass',
+    difference: c.estimate,
+    interval: [lower, upper],
+    reason: mismatch
+      ? `sample ratio mismatch: ${served} (${cs}); the comparison cannot be trusted`
+      : `sampleRatio: ${served}, no mismatch (${cs})`,
+  };
+}
+
+function confusionOrNull(evidence: VariantEvidence, threshold: number): Confusion | null {
+  const data = toArrays(evidence.labelled);
+  return data.labels.length > 0 ? confusionOf(data, threshold) : null;
+}
+
+/** Every enabled guardrail's result, and the step's verdict. Pure and deterministic (runs in workflow code). */
+export function evaluateGuardrails(input: {
+  baseline: VariantEvidence;
+  candidate: VariantEvidence;
+  split: SplitEvidence;
+  config: GuardrailConfig;
+}): Evaluation {
+  const { baseline, candidate, split, config } = input;
+  const shares = alphaShares(config);
+  const results: GuardrailResult[] = [];
+  if (config.sampleRatio.enabled) results.push(judgeSampleRatio(split, shares.sampleRatio));
+  const a = shares.perGuardrail;
+  for (const kind of ['errorRate5xx', 'errorRate4xx'] as const) {
+    if (!config[kind].enabled) continue;
+    const errors = kind === 'errorRate5xx' ? 'errors5xx' : 'errors4xx';
+    const cmp = compareErrorRates(
+      kind,
+      { errors: baseline[errors], invocations: baseline.invocations },
+      { errors: candidate[errors], invocations: candidate.invocations },
+      config[kind].tolerance,
+    );
+    results.push(judge(cmp, a, config[kind].tolerance));
+  }
+  if (config.latency.enabled) {
+    results.push(
+      judge(compareLatency(baseline.latency, candidate.latency, config.latency.tolerance), a, config.latency.tolerance),
+    );
+  }
+  const wantsConfusion = QUALITY_METRICS.some((m) => m !== 'rocAuc' && config.quality[m]);
+  const confusionB = wantsConfusion ? confusionOrNull(baseline, config.threshold) : null;
+  const confusionC = wantsConfusion ? confusionOrNull(candidate, config.threshold) : null;
+  for (const metric of QUALITY_METRICS) {
+    const q = config.quality[metric];
+    if (!q) continue;
+    const cmp =
+      metric === 'rocAuc'
+        ? compareRocAuc(baseline.labelled, candidate.labelled, q.tolerance)
+        : compareQualityProportion(metric, confusionB, confusionC, q.tolerance);
+    results.push(judge(cmp, a, q.tolerance));
+  }
+  return { ...combine(results), results };
+}
+
+/** fail if any fails; pass if all pass; continue otherwise, saying what is still undecided. */
+export function combine(results: GuardrailResult[]): { verdict: Verdict; reason: string } {
+  const failed = results.filter((r) => r.verdict === 'fail');
+  if (failed.length > 0) return { verdict: 'fail', reason: failed.map((r) => r.reason).join('; ') };
+  const open = results.filter((r) => r.verdict === 'continue');
+  if (open.length > 0) {
+    return { verdict: 'continue', reason: `waiting for evidence: ${open.map((r) => r.reason).join('; ')}` };
+  }
+  // Nothing enabled is the user's choice not to judge: the soak time alone decides.
+  if (results.length === 0) return { verdict: 'pass', reason: 'no guardrail is enabled: the soak time alone decides' };
+  return {
+    verdict: 'pass',
+    reason: `all ${results.length} guardrails pass: ${results.map((r) => r.guardrail).join(', ')}`,
+  };
+}

@@ -1,0 +1,98 @@
+// ModelLatency from CloudWatch per-period aggregates (no per-request samples exist there).
+//
+// Statistic consumed: for every period in which BOTH variants served at least MIN_PERIOD_SAMPLES requests, the
+// log of the candidate's period median over the baseline's, d = log(p50_c / p50_b) (the period Average when a
+// percentile is missing on either side). Why this stays valid:
+//  - The period median of n requests is asymptotically normal on the log scale whatever the skew of the latency
+//    distribution, and a log ratio of medians is the "typical latency" change the tolerance speaks about.
+//  - Pairing by period cancels what both variants share in that minute (load, instance warm-up, network), so
+//    the d's are close to independent draws around the true log ratio; their mean is estimated with a variance
+//    from their own spread (batch means, as in Waudby-Smith et al. 2024's asymptotic confidence sequences for
+//    means of i.i.d. observations).
+//  - With few periods the spread of the d's is itself noisy, so the variance is floored by what the per-period
+//    medians alone must carry: under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n
+//    requests has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method).
+// `difference` is the relative slowdown exp(mean d) − 1; the tolerance is compared on the same scale.
+import type { Comparison } from './comparison';
+import { notYet } from './comparison';
+import type { LatencyPeriod } from './types';
+
+/** Requests a variant must serve in a period for that period's median to count. */
+export const MIN_PERIOD_SAMPLES = 10;
+/** Paired periods needed before latency is judged: fewer leave the spread of the d's too uncertain. */
+export const MIN_PERIODS = 5;
+const Z90 = 1.2815515655446004;
+
+interface PeriodStat {
+  logValue: number;
+  /** Sampling variance of logValue under the lognormal model, when p90 and p50 are known. */
+  modelVariance: number | null;
+}
+
+function periodStat(p: LatencyPeriod, usePercentile: boolean): PeriodStat | null {
+  const n = p.sampleCount;
+  if (!(n >= MIN_PERIOD_SAMPLES)) return null;
+  const value = usePercentile ? p.p50 : p.average;
+  if (value === undefined || !(value > 0) || !Number.isFinite(value)) return null;
+  let modelVariance: number | null = null;
+  if (p.p50 !== undefined && p.p90 !== undefined && p.p50 > 0 && p.p90 >= p.p50 && Number.isFinite(p.p90)) {
+    const sigma = Math.log(p.p90 / p.p50) / Z90;
+    modelVariance = usePercentile ? ((Math.PI / 2) * sigma * sigma) / n : Math.expm1(sigma * sigma) / n;
+  }
+  return { logValue: Math.log(value), modelVariance };
+}
+
+export function compareLatency(
+  baseline: readonly LatencyPeriod[],
+  candidate: readonly LatencyPeriod[],
+  tolerance: number,
+): Comparison {
+  const byTime = new Map<number, LatencyPeriod>();
+  for (const p of baseline) byTime.set(p.timestamp, p);
+  const diffs: number[] = [];
+  let logB = 0;
+  let logC = 0;
+  let modelSum = 0;
+  let modelPeriods = 0;
+  for (const c of candidate) {
+    const b = byTime.get(c.timestamp);
+    if (!b) continue;
+    const usePercentile = (b.p50 ?? 0) > 0 && (c.p50 ?? 0) > 0;
+    const sb = periodStat(b, usePercentile);
+    const sc = periodStat(c, usePercentile);
+    if (!sb || !sc) continue;
+    diffs.push(sc.logValue - sb.logValue);
+    logB += sb.logValue;
+    logC += sc.logValue;
+    if (sb.modelVariance !== null && sc.modelVariance !== null) {
+      modelSum += sb.modelVariance + sc.modelVariance;
+      modelPeriods++;
+    }
+  }
+  const t = diffs.length;
+  const base = {
+    guardrail: 'latency' as const,
+    // Geometric means over the paired periods, in ms, so candidate/baseline − 1 is exactly `difference`.
+    baseline: t > 0 ? Math.exp(logB / t) / 1000 : null,
+    candidate: t > 0 ? Math.exp(logC / t) / 1000 : null,
+    samples: { baseline: t, candidate: t },
+    method:
+      'log ratio of per-period median ModelLatency, paired by CloudWatch period; normal-mixture confidence ' +
+      'sequence (Howard et al. 2021; Waudby-Smith et al. 2024)',
+    unit: 'relative' as const,
+    tolerance: Math.log1p(tolerance),
+    report: Math.expm1,
+  };
+  if (t < MIN_PERIODS) {
+    return notYet(
+      base,
+      `only ${t} CloudWatch period${t === 1 ? '' : 's'} with at least ${MIN_PERIOD_SAMPLES} requests on both ` +
+        `variants (need ${MIN_PERIODS})`,
+    );
+  }
+  const mean = diffs.reduce((a, b) => a + b, 0) / t;
+  const spread = diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (t - 1);
+  // The model floor averages over the periods that have percentiles, scaled to all t periods.
+  const modelVariance = modelPeriods > 0 ? modelSum / modelPeriods / t : 0;
+  return { ...base, estimate: mean, variance: Math.max(spread / t, modelVariance) };
+}

@@ -1,0 +1,35 @@
+// Per-variant figures for people (status, watch, the report). The guardrails judge the raw evidence, not these.
+import { classificationMetrics } from './classification';
+import type { LatencyPeriod, VariantEvidence, VariantSummary } from './types';
+
+/** Points kept of the ROC curve in a summary: summaries ride in workflow state and in every status query. */
+export const SUMMARY_CURVE_POINTS = 101;
+
+/** Sample-count-weighted mean of a per-period percentile, µs → ms; null when no period has it. */
+function weightedPercentileMs(periods: readonly LatencyPeriod[], key: 'p50' | 'p99'): number | null {
+  let weighted = 0;
+  let count = 0;
+  for (const p of periods) {
+    const value = p[key];
+    if (value === undefined || !Number.isFinite(value) || !(p.sampleCount > 0)) continue;
+    weighted += value * p.sampleCount;
+    count += p.sampleCount;
+  }
+  return count > 0 ? weighted / count / 1000 : null;
+}
+
+export function summarizeVariant(
+  v: VariantEvidence & { invocationsByPeriod?: unknown },
+  threshold: number,
+): VariantSummary {
+  const rate = (errors: number) => (v.invocations > 0 ? Math.min(1, Math.max(0, errors) / v.invocations) : null);
+  return {
+    variantName: v.variantName,
+    invocations: v.invocations,
+    errorRate5xx: rate(v.errors5xx),
+    errorRate4xx: rate(v.errors4xx),
+    latencyP50Ms: weightedPercentileMs(v.latency, 'p50'),
+    latencyP99Ms: weightedPercentileMs(v.latency, 'p99'),
+    quality: classificationMetrics(v.labelled, threshold, { maxCurvePoints: SUMMARY_CURVE_POINTS }),
+  };
+}
