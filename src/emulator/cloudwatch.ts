@@ -1,0 +1,515 @@
+/**
+ * CloudWatch over awsJson1_0 (`X-Amz-Target: GraniteServiceVersion20100801.<Op>`), the protocol current SDK v3
+ * clients send. The service is awsQueryCompatible: errors carry `__type` and the old query error code in the
+ * `x-amzn-query-error: <Code>;Sender` header, from which the SDK names the exception.
+ */
+import { AwsError } from './errors';
+import { type Datapoint, type Dimension, parseStat, type ParsedStat, sortDimensions } from './metrics';
+import type { OpResult } from './sagemaker';
+import type { AlarmRecord, EmulatorContext, Json, RegionState } from './state';
+
+/** Error shapes of the CloudWatch model and their query-compatible codes. */
+const QUERY_CODES: Record<string, [code: string, status: number, fault: 'Sender' | 'Receiver']> = {
+  InvalidParameterValueException: ['InvalidParameterValue', 400, 'Sender'],
+  InvalidParameterCombinationException: ['InvalidParameterCombination', 400, 'Sender'],
+  MissingRequiredParameterException: ['MissingParameter', 400, 'Sender'],
+  ResourceNotFound: ['ResourceNotFound', 404, 'Sender'],
+  InvalidNextToken: ['InvalidNextToken', 400, 'Sender'],
+  LimitExceededFault: ['LimitExceeded', 400, 'Sender'],
+  InternalServiceFault: ['InternalServiceError', 500, 'Receiver'],
+  Throttling: ['Throttling', 400, 'Sender'],
+};
+
+export class CloudWatchError extends AwsError {
+  readonly queryError: string;
+  constructor(shape: keyof typeof QUERY_CODES, message: string) {
+    const [code, status, fault] = QUERY_CODES[shape];
+    super(shape, message, status);
+    this.queryError = `${code};${fault}`;
+  }
+}
+
+const invalid = (message: string) => new CloudWatchError('InvalidParameterValueException', message);
+const missing = (parameter: string) =>
+  new CloudWatchError('MissingRequiredParameterException', `The parameter ${parameter} is required.`);
+
+type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
+
+function seconds(value: unknown, parameter: string): number {
+  // awsJson sends timestamps as epoch seconds (fractions allowed); accept ISO strings from hand-written clients too.
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const t = Date.parse(value);
+    if (Number.isFinite(t)) return t / 1000;
+  }
+  if (value === undefined || value === null) throw missing(parameter);
+  throw invalid(`The parameter ${parameter} must be a timestamp.`);
+}
+
+function dimensionsOf(value: unknown, where: string): Dimension[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid(`The parameter ${where} must be a list.`);
+  if (value.length > 30) throw invalid(`The collection ${where} must not have a size greater than 30.`);
+  return sortDimensions(
+    value.map((d, i) => {
+      const dim = (d ?? {}) as Json;
+      if (typeof dim.Name !== 'string' || dim.Name === '') throw missing(`${where}.member.${i + 1}.Name`);
+      if (typeof dim.Value !== 'string') throw missing(`${where}.member.${i + 1}.Value`);
+      return { Name: dim.Name, Value: dim.Value };
+    }),
+  );
+}
+
+function periodOf(value: unknown, where: string): number {
+  if (value === undefined || value === null) throw missing(where);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalid(`The parameter ${where} must be a whole number of seconds of at least 1.`);
+  }
+  return value;
+}
+
+function statOf(value: unknown, where: string): ParsedStat {
+  if (typeof value !== 'string') throw missing(where);
+  const stat = parseStat(value);
+  if (!stat) {
+    throw invalid(
+      `The value ${value} for parameter ${where} is not supported by this emulator: use Sum, Average, SampleCount, ` +
+        'Minimum, Maximum or a percentile such as p50, p90, p99, p99.9.',
+    );
+  }
+  return stat;
+}
+
+function encodeToken(value: Json): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+function decodeToken(token: unknown): Json | undefined {
+  if (token === undefined || token === null || token === '') return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Json;
+  } catch {
+    // fall through
+  }
+  throw new CloudWatchError(
+    'InvalidNextToken',
+    'The service couldn’t process your request because the NextToken is invalid.',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics
+
+interface MetricQuery {
+  id: string;
+  label: string;
+  returnData: boolean;
+  namespace: string;
+  metricName: string;
+  dimensions: Dimension[];
+  period: number;
+  stat: ParsedStat;
+  unit?: string;
+}
+
+function parseQueries(input: Json): MetricQuery[] {
+  const raw = input.MetricDataQueries;
+  if (!Array.isArray(raw) || raw.length === 0) throw missing('MetricDataQueries');
+  if (raw.length > 500) throw invalid('The collection MetricDataQueries must not have a size greater than 500.');
+  const ids = new Set<string>();
+  return raw.map((q, i) => {
+    const query = (q ?? {}) as Json;
+    const where = `MetricDataQueries.member.${i + 1}`;
+    const id = query.Id;
+    if (typeof id !== 'string') throw missing(`${where}.Id`);
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) {
+      throw invalid(
+        `The value ${id} for parameter ${where}.Id is invalid: it must start with a lowercase letter and hold only ` +
+          'letters, numbers and underscores.',
+      );
+    }
+    if (ids.has(id))
+      throw invalid(`The value ${id} for parameter MetricDataQueries is duplicated: Ids must be unique.`);
+    ids.add(id);
+    if (query.Expression !== undefined) {
+      throw invalid(
+        `Metric math is not supported by this emulator (${where}.Expression "${String(query.Expression)}"): ` +
+          'query each metric with MetricStat and combine the values in your code.',
+      );
+    }
+    const ms = query.MetricStat as Json | undefined;
+    if (!ms) throw missing(`${where}.MetricStat`);
+    const metric = (ms.Metric ?? {}) as Json;
+    if (typeof metric.Namespace !== 'string') throw missing(`${where}.MetricStat.Metric.Namespace`);
+    if (typeof metric.MetricName !== 'string') throw missing(`${where}.MetricStat.Metric.MetricName`);
+    return {
+      id,
+      label: typeof query.Label === 'string' ? query.Label : metric.MetricName,
+      returnData: query.ReturnData !== false,
+      namespace: metric.Namespace,
+      metricName: metric.MetricName,
+      dimensions: dimensionsOf(metric.Dimensions, `${where}.MetricStat.Metric.Dimensions`),
+      period: periodOf(ms.Period, `${where}.MetricStat.Period`),
+      stat: statOf(ms.Stat, `${where}.MetricStat.Stat`),
+      unit: typeof ms.Unit === 'string' ? ms.Unit : undefined,
+    };
+  });
+}
+
+function runQuery(
+  ctx: EmulatorContext,
+  region: RegionState,
+  q: { namespace: string; metricName: string; dimensions: Dimension[]; period: number; unit?: string },
+  stat: ParsedStat,
+  start: number,
+  end: number,
+): Datapoint[] {
+  if (ctx.faults.cloudwatchNoData()) return [];
+  const series = region.metrics.find(q.namespace, q.metricName, q.dimensions);
+  // CloudWatch matches a requested Unit exactly: another unit means no data.
+  if (series && q.unit && series.unit && q.unit !== series.unit) return [];
+  return region.metrics.query(series, Math.floor(start), Math.ceil(end), q.period, stat);
+}
+
+const DEFAULT_MAX_DATAPOINTS = 100_800;
+
+const getMetricData: Handler = (ctx, region, input) => {
+  const start = seconds(input.StartTime, 'StartTime');
+  const end = seconds(input.EndTime, 'EndTime');
+  if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
+  const queries = parseQueries(input);
+  const descending = (input.ScanBy ?? 'TimestampDescending') !== 'TimestampAscending';
+  const max =
+    typeof input.MaxDatapoints === 'number' && input.MaxDatapoints > 0 ? input.MaxDatapoints : DEFAULT_MAX_DATAPOINTS;
+  const token = decodeToken(input.NextToken);
+  const offset = token ? Number(token.o) : 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new CloudWatchError('InvalidNextToken', 'Invalid NextToken.');
+
+  // Datapoints of every returned query, in response order, paged as one sequence.
+  let position = 0;
+  let remaining = max;
+  const results = queries
+    .filter((q) => q.returnData)
+    .map((q) => {
+      const points = runQuery(ctx, region, q, q.stat, start, end);
+      if (descending) points.reverse();
+      const from = Math.max(0, offset - position);
+      const take = Math.max(0, Math.min(points.length - from, remaining));
+      position += points.length;
+      const slice = points.slice(from, from + take);
+      remaining -= slice.length;
+      return {
+        Id: q.id,
+        Label: q.label,
+        Timestamps: slice.map((p) => p.timestamp),
+        Values: slice.map((p) => p.value),
+        StatusCode: from + take < points.length ? 'PartialData' : 'Complete',
+        Messages: [],
+      };
+    });
+  const body: Json = { MetricDataResults: results, Messages: [] };
+  const consumed = offset + (max - remaining);
+  if (consumed < position) body.NextToken = encodeToken({ o: consumed });
+  return { body, changed: false };
+};
+
+const SIMPLE_STATS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'];
+
+const getMetricStatistics: Handler = (ctx, region, input) => {
+  if (typeof input.Namespace !== 'string') throw missing('Namespace');
+  if (typeof input.MetricName !== 'string') throw missing('MetricName');
+  const start = seconds(input.StartTime, 'StartTime');
+  const end = seconds(input.EndTime, 'EndTime');
+  if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
+  const period = periodOf(input.Period, 'Period');
+  const statistics = Array.isArray(input.Statistics) ? (input.Statistics as string[]) : [];
+  const extended = Array.isArray(input.ExtendedStatistics) ? (input.ExtendedStatistics as string[]) : [];
+  if (statistics.length === 0 && extended.length === 0) {
+    throw new CloudWatchError(
+      'MissingRequiredParameterException',
+      'Must specify either Statistics or ExtendedStatistics, but not both.',
+    );
+  }
+  for (const s of statistics) {
+    if (!SIMPLE_STATS.includes(s)) throw invalid(`The parameter Statistics.member has an invalid value ${s}.`);
+  }
+  const periods = Math.ceil((end - start) / period);
+  if (periods > 1440) {
+    throw new CloudWatchError(
+      'InvalidParameterCombinationException',
+      `You have requested up to ${periods} datapoints, which exceeds the limit of 1,440. You may reduce the ` +
+        'datapoints requested by increasing Period, or decreasing the time range.',
+    );
+  }
+  const q = {
+    namespace: input.Namespace,
+    metricName: input.MetricName,
+    dimensions: dimensionsOf(input.Dimensions, 'Dimensions'),
+    period,
+    unit: typeof input.Unit === 'string' ? input.Unit : undefined,
+  };
+  const series = region.metrics.find(q.namespace, q.metricName, q.dimensions);
+  const unit = q.unit ?? series?.unit ?? 'None';
+  const byTime = new Map<number, Json>();
+  const put = (stat: string, points: Datapoint[], extendedStat: boolean) => {
+    for (const p of points) {
+      let dp = byTime.get(p.timestamp);
+      if (!dp) byTime.set(p.timestamp, (dp = { Timestamp: p.timestamp, Unit: unit }));
+      if (extendedStat) dp.ExtendedStatistics = { ...((dp.ExtendedStatistics as Json) ?? {}), [stat]: p.value };
+      else dp[stat] = p.value;
+    }
+  };
+  for (const s of statistics) put(s, runQuery(ctx, region, q, parseStat(s)!, start, end), false);
+  for (const s of extended) put(s, runQuery(ctx, region, q, statOf(s, 'ExtendedStatistics.member'), start, end), true);
+  return { body: { Label: q.metricName, Datapoints: [...byTime.values()] }, changed: false };
+};
+
+const putMetricData: Handler = (_ctx, region, input) => {
+  const namespace = input.Namespace;
+  if (typeof namespace !== 'string' || namespace === '') throw missing('Namespace');
+  if (namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is invalid.');
+  const data = input.MetricData;
+  if (!Array.isArray(data) || data.length === 0) throw missing('MetricData');
+  if (data.length > 1000) throw invalid('The collection MetricData must not have a size greater than 1000.');
+  const now = Date.now() / 1000;
+  // Validate everything first: CloudWatch stores all of a request or none of it.
+  const parsed = data.map((d, i) => {
+    const datum = (d ?? {}) as Json;
+    const where = `MetricData.member.${i + 1}`;
+    if (typeof datum.MetricName !== 'string' || datum.MetricName === '') throw missing(`${where}.MetricName`);
+    const ts = datum.Timestamp === undefined ? now : seconds(datum.Timestamp, `${where}.Timestamp`);
+    if (ts < now - 14 * 86400 || ts > now + 2 * 3600) {
+      throw invalid(`The parameter ${where}.Timestamp must be within the last two weeks and at most two hours ahead.`);
+    }
+    const values = Array.isArray(datum.Values) ? (datum.Values as number[]) : undefined;
+    const counts = Array.isArray(datum.Counts) ? (datum.Counts as number[]) : undefined;
+    if (values && counts && counts.length !== values.length) {
+      throw invalid(`The parameters ${where}.Values and ${where}.Counts must be arrays of the same length.`);
+    }
+    const stats = datum.StatisticValues as Json | undefined;
+    if (datum.Value === undefined && !values && !stats) {
+      throw new CloudWatchError(
+        'InvalidParameterCombinationException',
+        `At least one of the parameters ${where}.Value, ${where}.Values or ${where}.StatisticValues must be specified.`,
+      );
+    }
+    if (datum.Value !== undefined && typeof datum.Value !== 'number') throw invalid(`${where}.Value must be a number.`);
+    return {
+      metricName: datum.MetricName,
+      dimensions: dimensionsOf(datum.Dimensions, `${where}.Dimensions`),
+      second: Math.floor(ts),
+      value: datum.Value as number | undefined,
+      values,
+      counts,
+      stats,
+      unit: typeof datum.Unit === 'string' ? datum.Unit : undefined,
+    };
+  });
+  for (const p of parsed) {
+    const series = region.metrics.get(namespace, p.metricName, p.dimensions, p.unit);
+    const row = series.row(p.second);
+    if (p.value !== undefined) row.add(p.value);
+    if (p.values) p.values.forEach((v, k) => row.add(v, p.counts ? p.counts[k] : 1));
+    if (p.stats) {
+      row.addStatistics(
+        Number(p.stats.SampleCount),
+        Number(p.stats.Sum),
+        Number(p.stats.Minimum),
+        Number(p.stats.Maximum),
+      );
+    }
+  }
+  return { body: {}, changed: true, resourceName: namespace };
+};
+
+const listMetrics: Handler = (_ctx, region, input) => {
+  const filters = Array.isArray(input.Dimensions) ? (input.Dimensions as Json[]) : [];
+  const recentCutoff = input.RecentlyActive === 'PT3H' ? Date.now() / 1000 - 3 * 3600 : -Infinity;
+  const matches = [...region.metrics.all()].filter(
+    (s) =>
+      (typeof input.Namespace !== 'string' || s.namespace === input.Namespace) &&
+      (typeof input.MetricName !== 'string' || s.metricName === input.MetricName) &&
+      filters.every((f) =>
+        s.dimensions.some((d) => d.Name === f.Name && (typeof f.Value !== 'string' || d.Value === f.Value)),
+      ) &&
+      !s.isEmpty() &&
+      s.latest() >= recentCutoff,
+  );
+  const token = decodeToken(input.NextToken);
+  const offset = token ? Number(token.o) : 0;
+  const pageSize = 500;
+  const slice = matches.slice(offset, offset + pageSize);
+  const body: Json = {
+    Metrics: slice.map((s) => ({ Namespace: s.namespace, MetricName: s.metricName, Dimensions: s.dimensions })),
+  };
+  if (offset + pageSize < matches.length) body.NextToken = encodeToken({ o: offset + pageSize });
+  return { body, changed: false };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Alarms
+
+const COMPARISONS = [
+  'GreaterThanOrEqualToThreshold',
+  'GreaterThanThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+  'LessThanLowerOrGreaterThanUpperThreshold',
+  'LessThanLowerThreshold',
+  'GreaterThanUpperThreshold',
+];
+const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+
+function alarmArn(ctx: EmulatorContext, region: RegionState, name: string): string {
+  return `arn:aws:cloudwatch:${region.name}:${ctx.config.accountId}:alarm:${name}`;
+}
+
+const putMetricAlarm: Handler = (ctx, region, input) => {
+  const name = input.AlarmName;
+  if (typeof name !== 'string' || name === '') throw missing('AlarmName');
+  if (name.length > 255) throw invalid('The parameter AlarmName must be at most 255 characters long.');
+  if (typeof input.EvaluationPeriods !== 'number' || input.EvaluationPeriods < 1) throw missing('EvaluationPeriods');
+  if (typeof input.ComparisonOperator !== 'string') throw missing('ComparisonOperator');
+  if (!COMPARISONS.includes(input.ComparisonOperator)) {
+    throw invalid(`The value ${input.ComparisonOperator} for parameter ComparisonOperator is invalid.`);
+  }
+  if (input.Metrics === undefined) {
+    if (typeof input.MetricName !== 'string') throw missing('MetricName');
+    if (typeof input.Namespace !== 'string') throw missing('Namespace');
+    periodOf(input.Period, 'Period');
+    if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
+      throw new CloudWatchError(
+        'MissingRequiredParameterException',
+        'Either Statistic or ExtendedStatistic must be specified.',
+      );
+    }
+    if (input.Statistic !== undefined && !SIMPLE_STATS.includes(String(input.Statistic))) {
+      throw invalid(`The value ${String(input.Statistic)} for parameter Statistic is invalid.`);
+    }
+    if (input.ExtendedStatistic !== undefined) statOf(input.ExtendedStatistic, 'ExtendedStatistic');
+  }
+  if (input.Threshold === undefined && input.ThresholdMetricId === undefined) throw missing('Threshold');
+  const now = Date.now();
+  const existing = region.alarms.get(name);
+  const { Tags: _tags, ...request } = input;
+  const alarm: AlarmRecord = existing ?? {
+    name,
+    arn: alarmArn(ctx, region, name),
+    request,
+    state: 'INSUFFICIENT_DATA',
+    stateReason: 'Unchecked: Initial alarm creation',
+    stateUpdatedAt: now,
+    configUpdatedAt: now,
+  };
+  // Updating an alarm replaces its configuration and keeps its state, as CloudWatch does.
+  alarm.request = request;
+  alarm.configUpdatedAt = now;
+  region.alarms.set(name, alarm);
+  return { body: {}, changed: true, resourceName: name };
+};
+
+function alarmView(a: AlarmRecord): Json {
+  const r = a.request;
+  return {
+    ...r,
+    AlarmName: a.name,
+    AlarmArn: a.arn,
+    ActionsEnabled: r.ActionsEnabled ?? true,
+    OKActions: r.OKActions ?? [],
+    AlarmActions: r.AlarmActions ?? [],
+    InsufficientDataActions: r.InsufficientDataActions ?? [],
+    Dimensions: r.Dimensions ?? [],
+    AlarmConfigurationUpdatedTimestamp: a.configUpdatedAt / 1000,
+    StateValue: a.state,
+    StateReason: a.stateReason,
+    ...(a.stateReasonData !== undefined ? { StateReasonData: a.stateReasonData } : {}),
+    StateUpdatedTimestamp: a.stateUpdatedAt / 1000,
+    StateTransitionedTimestamp: a.stateUpdatedAt / 1000,
+  };
+}
+
+const describeAlarms: Handler = (_ctx, region, input) => {
+  const names = Array.isArray(input.AlarmNames) ? (input.AlarmNames as string[]) : undefined;
+  if (names && names.length > 100) throw invalid('The collection AlarmNames must not have a size greater than 100.');
+  const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : undefined;
+  if (names && prefix !== undefined) {
+    throw new CloudWatchError(
+      'InvalidParameterCombinationException',
+      'AlarmNames and AlarmNamePrefix cannot be specified together.',
+    );
+  }
+  const types = Array.isArray(input.AlarmTypes) ? (input.AlarmTypes as string[]) : ['MetricAlarm'];
+  const list = [...region.alarms.values()]
+    .filter(
+      (a) =>
+        (!names || names.includes(a.name)) &&
+        (prefix === undefined || a.name.startsWith(prefix)) &&
+        (typeof input.StateValue !== 'string' || a.state === input.StateValue),
+    )
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const max = typeof input.MaxRecords === 'number' ? Math.max(1, Math.min(100, input.MaxRecords)) : 50;
+  const token = decodeToken(input.NextToken);
+  const offset = token ? Number(token.o) : 0;
+  const slice = types.includes('MetricAlarm') ? list.slice(offset, offset + max) : [];
+  const body: Json = { MetricAlarms: slice.map(alarmView), CompositeAlarms: [] };
+  if (types.includes('MetricAlarm') && offset + max < list.length) body.NextToken = encodeToken({ o: offset + max });
+  return { body, changed: false };
+};
+
+const setAlarmState: Handler = (_ctx, region, input) => {
+  const name = input.AlarmName;
+  if (typeof name !== 'string' || name === '') throw missing('AlarmName');
+  const state = input.StateValue;
+  if (typeof state !== 'string') throw missing('StateValue');
+  if (!(STATES as readonly string[]).includes(state)) {
+    throw invalid(`The value ${state} for parameter StateValue is invalid (OK, ALARM, INSUFFICIENT_DATA).`);
+  }
+  if (typeof input.StateReason !== 'string') throw missing('StateReason');
+  if (input.StateReasonData !== undefined) {
+    try {
+      JSON.parse(String(input.StateReasonData));
+    } catch {
+      throw new CloudWatchError('InvalidParameterValueException', 'The parameter StateReasonData must be valid JSON.');
+    }
+  }
+  const alarm = region.alarms.get(name);
+  if (!alarm) throw new CloudWatchError('ResourceNotFound', `Alarm ${name} not found`);
+  const changed = alarm.state !== state || alarm.stateReason !== input.StateReason;
+  alarm.state = state as AlarmRecord['state'];
+  alarm.stateReason = input.StateReason;
+  alarm.stateReasonData = typeof input.StateReasonData === 'string' ? input.StateReasonData : undefined;
+  alarm.stateUpdatedAt = Date.now();
+  return { body: {}, changed, resourceName: name };
+};
+
+const deleteAlarms: Handler = (_ctx, region, input) => {
+  const names = input.AlarmNames;
+  if (!Array.isArray(names) || names.length === 0) throw missing('AlarmNames');
+  const unknown = (names as string[]).filter((n) => !region.alarms.has(n));
+  if (unknown.length > 0) throw new CloudWatchError('ResourceNotFound', `${unknown.join(', ')} not found`);
+  for (const n of names as string[]) region.alarms.delete(n);
+  return { body: {}, changed: true, resourceName: (names as string[]).join(',') };
+};
+
+export const CLOUDWATCH_OPERATIONS: Record<string, Handler> = {
+  GetMetricData: getMetricData,
+  GetMetricStatistics: getMetricStatistics,
+  PutMetricData: putMetricData,
+  ListMetrics: listMetrics,
+  PutMetricAlarm: putMetricAlarm,
+  DescribeAlarms: describeAlarms,
+  SetAlarmState: setAlarmState,
+  DeleteAlarms: deleteAlarms,
+};
+
+export function handleCloudWatch(ctx: EmulatorContext, region: RegionState, operation: string, input: Json): OpResult {
+  const handler = CLOUDWATCH_OPERATIONS[operation];
+  if (!handler) {
+    throw new CloudWatchError(
+      'InvalidParameterValueException',
+      `The emulator does not implement CloudWatch.${operation}.`,
+    );
+  }
+  return handler(ctx, region, input);
+}

@@ -1,0 +1,29 @@
+/** `model-rollout emulator`: runs the emulator in the foreground until SIGINT/SIGTERM. */
+import { mkdirSync } from 'node:fs';
+import { startEmulator, type RunningEmulator } from './index';
+
+export interface EmulatorCommandOptions {
+  port: number;
+  host?: string;
+  dataDir: string;
+  /** Path of a JSON config (faults, delays, seed, ...). */
+  config?: string;
+}
+
+export async function runEmulatorCommand(opts: EmulatorCommandOptions): Promise<RunningEmulator> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const emulator = await startEmulator({
+    port: opts.port,
+    dataDir: opts.dataDir,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.config ? { config: opts.config } : {}),
+  });
+  process.stdout.write(`emulator listening on ${emulator.url} (data dir ${opts.dataDir})\n`);
+  const stop = (signal: NodeJS.Signals) => {
+    process.stdout.write(`emulator stopping (${signal})\n`);
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return emulator;
+}

@@ -1,0 +1,143 @@
+/**
+ * The local SageMaker + SageMaker Runtime + CloudWatch (+ minimal S3) emulator: `startEmulator()` runs it in this
+ * process on a real HTTP port, so unmodified AWS SDK v3 clients reach it through `endpoint` or `AWS_ENDPOINT_URL`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { validateFaults } from './faults';
+import { ModelLoader } from './model-loader';
+import { createEmulatorServer } from './server';
+import { EmulatorContext, resolveConfig } from './state';
+import type { EmulatorConfig } from './types';
+
+export type {
+  EmulatorConfig,
+  EmulatorFaults,
+  EndpointFaults,
+  OperationFaults,
+  VariantFaults,
+  TransitionDelays,
+  RequestLogEntry,
+  EmulatorStateView,
+  EndpointStateView,
+  VariantView,
+  ServiceName,
+} from './types';
+
+export interface StartEmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where s3://bucket/key resolves: <dataDir>/bucket/key. */
+  dataDir: string;
+  /** The config itself, or the path of a JSON file holding it. */
+  config?: EmulatorConfig | string;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONFIG_KEYS = [
+  'defaultRegion',
+  'accountId',
+  'seed',
+  'delays',
+  'faults',
+  'latency',
+  'sleep',
+  'metricHighResolutionSeconds',
+  'metricRetentionSeconds',
+  'requestLogLimit',
+  'limits',
+];
+const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData'];
+
+/**
+ * Reads and checks a config: unknown keys are refused (a typo must not silently run without the fault it meant).
+ * Fault keys may also sit at the top level (`{"endpoints": {...}}`), the shape the admin API's PUT takes.
+ */
+export async function loadEmulatorConfig(config: EmulatorConfig | string | undefined): Promise<EmulatorConfig> {
+  if (config === undefined) return {};
+  let raw: unknown = config;
+  if (typeof config === 'string') {
+    const path = resolve(config);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      throw new Error(`emulator config ${path} cannot be read: ${(e as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`emulator config ${path} is not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('emulator config must be an object');
+  const obj = { ...(raw as Record<string, unknown>) };
+  const faults: Record<string, unknown> = { ...((obj.faults as Record<string, unknown> | undefined) ?? {}) };
+  for (const key of FAULT_KEYS) {
+    if (key in obj) {
+      faults[key] = obj[key];
+      delete obj[key];
+    }
+  }
+  const unknown = Object.keys(obj).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(
+      `emulator config has unknown key(s) ${unknown.join(', ')} (known: ${[...CONFIG_KEYS, ...FAULT_KEYS].join(', ')})`,
+    );
+  }
+  const out = obj as EmulatorConfig;
+  if (Object.keys(faults).length > 0) out.faults = validateFaults(faults, 'config.faults');
+  return out;
+}
+
+export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
+  if (!opts.dataDir) throw new Error('startEmulator needs a dataDir (where s3://bucket/key objects live)');
+  const config = await loadEmulatorConfig(opts.config);
+  const resolved = resolveConfig(config);
+  const dataDir = resolve(opts.dataDir);
+  const ctx = new EmulatorContext(resolved, new ModelLoader(dataDir), dataDir, config.faults);
+  const { server } = createEmulatorServer(ctx, () => {
+    ctx.reset();
+    ctx.faults.replace(config.faults ?? {});
+  });
+  const compaction = setInterval(() => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const region of ctx.regions.values()) region.metrics.compact(now);
+  }, 10_000);
+  compaction.unref();
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      closed ??= new Promise<void>((resolveClose) => {
+        clearInterval(compaction);
+        ctx.timers.clear();
+        server.close(() => resolveClose());
+        // Keep-alive sockets of SDK clients would hold close() open; nothing is in flight that we need to finish.
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

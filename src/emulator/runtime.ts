@@ -1,0 +1,197 @@
+/**
+ * SageMaker Runtime InvokeEndpoint (restJson1, `POST /endpoints/{EndpointName}/invocations`): weighted routing by the
+ * variants' CurrentWeight (or `X-Amzn-SageMaker-Target-Variant`), real XGBoost inference, the body the SageMaker
+ * XGBoost container writes, and the per-variant AWS/SageMaker metrics SageMaker publishes for every request.
+ *
+ * What counts where (as SageMaker documents its metrics): every request routed to a variant is one Invocations
+ * datapoint and one Invocation4XXErrors / Invocation5XXErrors datapoint (0 or 1); a model error is ModelError (HTTP
+ * 424) to the caller with the container's status as OriginalStatusCode; ModelLatency and OverheadLatency are in
+ * microseconds. Requests refused before routing (unknown endpoint, operation-level faults) reach no variant and
+ * publish nothing.
+ */
+import { AwsError } from './errors';
+import { decodeRows, encodePredictions, PayloadError } from './payload';
+import { sortDimensions } from './metrics';
+import type { EmulatorContext, EndpointRecord, LiveVariant, RegionState, VariantSeries } from './state';
+
+export interface InvokeRequest {
+  endpointName: string;
+  body: Buffer;
+  contentType: string;
+  accept: string;
+  targetVariant?: string;
+  customAttributes?: string;
+}
+
+export interface InvokeResponse {
+  body: string;
+  contentType: string;
+  variant: string;
+  customAttributes?: string;
+}
+
+function variantSeries(region: RegionState, ep: EndpointRecord, v: LiveVariant): VariantSeries {
+  const metrics = region.metrics;
+  if (v.series && v.series.epoch === metrics.epoch) return v.series;
+  const dims = sortDimensions([
+    { Name: 'EndpointName', Value: ep.name },
+    { Name: 'VariantName', Value: v.name },
+  ]);
+  const get = (metric: string, unit: string) => metrics.get('AWS/SageMaker', metric, dims, unit);
+  v.series = {
+    epoch: metrics.epoch,
+    invocations: get('Invocations', 'None'),
+    errors4xx: get('Invocation4XXErrors', 'None'),
+    errors5xx: get('Invocation5XXErrors', 'None'),
+    modelLatency: get('ModelLatency', 'Microseconds'),
+    overheadLatency: get('OverheadLatency', 'Microseconds'),
+    perInstance: get('InvocationsPerInstance', 'None'),
+  };
+  return v.series;
+}
+
+function record(
+  region: RegionState,
+  ep: EndpointRecord,
+  v: LiveVariant,
+  outcome: { e4: 0 | 1; e5: 0 | 1; modelLatencyUs?: number; overheadUs: number },
+): void {
+  const s = variantSeries(region, ep, v);
+  const second = Math.floor(Date.now() / 1000);
+  s.invocations.add(second, 1);
+  s.errors4xx.add(second, outcome.e4);
+  s.errors5xx.add(second, outcome.e5);
+  s.perInstance.add(second, 1 / Math.max(1, v.currentInstanceCount));
+  s.overheadLatency.add(second, Math.round(outcome.overheadUs));
+  if (outcome.modelLatencyUs !== undefined) s.modelLatency.add(second, Math.round(outcome.modelLatencyUs));
+}
+
+function pickVariant(ctx: EmulatorContext, ep: EndpointRecord): LiveVariant | undefined {
+  if (ep.totalWeight <= 0) return undefined;
+  const r = ctx.rng.next() * ep.totalWeight;
+  const cum = ep.cumulative;
+  for (let i = 0; i < cum.length; i++) if (r < cum[i]) return ep.variants[i];
+  return ep.variants[ep.variants.length - 1];
+}
+
+function modelError(
+  ctx: EmulatorContext,
+  ep: EndpointRecord,
+  variant: LiveVariant,
+  status: number,
+  message: string,
+): AwsError {
+  const kind = status >= 500 ? 'server' : 'client';
+  const logGroup = `/aws/sagemaker/Endpoints/${ep.name}`;
+  return new AwsError(
+    'ModelError',
+    `Received ${kind} error (${status}) from primary with message "${message}". See ` +
+      `https://${ep.region}.console.aws.amazon.com/cloudwatch/home?region=${ep.region}#logEventViewer:group=` +
+      `${logGroup} in account ${ctx.config.accountId} for more information.`,
+    424,
+    {
+      OriginalStatusCode: status,
+      OriginalMessage: message,
+      LogStreamArn: `arn:aws:logs:${ep.region}:${ctx.config.accountId}:log-group:${logGroup}`,
+      ErrorCode: kind === 'server' ? 'SERVER_ERROR_FROM_MODEL' : 'CLIENT_ERROR_FROM_MODEL',
+    },
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Serves one InvokeEndpoint. Throws AwsError for every error answer; `variant` is set on the error's fields when the
+ * request reached one, so the server can still send the invoked-variant header.
+ */
+export async function invokeEndpoint(
+  ctx: EmulatorContext,
+  region: RegionState,
+  req: InvokeRequest,
+  receivedAt: bigint,
+): Promise<InvokeResponse> {
+  const ep = region.endpoints.get(req.endpointName.toLowerCase());
+  if (!ep) {
+    throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
+  }
+  if (ep.status !== 'InService' && ep.status !== 'Updating') {
+    throw new AwsError(
+      'ValidationError',
+      `Endpoint ${ep.name} of account ${ctx.config.accountId} is not in service (status: ${ep.status}).`,
+    );
+  }
+  let variant: LiveVariant | undefined;
+  if (req.targetVariant !== undefined && req.targetVariant !== '') {
+    // TargetVariant reaches a variant even at weight 0: that is how a shadow/canary variant is probed.
+    variant = ep.byName.get(req.targetVariant);
+    if (!variant) {
+      throw new AwsError(
+        'ValidationError',
+        `The variant "${req.targetVariant}" is not present in endpoint "${ep.name}" (variants: ` +
+          `${ep.variants.map((v) => v.name).join(', ')}).`,
+      );
+    }
+  } else {
+    variant = pickVariant(ctx, ep);
+    if (!variant) {
+      throw new AwsError('ValidationError', `Endpoint ${ep.name} has no production variant with a weight above 0.`);
+    }
+  }
+
+  const faults = ctx.faults.variant(ep.name, variant.name);
+  // SageMaker's overhead is the time outside the container; here: our own request handling before inference plus
+  // a small sampled baseline for the network hop a real endpoint has.
+  const overheadUs = () =>
+    Number(process.hrtime.bigint() - receivedAt) / 1000 +
+    ctx.rng.lognormal(ctx.config.latency.overheadMedianMs, 0.3) * 1000;
+  const overhead = overheadUs();
+
+  if (ctx.rng.chance(faults?.throttleRate)) {
+    record(region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
+    throw new AwsError('ThrottlingException', 'Rate exceeded', 400, { variant: variant.name });
+  }
+
+  const medianMs = faults?.latencyMedianMs ?? ctx.config.latency.medianMs;
+  const sigma = faults?.latencySigma ?? ctx.config.latency.sigma;
+  const sampledMs = ctx.rng.lognormal(medianMs, sigma);
+  const shouldSleep =
+    ctx.config.sleep === 'all' || (ctx.config.sleep === 'injected' && faults?.latencyMedianMs !== undefined);
+
+  const computeStart = process.hrtime.bigint();
+  let failure: AwsError | undefined;
+  let response: InvokeResponse | undefined;
+  let e4: 0 | 1 = 0;
+  let e5: 0 | 1 = 0;
+  if (ctx.rng.chance(faults?.errorRate5xx)) {
+    e5 = 1;
+    failure = modelError(ctx, ep, variant, 500, 'Internal Server Error (injected fault)');
+  } else if (ctx.rng.chance(faults?.errorRate4xx)) {
+    e4 = 1;
+    failure = modelError(ctx, ep, variant, 400, 'Bad Request (injected fault)');
+  } else {
+    try {
+      const rows = decodeRows(req.body, req.contentType);
+      if (rows.length === 0) {
+        // The container answers 204 to an empty body; SageMaker passes an empty 200 on.
+        response = { body: '', contentType: req.accept || 'text/csv', variant: variant.name };
+      } else {
+        const preds = variant.model.predict(rows);
+        const encoded = encodePredictions(preds, req.accept);
+        response = { body: encoded.body, contentType: encoded.contentType, variant: variant.name };
+      }
+    } catch (err) {
+      e4 = 1;
+      const status = err instanceof PayloadError ? err.statusCode : 415;
+      failure = modelError(ctx, ep, variant, status, (err as Error).message);
+    }
+  }
+  const computeUs = Number(process.hrtime.bigint() - computeStart) / 1000;
+  if (shouldSleep && sampledMs >= 1) await sleep(sampledMs);
+  record(region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
+  if (failure) {
+    failure.fields.variant = variant.name;
+    throw failure;
+  }
+  if (req.customAttributes !== undefined) response!.customAttributes = req.customAttributes;
+  return response!;
+}

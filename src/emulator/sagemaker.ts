@@ -1,0 +1,666 @@
+/**
+ * SageMaker's control plane (awsJson1_1, `X-Amz-Target: SageMaker.<Op>`): models, endpoint configs and endpoints with
+ * SageMaker's status machine and its own error messages.
+ *
+ * Status machine (delays configurable, see ResolvedConfig.delays and faults.delays):
+ * - CreateEndpoint: Creating → InService, or Failed with FailureReason when a variant's container cannot start
+ *   (image not XGBoost, artifact missing or unloadable, model deleted meanwhile).
+ * - UpdateEndpoint: Updating (the old variants keep serving) → InService on the new config; when the new config cannot
+ *   start, SageMaker rolls back: InService on the OLD config with FailureReason set.
+ * - UpdateEndpointWeightsAndCapacities: Updating (DesiredWeight set at once, CurrentWeight at the end) → InService.
+ * - DeleteEndpoint: Deleting → gone.
+ * Only an InService endpoint may be updated; a Creating/Updating/Deleting one answers "Cannot update in-progress
+ * endpoint", as SageMaker does.
+ */
+import { createHash } from 'node:crypto';
+import { AwsError, badName, validation } from './errors';
+import { checkImage, DeployError } from './model-loader';
+import {
+  arn,
+  type EmulatorContext,
+  type EndpointConfigRecord,
+  type EndpointRecord,
+  type Json,
+  type LiveVariant,
+  type ModelRecord,
+  type RegionState,
+} from './state';
+
+export const NAME_PATTERN = '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';
+const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+export interface OpResult {
+  body: Json;
+  /** The call changed state (false for reads and for rejected or no-op calls). */
+  changed: boolean;
+  endpointName?: string;
+  resourceName?: string;
+}
+
+type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
+
+function str(input: Json, key: string): string | undefined {
+  const v = input[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function requireName(input: Json, key: string, member: string): string {
+  const v = input[key];
+  if (typeof v !== 'string' || v === '') {
+    throw validation(
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  if (!NAME_RE.test(v)) throw badName(member, v, NAME_PATTERN);
+  return v;
+}
+
+const epoch = (ms: number) => ms / 1000;
+
+function notFound(kind: 'model' | 'endpoint configuration' | 'endpoint', resourceArn: string): AwsError {
+  return validation(`Could not find ${kind} "${resourceArn}".`);
+}
+
+function alreadyExists(kind: 'model' | 'endpoint configuration' | 'endpoint', resourceArn: string): AwsError {
+  return validation(`Cannot create already existing ${kind} "${resourceArn}".`);
+}
+
+function limitExceeded(quota: string, limit: number, unit: string): AwsError {
+  return new AwsError(
+    'ResourceLimitExceeded',
+    `The account-level service limit '${quota}' is ${limit} ${unit}, with current utilization of ${limit} ${unit} ` +
+      `and a request delta of 1 ${unit}. Please use AWS Service Quotas to request an increase for this quota.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Models
+
+const createModel: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'ModelName', 'modelName');
+  const modelArn = arn(ctx.config, region.name, 'model', name);
+  const primary = input.PrimaryContainer as Json | undefined;
+  const containers = input.Containers as Json[] | undefined;
+  if (!primary && (!Array.isArray(containers) || containers.length === 0)) {
+    throw validation('Either PrimaryContainer or Containers must be specified.');
+  }
+  if (region.models.has(name.toLowerCase())) throw alreadyExists('model', modelArn);
+  if (region.models.size >= ctx.config.limits.models)
+    throw limitExceeded('Number of models', ctx.config.limits.models, 'Models');
+  const container = primary ?? containers![0];
+  const { Tags, ...request } = input;
+  const record: ModelRecord = {
+    name,
+    arn: modelArn,
+    createdAt: Date.now(),
+    request,
+    image: typeof container.Image === 'string' ? container.Image : undefined,
+    modelDataUrl: typeof container.ModelDataUrl === 'string' ? container.ModelDataUrl : undefined,
+    tags: Array.isArray(Tags) ? Tags : [],
+  };
+  region.models.set(name.toLowerCase(), record);
+  return { body: { ModelArn: modelArn }, changed: true, resourceName: name };
+};
+
+function getModel(ctx: EmulatorContext, region: RegionState, name: string): ModelRecord {
+  const m = region.models.get(name.toLowerCase());
+  if (!m) throw notFound('model', arn(ctx.config, region.name, 'model', name));
+  return m;
+}
+
+const describeModel: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'ModelName', 'modelName');
+  const m = getModel(ctx, region, name);
+  return {
+    body: {
+      ...m.request,
+      ModelName: m.name,
+      ModelArn: m.arn,
+      CreationTime: epoch(m.createdAt),
+      EnableNetworkIsolation: m.request.EnableNetworkIsolation ?? false,
+    },
+    changed: false,
+    resourceName: name,
+  };
+};
+
+const deleteModel: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'ModelName', 'modelName');
+  getModel(ctx, region, name);
+  // SageMaker lets a model be deleted while a config or endpoint still names it; running endpoints keep serving.
+  region.models.delete(name.toLowerCase());
+  return { body: {}, changed: true, resourceName: name };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Endpoint configs
+
+const createEndpointConfig: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointConfigName', 'endpointConfigName');
+  const configArn = arn(ctx.config, region.name, 'endpoint-config', name);
+  const variants = input.ProductionVariants;
+  if (!Array.isArray(variants) || variants.length === 0) {
+    throw validation(
+      "1 validation error detected: Value '[]' at 'productionVariants' failed to satisfy constraint: " +
+        'Member must have length greater than or equal to 1',
+    );
+  }
+  if (variants.length > 10) {
+    throw validation(
+      `1 validation error detected: Value at 'productionVariants' failed to satisfy constraint: Member must have ` +
+        `length less than or equal to 10`,
+    );
+  }
+  const seen = new Set<string>();
+  variants.forEach((raw, i) => {
+    const v = (raw ?? {}) as Json;
+    const member = `productionVariants.${i + 1}.member`;
+    const variantName = requireName(v, 'VariantName', `${member}.variantName`);
+    if (seen.has(variantName.toLowerCase())) {
+      throw validation(
+        `Duplicate VariantName "${variantName}" found in ProductionVariants. VariantName must be unique.`,
+      );
+    }
+    seen.add(variantName.toLowerCase());
+    const modelName = requireName(v, 'ModelName', `${member}.modelName`);
+    const serverless = v.ServerlessConfig !== undefined;
+    if (!serverless && typeof v.InstanceType !== 'string') {
+      throw validation(`InstanceType is required for production variant ${variantName} (or give ServerlessConfig).`);
+    }
+    if (!serverless && !(typeof v.InitialInstanceCount === 'number' && v.InitialInstanceCount >= 1)) {
+      throw validation(
+        `1 validation error detected: Value '${v.InitialInstanceCount ?? null}' at '${member}.initialInstanceCount' ` +
+          'failed to satisfy constraint: Member must have value greater than or equal to 1',
+      );
+    }
+    if (
+      v.InitialVariantWeight !== undefined &&
+      !(typeof v.InitialVariantWeight === 'number' && v.InitialVariantWeight >= 0)
+    ) {
+      throw validation(
+        `1 validation error detected: Value '${v.InitialVariantWeight}' at '${member}.initialVariantWeight' failed ` +
+          'to satisfy constraint: Member must have value greater than or equal to 0',
+      );
+    }
+    getModel(ctx, region, modelName);
+  });
+  if (region.configs.has(name.toLowerCase())) throw alreadyExists('endpoint configuration', configArn);
+  if (region.configs.size >= ctx.config.limits.endpointConfigs) {
+    throw limitExceeded('Number of endpoint configs', ctx.config.limits.endpointConfigs, 'Endpoint Configs');
+  }
+  const { Tags, ...request } = input;
+  const record: EndpointConfigRecord = {
+    name,
+    arn: configArn,
+    createdAt: Date.now(),
+    request,
+    variants: (variants as Json[]).map((v) => ({ InitialVariantWeight: 1, ...v })),
+    tags: Array.isArray(Tags) ? Tags : [],
+  };
+  region.configs.set(name.toLowerCase(), record);
+  return { body: { EndpointConfigArn: configArn }, changed: true, resourceName: name };
+};
+
+function getConfig(ctx: EmulatorContext, region: RegionState, name: string): EndpointConfigRecord {
+  const c = region.configs.get(name.toLowerCase());
+  if (!c) throw notFound('endpoint configuration', arn(ctx.config, region.name, 'endpoint-config', name));
+  return c;
+}
+
+const describeEndpointConfig: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointConfigName', 'endpointConfigName');
+  const c = getConfig(ctx, region, name);
+  return {
+    body: {
+      ...c.request,
+      EndpointConfigName: c.name,
+      EndpointConfigArn: c.arn,
+      ProductionVariants: c.variants,
+      CreationTime: epoch(c.createdAt),
+    },
+    changed: false,
+    resourceName: name,
+  };
+};
+
+const deleteEndpointConfig: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointConfigName', 'endpointConfigName');
+  getConfig(ctx, region, name);
+  region.configs.delete(name.toLowerCase());
+  return { body: {}, changed: true, resourceName: name };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Endpoints
+
+function getEndpoint(ctx: EmulatorContext, region: RegionState, name: string): EndpointRecord {
+  const e = region.endpoints.get(name.toLowerCase());
+  if (!e) throw notFound('endpoint', arn(ctx.config, region.name, 'endpoint', name));
+  return e;
+}
+
+export function rebuildRouting(ep: EndpointRecord): void {
+  ep.byName = new Map(ep.variants.map((v) => [v.name, v]));
+  let total = 0;
+  ep.cumulative = ep.variants.map((v) => (total += Math.max(0, v.currentWeight)));
+  ep.totalWeight = total;
+}
+
+function resolvedImage(image: string): string {
+  const digest = createHash('sha256').update(image).digest('hex');
+  return `${image.split('@')[0]}@sha256:${digest}`;
+}
+
+/** Starts every variant of a config: image check, artifact load. Rejects with the first DeployError. */
+async function startVariants(
+  ctx: EmulatorContext,
+  region: RegionState,
+  config: EndpointConfigRecord,
+  retained?: Map<string, LiveVariant>,
+): Promise<LiveVariant[]> {
+  return Promise.all(
+    config.variants.map(async (v) => {
+      const variantName = String(v.VariantName);
+      const modelName = String(v.ModelName);
+      const model = region.models.get(modelName.toLowerCase());
+      if (!model) {
+        throw new DeployError(`Could not find model "${arn(ctx.config, region.name, 'model', modelName)}".`);
+      }
+      if (Array.isArray(model.request.Containers) && model.request.Containers.length > 1) {
+        throw new DeployError(
+          `Model ${modelName} is an inference pipeline (${model.request.Containers.length} containers); this emulator ` +
+            'serves single-container XGBoost models.',
+        );
+      }
+      checkImage(model.image, variantName);
+      if (!model.modelDataUrl) throw new DeployError(`Model ${modelName} has no ModelDataUrl to load.`);
+      const loaded = await ctx.loader.load(model.modelDataUrl);
+      const keep = retained?.get(variantName);
+      const weight = keep ? keep.currentWeight : Number(v.InitialVariantWeight ?? 1);
+      const count = keep ? keep.currentInstanceCount : Number(v.InitialInstanceCount ?? 1);
+      const live: LiveVariant = {
+        name: variantName,
+        modelName,
+        image: model.image!,
+        resolvedImage: resolvedImage(model.image!),
+        modelDataUrl: model.modelDataUrl,
+        model: loaded,
+        instanceType: typeof v.InstanceType === 'string' ? v.InstanceType : undefined,
+        currentWeight: weight,
+        desiredWeight: weight,
+        currentInstanceCount: count,
+        desiredInstanceCount: count,
+        deployedAt: Date.now(),
+      };
+      return live;
+    }),
+  );
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function deploy(
+  ctx: EmulatorContext,
+  region: RegionState,
+  ep: EndpointRecord,
+  config: EndpointConfigRecord,
+  kind: 'create' | 'update',
+  options: { delayMs: number; injectedFailure?: string; retain?: boolean },
+): void {
+  const token = ++ep.token;
+  // Loading starts at once and overlaps the transition delay, as a real deployment pulls while it provisions.
+  const started = startVariants(ctx, region, config, options.retain ? ep.byName : undefined).then(
+    (variants) => ({ ok: true as const, variants }),
+    (err: unknown) => ({ ok: false as const, reason: reasonOf(err) }),
+  );
+  ctx.timers.after(options.delayMs, () => {
+    void started.then((outcome) => {
+      if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return; // superseded or deleted
+      const now = Date.now();
+      ep.modifiedAt = now;
+      const failure = !outcome.ok ? outcome.reason : options.injectedFailure;
+      if (kind === 'create') {
+        if (failure !== undefined) {
+          ep.status = 'Failed';
+          ep.failureReason = failure;
+          ep.variants = [];
+        } else if (outcome.ok) {
+          ep.status = 'InService';
+          ep.failureReason = undefined;
+          ep.variants = outcome.variants;
+        }
+      } else if (failure !== undefined) {
+        // SageMaker rolls a failed update back: the endpoint keeps serving its previous config.
+        ep.status = 'InService';
+        ep.failureReason = failure;
+        ep.configName = ep.pending?.previousConfigName ?? ep.configName;
+        ep.pending = undefined;
+      } else if (outcome.ok) {
+        ep.status = 'InService';
+        ep.failureReason = undefined;
+        ep.variants = outcome.variants;
+        ep.pending = undefined;
+      }
+      rebuildRouting(ep);
+    });
+  });
+}
+
+function inProgress(ep: EndpointRecord): AwsError {
+  return validation(`Cannot update in-progress endpoint "${ep.arn}".`);
+}
+
+const createEndpoint: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointName', 'endpointName');
+  const configName = requireName(input, 'EndpointConfigName', 'endpointConfigName');
+  const endpointArn = arn(ctx.config, region.name, 'endpoint', name);
+  if (region.endpoints.has(name.toLowerCase())) throw alreadyExists('endpoint', endpointArn);
+  const config = getConfig(ctx, region, configName);
+  if (region.endpoints.size >= ctx.config.limits.endpoints) {
+    throw limitExceeded('Number of endpoints', ctx.config.limits.endpoints, 'Endpoints');
+  }
+  const now = Date.now();
+  const ep: EndpointRecord = {
+    name,
+    arn: endpointArn,
+    region: region.name,
+    configName: config.name,
+    status: 'Creating',
+    createdAt: now,
+    modifiedAt: now,
+    variants: [],
+    byName: new Map(),
+    cumulative: [],
+    totalWeight: 0,
+    token: 0,
+    tags: Array.isArray(input.Tags) ? input.Tags : [],
+  };
+  region.endpoints.set(name.toLowerCase(), ep);
+  deploy(ctx, region, ep, config, 'create', { delayMs: ctx.delays().createMs });
+  return { body: { EndpointArn: endpointArn }, changed: true, endpointName: name, resourceName: name };
+};
+
+function variantView(v: LiveVariant): Json {
+  return {
+    VariantName: v.name,
+    DeployedImages: [{ SpecifiedImage: v.image, ResolvedImage: v.resolvedImage, ResolutionTime: epoch(v.deployedAt) }],
+    CurrentWeight: v.currentWeight,
+    DesiredWeight: v.desiredWeight,
+    CurrentInstanceCount: v.currentInstanceCount,
+    DesiredInstanceCount: v.desiredInstanceCount,
+  };
+}
+
+export function describeEndpointBody(ep: EndpointRecord, region: RegionState): Json {
+  const body: Json = {
+    EndpointName: ep.name,
+    EndpointArn: ep.arn,
+    EndpointConfigName: ep.configName,
+    EndpointStatus: ep.status,
+    CreationTime: epoch(ep.createdAt),
+    LastModifiedTime: epoch(ep.modifiedAt),
+  };
+  // A creating (or failed-to-create) endpoint has no production variants yet.
+  if (ep.variants.length > 0) body.ProductionVariants = ep.variants.map(variantView);
+  if (ep.failureReason !== undefined) body.FailureReason = ep.failureReason;
+  if (ep.pending) {
+    const pendingConfig = region.configs.get(ep.pending.configName.toLowerCase());
+    body.PendingDeploymentSummary = {
+      EndpointConfigName: ep.pending.configName,
+      StartTime: epoch(ep.modifiedAt),
+      ProductionVariants: (pendingConfig?.variants ?? []).map((v) => ({
+        VariantName: v.VariantName,
+        DesiredWeight: v.InitialVariantWeight,
+        DesiredInstanceCount: v.InitialInstanceCount,
+        InstanceType: v.InstanceType,
+      })),
+    };
+  }
+  return body;
+}
+
+const describeEndpoint: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointName', 'endpointName');
+  const ep = getEndpoint(ctx, region, name);
+  return { body: describeEndpointBody(ep, region), changed: false, endpointName: ep.name, resourceName: ep.name };
+};
+
+const updateEndpoint: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointName', 'endpointName');
+  const configName = requireName(input, 'EndpointConfigName', 'endpointConfigName');
+  const ep = getEndpoint(ctx, region, name);
+  if (ep.status === 'Failed') {
+    throw validation(
+      `Cannot update endpoint "${ep.arn}" because it is in Failed state: DeleteEndpoint is the only operation ` +
+        'allowed on a failed endpoint.',
+    );
+  }
+  if (ep.status !== 'InService') throw inProgress(ep);
+  const config = getConfig(ctx, region, configName);
+  const faults = ctx.faults.endpoint(ep.name);
+  const injectedFailure = ctx.faults.takeUpdateFailure(ep.name);
+  ep.pending = { configName: config.name, previousConfigName: ep.configName };
+  ep.configName = config.name;
+  ep.status = 'Updating';
+  ep.failureReason = undefined;
+  ep.modifiedAt = Date.now();
+  deploy(ctx, region, ep, config, 'update', {
+    delayMs: faults?.updateDelayMs ?? ctx.delays().updateMs,
+    injectedFailure,
+    retain: input.RetainAllVariantProperties === true,
+  });
+  return { body: { EndpointArn: ep.arn }, changed: true, endpointName: ep.name, resourceName: ep.name };
+};
+
+const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointName', 'endpointName');
+  const ep = getEndpoint(ctx, region, name);
+  const desired = input.DesiredWeightsAndCapacities;
+  if (!Array.isArray(desired) || desired.length === 0) {
+    throw validation(
+      "1 validation error detected: Value '[]' at 'desiredWeightsAndCapacities' failed to satisfy constraint: " +
+        'Member must have length greater than or equal to 1',
+    );
+  }
+  if (ep.status === 'Failed') {
+    throw validation(`Cannot update endpoint "${ep.arn}" because it is in Failed state.`);
+  }
+  if (ep.status !== 'InService') throw inProgress(ep);
+  const missing = desired.map((d) => String((d as Json).VariantName)).filter((v) => !ep.byName.has(v));
+  if (missing.length > 0) {
+    throw validation(
+      `The variant name(s) "[${missing.join(', ')}]" is/are not present within endpoint configuration ` +
+        `"${ep.configName}".`,
+    );
+  }
+  desired.forEach((raw, i) => {
+    const d = raw as Json;
+    const member = `desiredWeightsAndCapacities.${i + 1}.member`;
+    if (
+      d.DesiredWeight === undefined &&
+      d.DesiredInstanceCount === undefined &&
+      d.ServerlessUpdateConfig === undefined
+    ) {
+      throw validation(`Either DesiredWeight or DesiredInstanceCount must be specified for variant ${d.VariantName}.`);
+    }
+    if (d.DesiredWeight !== undefined && !(typeof d.DesiredWeight === 'number' && d.DesiredWeight >= 0)) {
+      throw validation(
+        `1 validation error detected: Value '${d.DesiredWeight}' at '${member}.desiredWeight' failed to satisfy ` +
+          'constraint: Member must have value greater than or equal to 0',
+      );
+    }
+    if (
+      d.DesiredInstanceCount !== undefined &&
+      !(
+        typeof d.DesiredInstanceCount === 'number' &&
+        Number.isInteger(d.DesiredInstanceCount) &&
+        d.DesiredInstanceCount >= 1
+      )
+    ) {
+      throw validation(
+        `1 validation error detected: Value '${d.DesiredInstanceCount}' at '${member}.desiredInstanceCount' failed ` +
+          'to satisfy constraint: Member must have value greater than or equal to 1',
+      );
+    }
+  });
+  for (const raw of desired) {
+    const d = raw as Json;
+    const v = ep.byName.get(String(d.VariantName))!;
+    if (typeof d.DesiredWeight === 'number') v.desiredWeight = d.DesiredWeight;
+    if (typeof d.DesiredInstanceCount === 'number') v.desiredInstanceCount = d.DesiredInstanceCount;
+  }
+  ep.status = 'Updating';
+  ep.failureReason = undefined;
+  ep.modifiedAt = Date.now();
+  const token = ++ep.token;
+  const delay = ctx.faults.endpoint(ep.name)?.updateDelayMs ?? ctx.delays().updateMs;
+  ctx.timers.after(delay, () => {
+    if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return;
+    for (const v of ep.variants) {
+      v.currentWeight = v.desiredWeight;
+      v.currentInstanceCount = v.desiredInstanceCount;
+    }
+    ep.status = 'InService';
+    ep.modifiedAt = Date.now();
+    rebuildRouting(ep);
+  });
+  return { body: { EndpointArn: ep.arn }, changed: true, endpointName: ep.name, resourceName: ep.name };
+};
+
+const deleteEndpoint: Handler = (ctx, region, input) => {
+  const name = requireName(input, 'EndpointName', 'endpointName');
+  const ep = getEndpoint(ctx, region, name);
+  if (ep.status === 'Creating' || ep.status === 'Updating' || ep.status === 'Deleting') throw inProgress(ep);
+  ep.status = 'Deleting';
+  ep.modifiedAt = Date.now();
+  const token = ++ep.token;
+  ctx.timers.after(ctx.delays().deleteMs, () => {
+    if (ep.token === token && region.endpoints.get(ep.name.toLowerCase()) === ep) {
+      region.endpoints.delete(ep.name.toLowerCase());
+    }
+  });
+  return { body: {}, changed: true, endpointName: ep.name, resourceName: ep.name };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lists
+
+interface Listed {
+  name: string;
+  createdAt: number;
+  status?: string;
+  summary: Json;
+}
+
+function page(input: Json, items: Listed[], key: string, defaultMax: number): Json {
+  const nameContains = str(input, 'NameContains');
+  const statusEquals = str(input, 'StatusEquals');
+  const before = typeof input.CreationTimeBefore === 'number' ? input.CreationTimeBefore * 1000 : Infinity;
+  const after = typeof input.CreationTimeAfter === 'number' ? input.CreationTimeAfter * 1000 : -Infinity;
+  let list = items.filter(
+    (i) =>
+      (!nameContains || i.name.toLowerCase().includes(nameContains.toLowerCase())) &&
+      (!statusEquals || i.status === statusEquals) &&
+      i.createdAt < before &&
+      i.createdAt > after,
+  );
+  const sortBy = str(input, 'SortBy') ?? 'CreationTime';
+  const descending = (str(input, 'SortOrder') ?? 'Descending') === 'Descending';
+  list = list.sort((a, b) => {
+    const c =
+      sortBy === 'Name'
+        ? a.name.localeCompare(b.name)
+        : sortBy === 'Status'
+          ? (a.status ?? '').localeCompare(b.status ?? '')
+          : a.createdAt - b.createdAt || a.name.localeCompare(b.name);
+    return descending ? -c : c;
+  });
+  const max = typeof input.MaxResults === 'number' ? Math.max(1, Math.min(100, input.MaxResults)) : defaultMax;
+  let offset = 0;
+  const token = str(input, 'NextToken');
+  if (token) {
+    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0) throw validation(`Invalid pagination token "${token}".`);
+  }
+  const slice = list.slice(offset, offset + max);
+  const body: Json = { [key]: slice.map((i) => i.summary) };
+  if (offset + max < list.length) body.NextToken = Buffer.from(String(offset + max), 'utf8').toString('base64url');
+  return body;
+}
+
+const listEndpoints: Handler = (_ctx, region, input) => ({
+  body: page(
+    input,
+    [...region.endpoints.values()].map((e) => ({
+      name: e.name,
+      createdAt: e.createdAt,
+      status: e.status,
+      summary: {
+        EndpointName: e.name,
+        EndpointArn: e.arn,
+        CreationTime: epoch(e.createdAt),
+        LastModifiedTime: epoch(e.modifiedAt),
+        EndpointStatus: e.status,
+      },
+    })),
+    'Endpoints',
+    10,
+  ),
+  changed: false,
+});
+
+const listModels: Handler = (_ctx, region, input) => ({
+  body: page(
+    input,
+    [...region.models.values()].map((m) => ({
+      name: m.name,
+      createdAt: m.createdAt,
+      summary: { ModelName: m.name, ModelArn: m.arn, CreationTime: epoch(m.createdAt) },
+    })),
+    'Models',
+    10,
+  ),
+  changed: false,
+});
+
+const listEndpointConfigs: Handler = (_ctx, region, input) => ({
+  body: page(
+    input,
+    [...region.configs.values()].map((c) => ({
+      name: c.name,
+      createdAt: c.createdAt,
+      summary: { EndpointConfigName: c.name, EndpointConfigArn: c.arn, CreationTime: epoch(c.createdAt) },
+    })),
+    'EndpointConfigs',
+    10,
+  ),
+  changed: false,
+});
+
+export const SAGEMAKER_OPERATIONS: Record<string, Handler> = {
+  CreateModel: createModel,
+  DescribeModel: describeModel,
+  DeleteModel: deleteModel,
+  ListModels: listModels,
+  CreateEndpointConfig: createEndpointConfig,
+  DescribeEndpointConfig: describeEndpointConfig,
+  DeleteEndpointConfig: deleteEndpointConfig,
+  ListEndpointConfigs: listEndpointConfigs,
+  CreateEndpoint: createEndpoint,
+  DescribeEndpoint: describeEndpoint,
+  UpdateEndpoint: updateEndpoint,
+  UpdateEndpointWeightsAndCapacities: updateEndpointWeightsAndCapacities,
+  DeleteEndpoint: deleteEndpoint,
+  ListEndpoints: listEndpoints,
+};
+
+/** Runs one control-plane call; unknown operations answer as AWS does for an action it does not know. */
+export function handleSageMaker(ctx: EmulatorContext, region: RegionState, operation: string, input: Json): OpResult {
+  const handler = SAGEMAKER_OPERATIONS[operation];
+  if (!handler) {
+    throw new AwsError('UnknownOperationException', `The emulator does not implement SageMaker.${operation}.`);
+  }
+  return handler(ctx, region, input);
+}

@@ -1,0 +1,212 @@
+/**
+ * Everything the emulator holds, per region (as AWS keeps it): SageMaker models, endpoint configs and endpoints,
+ * CloudWatch metrics and alarms. Resource names are matched case-insensitively (SageMaker lower-cases them in ARNs).
+ */
+import { FaultStore, Rng } from './faults';
+import { MetricStore, type Series } from './metrics';
+import type { ModelLoader } from './model-loader';
+import type { EmulatorConfig, TransitionDelays } from './types';
+import type { XGBoostModel } from './xgboost';
+
+export type Json = Record<string, unknown>;
+
+export interface ModelRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  /** The CreateModel request as given (minus Tags), echoed by DescribeModel. */
+  request: Json;
+  image?: string;
+  modelDataUrl?: string;
+  tags: unknown[];
+}
+
+export interface EndpointConfigRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  request: Json;
+  variants: Json[];
+  tags: unknown[];
+}
+
+/** Per-variant series SageMaker publishes, looked up once and reused (re-fetched if the store dropped them). */
+export interface VariantSeries {
+  epoch: number;
+  invocations: Series;
+  errors4xx: Series;
+  errors5xx: Series;
+  modelLatency: Series;
+  overheadLatency: Series;
+  perInstance: Series;
+}
+
+export interface LiveVariant {
+  name: string;
+  modelName: string;
+  image: string;
+  resolvedImage: string;
+  modelDataUrl: string;
+  model: XGBoostModel;
+  instanceType?: string;
+  currentWeight: number;
+  desiredWeight: number;
+  currentInstanceCount: number;
+  desiredInstanceCount: number;
+  deployedAt: number;
+  series?: VariantSeries;
+}
+
+export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
+
+export interface EndpointRecord {
+  name: string;
+  arn: string;
+  region: string;
+  configName: string;
+  status: EndpointStatus;
+  failureReason?: string;
+  createdAt: number;
+  modifiedAt: number;
+  /** The variants serving traffic (the old ones while an update is in flight). */
+  variants: LiveVariant[];
+  byName: Map<string, LiveVariant>;
+  /** Cumulative CurrentWeight per variant, for O(#variants) weighted routing. */
+  cumulative: number[];
+  totalWeight: number;
+  /** The config an in-flight UpdateEndpoint moves to, and the one it came from (restored if it fails). */
+  pending?: { configName: string; previousConfigName: string };
+  /** Incremented by every transition; a timer whose token is stale does nothing. */
+  token: number;
+  tags: unknown[];
+}
+
+export interface AlarmRecord {
+  name: string;
+  arn: string;
+  request: Json;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  stateReason: string;
+  stateReasonData?: string;
+  stateUpdatedAt: number;
+  configUpdatedAt: number;
+}
+
+export class RegionState {
+  readonly models = new Map<string, ModelRecord>();
+  readonly configs = new Map<string, EndpointConfigRecord>();
+  readonly endpoints = new Map<string, EndpointRecord>();
+  readonly alarms = new Map<string, AlarmRecord>();
+  readonly metrics: MetricStore;
+
+  constructor(
+    readonly name: string,
+    highResolutionSeconds: number,
+    retentionSeconds: number,
+  ) {
+    this.metrics = new MetricStore(highResolutionSeconds, retentionSeconds);
+  }
+}
+
+export interface ResolvedConfig {
+  defaultRegion: string;
+  accountId: string;
+  seed: number;
+  delays: Required<TransitionDelays>;
+  latency: { medianMs: number; sigma: number; overheadMedianMs: number };
+  sleep: 'injected' | 'all' | 'none';
+  metricHighResolutionSeconds: number;
+  metricRetentionSeconds: number;
+  requestLogLimit: number;
+  limits: { endpoints: number; endpointConfigs: number; models: number };
+}
+
+export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
+  return {
+    defaultRegion: config.defaultRegion ?? 'us-east-1',
+    accountId: config.accountId ?? '123456789012',
+    seed: config.seed ?? 1,
+    delays: {
+      createMs: config.delays?.createMs ?? 300,
+      updateMs: config.delays?.updateMs ?? 200,
+      deleteMs: config.delays?.deleteMs ?? 100,
+    },
+    latency: {
+      medianMs: config.latency?.medianMs ?? 4,
+      sigma: config.latency?.sigma ?? 0.25,
+      overheadMedianMs: config.latency?.overheadMedianMs ?? 0.5,
+    },
+    sleep: config.sleep ?? 'injected',
+    metricHighResolutionSeconds: config.metricHighResolutionSeconds ?? 3600,
+    metricRetentionSeconds: config.metricRetentionSeconds ?? 6 * 3600,
+    requestLogLimit: config.requestLogLimit ?? 100_000,
+    limits: {
+      endpoints: config.limits?.endpoints ?? 10_000,
+      endpointConfigs: config.limits?.endpointConfigs ?? 100_000,
+      models: config.limits?.models ?? 100_000,
+    },
+  };
+}
+
+/** Timers of pending status transitions, cleared on reset and close. */
+export class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      fn();
+    }, ms);
+    this.pending.add(t);
+  }
+
+  clear(): void {
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+}
+
+/** What every service handler works with. */
+export class EmulatorContext {
+  readonly regions = new Map<string, RegionState>();
+  readonly timers = new Timers();
+  readonly rng: Rng;
+  readonly faults: FaultStore;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly loader: ModelLoader,
+    readonly dataDir: string,
+    initialFaults: EmulatorConfig['faults'],
+  ) {
+    this.rng = new Rng(config.seed);
+    this.faults = new FaultStore(this.rng, initialFaults);
+  }
+
+  region(name: string): RegionState {
+    let r = this.regions.get(name);
+    if (!r) {
+      r = new RegionState(name, this.config.metricHighResolutionSeconds, this.config.metricRetentionSeconds);
+      this.regions.set(name, r);
+    }
+    return r;
+  }
+
+  delays(): Required<TransitionDelays> {
+    return { ...this.config.delays, ...stripUndefined(this.faults.delays() ?? {}) };
+  }
+
+  reset(): void {
+    this.timers.clear();
+    this.regions.clear();
+    this.loader.clear();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function arn(config: ResolvedConfig, region: string, kind: string, name: string): string {
+  return `arn:aws:sagemaker:${region}:${config.accountId}:${kind}/${name.toLowerCase()}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The emulator's public types: start-up config, injectable faults, the request log and the admin state view.
+ * Other rooms (the e2e harness, the demo, bench:scale) program against these, so fields are only ever added.
+ */
+
+/** Per-variant realism and faults for InvokeEndpoint. Rates are probabilities in [0, 1]. */
+export interface VariantFaults {
+  /** Share of requests the model answers with a 5XX (SageMaker returns ModelError 424, Invocation5XXErrors = 1). */
+  errorRate5xx?: number;
+  /** Share of requests the model answers with a 4XX (ModelError 424 with OriginalStatusCode 400). */
+  errorRate4xx?: number;
+  /** Share of requests refused with ThrottlingException after routing (counted as the variant's 4XX). */
+  throttleRate?: number;
+  /** Median model latency in ms (lognormal); an injected median is also slept, so clients feel it. */
+  latencyMedianMs?: number;
+  /** Lognormal sigma of the model latency (0 = constant). */
+  latencySigma?: number;
+}
+
+export interface EndpointFaults {
+  variants?: Record<string, VariantFaults>;
+  /** The next UpdateEndpoint on this endpoint ends Failed (a string is the FailureReason); consumed when it fires. */
+  updateFails?: boolean | string;
+  /** Slow updates for this endpoint (UpdateEndpoint and UpdateEndpointWeightsAndCapacities). */
+  updateDelayMs?: number;
+}
+
+/** Faults on a whole API operation, keyed "SageMaker.<Op>", "CloudWatch.<Op>", "Runtime.InvokeEndpoint", "S3.GetObject". */
+export interface OperationFaults {
+  throttleRate?: number;
+  errorRate5xx?: number;
+  /** The next N calls fail (with a 5XX unless failWith is 'throttle'); counts down as it fires. */
+  failNext?: number;
+  failWith?: '5xx' | 'throttle';
+}
+
+export interface TransitionDelays {
+  createMs?: number;
+  updateMs?: number;
+  deleteMs?: number;
+}
+
+export interface EmulatorFaults {
+  endpoints?: Record<string, EndpointFaults>;
+  operations?: Record<string, OperationFaults>;
+  delays?: TransitionDelays;
+  /** GetMetricData / GetMetricStatistics answer with empty series (CloudWatch lagging or broken). */
+  cloudwatchNoData?: boolean;
+}
+
+export interface EmulatorConfig {
+  /** Region used when a request carries no SigV4 credential scope. Default us-east-1. */
+  defaultRegion?: string;
+  /** Account id in ARNs and messages. Default 123456789012. */
+  accountId?: string;
+  /** Seed of the RNG behind routing, latency and fault draws. Default 1. */
+  seed?: number;
+  /** Default status-machine delays (faults.delays overrides them at run time). Default 300/200/100 ms. */
+  delays?: TransitionDelays;
+  faults?: EmulatorFaults;
+  /** Model latency every variant has without faults: lognormal. Default median 4 ms, sigma 0.25. */
+  latency?: { medianMs?: number; sigma?: number; overheadMedianMs?: number };
+  /**
+   * Which sampled latency the emulator actually waits before answering: 'injected' (only a fault's
+   * latencyMedianMs; default), 'all' (every request), 'none'. Metrics always carry the sampled latency.
+   */
+  sleep?: 'injected' | 'all' | 'none';
+  /** Per-second metric data older than this is merged into one-minute data. Default 3600 s. */
+  metricHighResolutionSeconds?: number;
+  /** Metric data older than this is dropped. Default 6 h. */
+  metricRetentionSeconds?: number;
+  /** Entries the request log keeps (oldest dropped first; seq keeps counting). Default 100000. */
+  requestLogLimit?: number;
+  /** Account quotas answered with ResourceLimitExceeded. */
+  limits?: { endpoints?: number; endpointConfigs?: number; models?: number };
+}
+
+export type ServiceName = 'SageMaker' | 'Runtime' | 'CloudWatch' | 'S3';
+
+export interface RequestLogEntry {
+  seq: number;
+  /** ISO time the request arrived. */
+  at: string;
+  service: ServiceName;
+  operation: string;
+  region: string;
+  /** Create*, Update*, Delete*, Put*, Set*: calls that ask for a change. */
+  mutating: boolean;
+  status: number;
+  errorCode?: string;
+  endpointName?: string;
+  /** The main resource named by the call (model, endpoint config, endpoint, alarm, object key). */
+  resourceName?: string;
+  /** True only when the call actually changed state (a rejected or duplicate call did not). */
+  changedState: boolean;
+  durationMs: number;
+}
+
+export interface VariantView {
+  variantName: string;
+  modelName: string;
+  currentWeight: number;
+  desiredWeight: number;
+  currentInstanceCount: number;
+  desiredInstanceCount: number;
+  instanceType?: string;
+  image: string;
+  modelDataUrl?: string;
+}
+
+export interface EndpointStateView {
+  region: string;
+  endpointName: string;
+  endpointArn: string;
+  status: string;
+  configName: string;
+  failureReason?: string;
+  pendingConfigName?: string;
+  variants: VariantView[];
+}
+
+export interface EmulatorStateView {
+  models: { region: string; modelName: string; image?: string; modelDataUrl?: string }[];
+  endpointConfigs: { region: string; configName: string; variants: { variantName: string; modelName: string }[] }[];
+  endpoints: EndpointStateView[];
+  alarms: { region: string; alarmName: string; state: string }[];
+}
