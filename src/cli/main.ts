@@ -5,6 +5,7 @@ import { NamespaceNotFoundError } from '@temporalio/client';
 import { InvalidInputError } from '../spec';
 import { TASK_QUEUE } from '../workflows/shared';
 import { createContext, processIo, type CliContext, type CliIo } from './context';
+import { DEFAULT_EMULATOR_PORT } from './defaults';
 import { CliError, EXIT, exitCodeForError, type ExitCode } from './exit-codes';
 import { applyConnectionFlags } from './temporal';
 
@@ -164,12 +165,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
   program
     .command('emulator')
     .description('run the local SageMaker + CloudWatch emulator (GET /health answers 200 when ready)')
-    .option('--port <port>', 'port to listen on', port, 4566)
+    .option('--port <port>', 'port to listen on', port, DEFAULT_EMULATOR_PORT)
     .option('--host <host>', 'interface to listen on')
     .requiredOption('--data-dir <dir>', 'where models, data and state live (s3://bucket/key → <dir>/bucket/key)')
     .option('--config <file.json>', 'emulator settings (e.g. fault injection)')
+    .option('--seed-demo', 'copy the churn demo models and data in, and create endpoint "churn" (variant Champion)')
     .action(
-      act(async (ctx, o: { port: number; host?: string; dataDir: string; config?: string }) =>
+      act(async (ctx, o: { port: number; host?: string; dataDir: string; config?: string; seedDemo?: boolean }) =>
         (await commands.runtime()).emulatorCommand(ctx, o),
       ),
     );

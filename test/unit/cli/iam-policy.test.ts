@@ -1,0 +1,103 @@
+// The shipped IAM policy must allow exactly the AWS calls the worker's activities make: a missing action breaks a
+// rollout in production, an extra one breaks least privilege.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../../..');
+
+/** IAM service prefix of each AWS SDK v3 client package the activities use. */
+const IAM_PREFIX: Record<string, string> = {
+  '@aws-sdk/client-sagemaker': 'sagemaker',
+  '@aws-sdk/client-sagemaker-runtime': 'sagemaker',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-s3': 's3',
+};
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every `XxxCommand` imported from an AWS SDK client and constructed with `new` in src/activities. */
+function actionsUsedByActivities(): Map<string, string[]> {
+  const used = new Map<string, string[]>();
+  for (const file of tsFiles(join(root, 'src/activities'))) {
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
+      const [, names, pkg] = m;
+      for (const raw of names.split(',')) {
+        const name = raw
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0];
+        if (!/^[A-Z]\w*Command$/.test(name)) continue;
+        if (!new RegExp(`new\\s+${name}\\s*\\(`).test(source)) continue; // imported but never sent
+        const prefix = IAM_PREFIX[pkg];
+        if (!prefix)
+          throw new Error(`${file} uses ${pkg}: add its IAM prefix to this test and its actions to the policy`);
+        const action = `${prefix}:${name.replace(/Command$/, '')}`;
+        used.set(action, [...(used.get(action) ?? []), file.slice(root.length + 1)]);
+      }
+    }
+  }
+  return used;
+}
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+const policy = JSON.parse(readFileSync(join(root, 'deploy/iam-policy.json'), 'utf8')) as {
+  Version: string;
+  Statement: Statement[];
+};
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const policyActions = new Set(policy.Statement.flatMap((s) => list(s.Action)));
+
+describe('deploy/iam-policy.json', () => {
+  const used = actionsUsedByActivities();
+
+  it('finds the AWS calls the activities make (the scan itself works)', () => {
+    expect(used.size).toBeGreaterThanOrEqual(10);
+    expect(used.has('sagemaker:UpdateEndpointWeightsAndCapacities')).toBe(true);
+    expect(used.has('sagemaker:InvokeEndpoint')).toBe(true);
+    expect(used.has('cloudwatch:GetMetricData')).toBe(true);
+  });
+
+  it('allows every action the activities use', () => {
+    const missing = [...used.keys()].filter((a) => !policyActions.has(a));
+    expect(missing).toEqual([]);
+  });
+
+  it('allows nothing the activities do not use, except passing the execution role', () => {
+    const extra = [...policyActions].filter((a) => !used.has(a) && a !== 'iam:PassRole');
+    expect(extra).toEqual([]);
+    expect([...policyActions].filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('passes the execution role to SageMaker only', () => {
+    const pass = policy.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
+    expect(pass).toHaveLength(1);
+    expect(list(pass[0].Action)).toEqual(['iam:PassRole']);
+    expect(pass[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    expect(list(pass[0].Resource).every((r) => /^arn:aws:iam::[^:]*:role\/\S+$/.test(r))).toBe(true);
+  });
+
+  it('scopes every SageMaker action to SageMaker resources (no "*")', () => {
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      if (list(s.Action).some((a) => a.startsWith('sagemaker:'))) {
+        expect(list(s.Resource).every((r) => r.startsWith('arn:aws:sagemaker:'))).toBe(true);
+      }
+    }
+    // GetMetricData supports no resource-level permissions: "*" is the only valid resource for it.
+    const star = policy.Statement.filter((s) => list(s.Resource).includes('*'));
+    expect(star.flatMap((s) => list(s.Action))).toEqual(['cloudwatch:GetMetricData']);
+  });
+});
