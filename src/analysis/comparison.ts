@@ -19,6 +19,8 @@ export interface Comparison {
   variance: number;
   /** The non-inferiority margin on the test scale. */
   tolerance: number;
+  /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
+  range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */
   report: (x: number) => number;
 }

@@ -82,6 +82,7 @@ export function compareRocAuc(
       'ROC AUC with DeLong variance (Sun & Xu 2014), normal-mixture confidence sequence (Waudby-Smith et al. 2024)',
     unit: 'score' as const,
     tolerance,
+    range: [-1, 1] as [number, number],
   };
   if (baseline.length === 0 || candidate.length === 0) {
     return notYet(

@@ -128,8 +128,9 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
   const tau = mixingScaleFor(Math.max(c.tolerance, MIN_TARGET[c.guardrail]), alpha);
   // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
   const radius = oneSidedRadius(Math.max(c.variance, Number.MIN_VALUE), tau, alpha);
-  const lower = c.report(c.estimate - radius);
-  const upper = c.report(c.estimate + radius);
+  const [min, max] = c.range ?? [-Infinity, Infinity];
+  const lower = c.report(Math.max(min, c.estimate - radius));
+  const upper = c.report(Math.min(max, c.estimate + radius));
   const difference = c.report(c.estimate);
   const d = digitsOf(c.guardrail);
   const interval = `${formatLevel(2 * alpha)} CS [${formatDifference(lower, c.unit, d, false)}, ${formatDifference(upper, c.unit, d, false)}]`;
@@ -174,8 +175,9 @@ function judgeSampleRatio(split: SplitEvidence, alpha: number): GuardrailResult 
   }
   const tau = mixingScaleFor(MIN_TARGET.sampleRatio, alpha);
   const radius = twoSidedRadius(c.variance, tau, alpha);
-  const lower = c.estimate - radius;
-  const upper = c.estimate + radius;
+  const [min, max] = c.range!;
+  const lower = Math.max(min, c.estimate - radius);
+  const upper = Math.min(max, c.estimate + radius);
   const n = c.samples.baseline + c.samples.candidate;
   const served = `candidate served ${formatValue(c.candidate, 'points', 1)} of ${groupThousands(n)} requests, expected ${split.candidateWeight}%`;
   const cs = `${formatLevel(alpha)} CS for the difference [${formatDifference(lower, 'points', 1, false)}, ${formatDifference(upper, 'points', 1, false)}] pts`;

@@ -46,6 +46,7 @@ export function compareErrorRates(
     method: 'two proportions, normal-mixture confidence sequence (mSPRT, Johari et al. 2017; Howard et al. 2021)',
     unit: 'points' as const,
     tolerance,
+    range: [-1, 1] as [number, number],
   };
   if (nC < MIN_INVOCATIONS || nB < MIN_INVOCATIONS) {
     const which = nC < MIN_INVOCATIONS ? `${nC} candidate` : `${nB} baseline`;
@@ -116,6 +117,7 @@ export function compareQualityProportion(
         : 'two proportions, normal-mixture confidence sequence (mSPRT, Johari et al. 2017; Howard et al. 2021)',
     unit: 'points' as const,
     tolerance,
+    range: [-1, 1] as [number, number],
   };
   if (!baseline || !candidate || nB === 0 || nC === 0) {
     return notYet(

@@ -28,6 +28,7 @@ export function compareSampleRatio(split: SplitEvidence): Comparison & { applica
     method: 'sequential sample-ratio test, two-sided normal-mixture confidence sequence (Lindon & Malek 2022)',
     unit: 'points' as const,
     tolerance: 0,
+    range: [-w, 1 - w] as [number, number],
     applicable,
   };
   if (!applicable) {
