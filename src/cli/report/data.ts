@@ -112,20 +112,25 @@ function lastEnd(steps: StepRecord[], decisions: Decision[]): string | null {
   return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null;
 }
 
+/** The latest step where every variant had labelled traffic (so both curves compare), else the latest with any. */
 function rocOfLatestLabelledStep(steps: StepRecord[]): ReportData['roc'] {
-  for (const step of [...steps].reverse()) {
-    const curves = step.variants
-      .filter((v) => v.quality?.rocCurve)
-      .map((v) => ({
-        variant: v.variantName,
-        auc: v.quality!.rocAuc,
-        n: v.quality!.n,
-        fpr: v.quality!.rocCurve!.fpr,
-        tpr: v.quality!.rocCurve!.tpr,
-      }));
-    if (curves.length) return { step: step.step, curves };
-  }
-  return null;
+  const withCurves = steps
+    .map((step) => ({
+      step: step.step,
+      expected: step.variants.length,
+      curves: step.variants
+        .filter((v) => v.quality?.rocCurve)
+        .map((v) => ({
+          variant: v.variantName,
+          auc: v.quality!.rocAuc,
+          n: v.quality!.n,
+          fpr: v.quality!.rocCurve!.fpr,
+          tpr: v.quality!.rocCurve!.tpr,
+        })),
+    }))
+    .filter((s) => s.curves.length > 0);
+  const best = [...withCurves].reverse().find((s) => s.curves.length === s.expected) ?? withCurves.at(-1);
+  return best ? { step: best.step, curves: best.curves } : null;
 }
 
 function stepRow(step: StepRecord, variant: string, isCandidate: boolean): StepRow {

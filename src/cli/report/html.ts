@@ -31,9 +31,9 @@ export function chartsFor(data: ReportData): ChartInfo[] {
       caption: 'ModelLatency p50 (solid) and p99 (dashed) per variant, at the end of each step.',
     });
   }
-  data.guardrails.forEach((g, i) =>
+  data.guardrails.forEach((g) =>
     charts.push({
-      id: `chart-guardrail-${i}`,
+      id: `chart-guardrail-${g.guardrail}`,
       title: `Guardrail ${g.guardrail}: difference over time`,
       caption:
         g.tolerance === null

@@ -18,6 +18,7 @@
   }
   const timeAxis = {
     type: 'linear',
+    min: 0,
     title: { display: true, text: 'time since the first step' },
     ticks: { callback: (value) => duration(value) },
   };
@@ -119,7 +120,7 @@
     });
   }
 
-  data.guardrails.forEach((g, i) => {
+  data.guardrails.forEach((g) => {
     const unit = UNIT[g.unit];
     const xs = g.points.map((p) => p.t);
     const scaled = (v) => (v === null ? null : v * unit.scale);
@@ -164,7 +165,7 @@
         fill: false,
       });
     }
-    chart('chart-guardrail-' + i, {
+    chart('chart-guardrail-' + g.guardrail, {
       type: 'line',
       data: { datasets },
       options: {
