@@ -5,7 +5,7 @@
  * file is re-read. All file access is async; nothing here runs per request.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelArtifact } from './model-artifact';
 import { loadXGBoostModel, type XGBoostModel } from './xgboost';
@@ -41,8 +41,10 @@ export function resolveDataUrl(url: string, dataDir: string): string {
 /** `<root>/<bucket>/<key>`, or throws when the key climbs out (`..`) of the root. */
 export function safeJoin(root: string, bucket: string, key: string): string {
   const base = resolve(root);
-  const path = resolve(base, bucket, key);
-  if (bucket.includes('/') || bucket === '..' || bucket === '.' || !path.startsWith(base + sep) || isAbsolute(key)) {
+  const bucketDir = resolve(base, bucket);
+  const path = resolve(bucketDir, key);
+  const climbs = key.split('/').includes('..') || bucket === '..' || bucket === '.' || bucket.includes('/');
+  if (climbs || isAbsolute(key) || bucketDir !== join(base, bucket) || !path.startsWith(bucketDir + sep)) {
     throw new DeployError(`"${bucket}/${key}" leaves the data directory`);
   }
   return path;
