@@ -35,6 +35,7 @@ export interface OpResult {
   changed: boolean;
   endpointName?: string;
   resourceName?: string;
+  detail?: string;
 }
 
 type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
@@ -451,7 +452,13 @@ const updateEndpoint: Handler = (ctx, region, input) => {
     injectedFailure,
     retain: input.RetainAllVariantProperties === true,
   });
-  return { body: { EndpointArn: ep.arn }, changed: true, endpointName: ep.name, resourceName: ep.name };
+  return {
+    body: { EndpointArn: ep.arn },
+    changed: true,
+    endpointName: ep.name,
+    resourceName: ep.name,
+    detail: `config ${config.name}`,
+  };
 };
 
 const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
@@ -526,7 +533,13 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
     ep.modifiedAt = Date.now();
     rebuildRouting(ep);
   });
-  return { body: { EndpointArn: ep.arn }, changed: true, endpointName: ep.name, resourceName: ep.name };
+  return {
+    body: { EndpointArn: ep.arn },
+    changed: true,
+    endpointName: ep.name,
+    resourceName: ep.name,
+    detail: `weights ${ep.variants.map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`,
+  };
 };
 
 const deleteEndpoint: Handler = (ctx, region, input) => {

@@ -118,6 +118,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const resourceName = outcome.result?.resourceName ?? draft.resourceName;
     if (endpointName !== undefined) entry.endpointName = endpointName;
     if (resourceName !== undefined) entry.resourceName = resourceName;
+    if (outcome.result?.detail !== undefined) entry.detail = outcome.result.detail;
     if (outcome.errorCode !== undefined) entry.errorCode = outcome.errorCode;
     log.add(entry);
   }

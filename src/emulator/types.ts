@@ -91,6 +91,8 @@ export interface RequestLogEntry {
   endpointName?: string;
   /** The main resource named by the call (model, endpoint config, endpoint, alarm, object key). */
   resourceName?: string;
+  /** What the change was, where the resource name alone does not say (the new config, the new weights). */
+  detail?: string;
   /** True only when the call actually changed state (a rejected or duplicate call did not). */
   changedState: boolean;
   durationMs: number;
