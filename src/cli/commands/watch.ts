@@ -73,7 +73,7 @@ export async function watchRollout(
             `${JSON.stringify({ event: 'end', executionStatus: snap.executionStatus, exitCode, result: snap.result, failure: snap.failure })}\n`,
           );
         } else if (screen) {
-          screen.draw(lines);
+          screen.draw(lines, { wrap: true });
         } else {
           ctx.out(lines);
         }

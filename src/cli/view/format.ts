@@ -6,6 +6,8 @@ export { formatDuration } from '../../spec/duration';
 // Colour codes do not take up columns on screen; matched to measure what a reader sees.
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
+// eslint-disable-next-line no-control-regex
+const LEADING_ANSI = /^\x1b\[[0-9;]*m/;
 
 export type Color = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
 const CODES: Record<Color, [number, number]> = {
@@ -26,6 +28,24 @@ export function paint(text: string, color: Color, enabled: boolean): string {
 
 export function visibleLength(text: string): number {
   return text.replace(ANSI, '').length;
+}
+
+/** Cuts a line to `width` visible columns (colour codes kept, closed with a reset), marking the cut with "…". */
+export function fit(text: string, width: number): string {
+  if (visibleLength(text) <= width) return text;
+  let out = '';
+  let visible = 0;
+  for (let i = 0; i < text.length && visible < width - 1;) {
+    const code = LEADING_ANSI.exec(text.slice(i));
+    if (code) {
+      out += code[0];
+      i += code[0].length;
+    } else {
+      out += text[i++];
+      visible++;
+    }
+  }
+  return `${out}${out.includes('\x1b[') ? '\x1b[0m' : ''}…`;
 }
 
 function padEnd(text: string, width: number): string {

@@ -2,7 +2,7 @@
 // append one line per change, so the log reads as the rollout's story. Both are pure and unit-tested.
 import type { GuardrailResult } from '../../analysis/types';
 import type { RolloutStatus } from '../../workflows/shared';
-import { clock, formatDifference, formatDuration, paint, shellQuote, verdictColor, visibleLength } from './format';
+import { clock, fit, formatDifference, formatDuration, paint, shellQuote, verdictColor, visibleLength } from './format';
 import type { ViewOptions } from './status-view';
 
 /** Lines describing what changed between two statuses (everything, when there is no previous one). */
@@ -73,9 +73,15 @@ export class LiveScreen {
     stream.write(HIDE_CURSOR);
   }
 
-  draw(lines: string[]): void {
-    this.stream.write(redrawSequence(this.rows, lines));
-    this.rows = rowsTaken(lines, this.stream.columns ?? 80);
+  /**
+   * Live frames are cut to the terminal's width so the block keeps its shape while it refreshes; the final frame
+   * (`wrap`) is left whole, since it stays in the scrollback as the record.
+   */
+  draw(lines: string[], opts: { wrap?: boolean } = {}): void {
+    const columns = this.stream.columns ?? 80;
+    const shown = opts.wrap ? lines : lines.map((line) => fit(line, columns));
+    this.stream.write(redrawSequence(this.rows, shown));
+    this.rows = rowsTaken(shown, columns);
   }
 
   done(): void {

@@ -1,5 +1,6 @@
 import {
   bar,
+  fit,
   formatDifference,
   formatInterval,
   formatMetric,
@@ -49,5 +50,15 @@ describe('format', () => {
     expect(shellQuote('churn-1')).toBe('churn-1');
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(shellQuote('a b')).toBe(`'a b'`);
+  });
+});
+
+describe('fit', () => {
+  it('cuts lines to the terminal width, keeping colour codes balanced', () => {
+    expect(fit('short', 10)).toBe('short');
+    expect(fit('abcdefghij', 5)).toBe('abcd…');
+    const cut = fit(`${paint('pass', 'green', true)} and more`, 6);
+    expect(visibleLength(cut)).toBe(6);
+    expect(cut).toBe('\x1b[32mpass\x1b[39m \x1b[0m…');
   });
 });
