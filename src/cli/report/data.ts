@@ -78,7 +78,8 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
   const startedAt = steps[0]?.startedAt ?? decisions[0]?.at ?? null;
   const origin = startedAt ? Date.parse(startedAt) : now.getTime();
   const t = (iso: string) => (Date.parse(iso) - origin) / 1000;
-  const endIso = lastEnd(steps, decisions) ?? now.toISOString();
+  // A finished rollout ends at its last recorded moment; a running one holds its current weights until now.
+  const endIso = outcome ? (lastEnd(steps, decisions) ?? now.toISOString()) : now.toISOString();
   const variants = [...(baseline ? [baseline] : []), candidate];
 
   return {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
-import { uniqueName } from '../../harness/temporal';
+import { temporalCli, uniqueName } from '../../harness/temporal';
 import type { RolloutResult, RolloutStatus } from '../../../src/workflows/shared';
 import { decodePngs, pngSize, renderReport } from './report-browser';
 
@@ -197,4 +197,31 @@ test('rollback via the CLI ends the watch with exit 3', async () => {
   const late = await cli(['pause', endpoint, '--by', 'bob']);
   expect(late.code).toBe(2);
   expect(late.stderr).toContain('has ended (completed): nothing to pause');
+});
+
+test('a running rollout reports from its status; terminated, its watch ends with exit 4', async () => {
+  const endpoint = uniqueName('cli-terminate');
+  await stack.seedEndpoint(endpoint);
+  const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }] });
+  const file = join(work, `${endpoint}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  expect((await cli(['start', file, '--task-queue', stack.taskQueue])).code).toBe(0);
+  const watching = watch(endpoint);
+  await statusUntil(endpoint, (s) => s.phase === 'soaking' && s.lastEvaluation !== null);
+
+  const outDir = join(work, `report-${endpoint}`);
+  const report = await cli(['report', endpoint, '--out', outDir, '--no-png']);
+  expect(report.code).toBe(0);
+  const page = await renderReport(join(outDir, 'report.html'));
+  expect(page.consoleErrors).toEqual([]);
+  expect(page.text).toContain('The rollout is still running');
+  expect(page.canvases).toEqual(expect.arrayContaining(['chart-roc', 'chart-traffic']));
+  expect(page.chartInstances).toBe(page.canvases.length);
+  for (const id of page.canvases) expect(page.inkedPixels[id]).toBeGreaterThan(5_000);
+
+  await temporalCli(['workflow', 'terminate', '--workflow-id', `rollout-${endpoint}`, '--reason', 'e2e test']);
+  const watched = await watching;
+  expect(watched.code).toBe(4);
+  expect(watched.stdout).toContain(`Rollout ${endpoint}: workflow terminated`);
+  expect((await cli(['result', endpoint])).code).toBe(4);
 });
