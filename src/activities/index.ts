@@ -9,6 +9,8 @@ import { trafficActivities } from './traffic';
 export interface ActivityOptions {
   /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
   pollIntervalMs?: number;
+  /** Whether the namespace has the RolloutEndpoint/RolloutPhase search attributes (the worker checks at start). */
+  searchAttributes?: boolean;
 }
 
 export function createActivities(clients: AwsClients = createAwsClients(), options: ActivityOptions = {}) {
@@ -20,11 +22,16 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...cw,
     ...trafficActivities(clients, loadDataset),
     ...preflightActivities(sm, cw, loadDataset),
+    /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
+    async searchAttributesAvailable(): Promise<boolean> {
+      return options.searchAttributes ?? false;
+    },
   };
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
+export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantScores } from './traffic';
 export type { PreflightResult } from './preflight';

@@ -24,6 +24,8 @@ export interface ReplayInput {
 }
 
 export interface VariantScores {
+  /** InvokeEndpoint requests this variant answered (each may carry several rows). */
+  requests: number;
   labels: number[];
   scores: number[];
 }
@@ -97,7 +99,8 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           );
           const variant = out.InvokedProductionVariant ?? 'unknown';
           const scores = parseScores(new TextDecoder().decode(out.Body), rows.length);
-          const bucket = (result.byVariant[variant] ??= { labels: [], scores: [] });
+          const bucket = (result.byVariant[variant] ??= { requests: 0, labels: [], scores: [] });
+          bucket.requests++;
           rows.forEach((row, k) => {
             if (Number.isFinite(scores[k])) {
               bucket.labels.push(row.label);

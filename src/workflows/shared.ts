@@ -1,0 +1,130 @@
+// The public contract of the rollout workflow, defined once and imported by the workflow, the worker, the CLI and
+// the tests: names, signals, the status query, and the shapes of status and result.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../spec/signals';
+import type { Evaluation, VariantSummary } from '../analysis';
+
+export type { VariantSummary };
+
+export const WORKFLOW_TYPE = 'modelRollout';
+export const TASK_QUEUE = 'model-rollout';
+
+/** One rollout per endpoint at a time: Temporal refuses a second running workflow with the same id. */
+export function rolloutWorkflowId(endpointName: string): string {
+  return `rollout-${endpointName}`;
+}
+
+export const approveSignal = defineSignal<[ApproveSignal]>('approve');
+export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');
+export const pauseSignal = defineSignal<[PauseSignal]>('pause');
+export const resumeSignal = defineSignal<[ResumeSignal]>('resume');
+export const statusQuery = defineQuery<RolloutStatus>('status');
+
+export type Phase =
+  | 'preflight'
+  | 'deploying'
+  | 'shifting'
+  | 'soaking'
+  | 'awaiting-approval'
+  | 'paused'
+  | 'promoting'
+  | 'rolling-back'
+  | 'promoted'
+  | 'rolled-back';
+
+export type Outcome = 'promoted' | 'rolled_back';
+
+/** Who decided what, when and why: the audit trail of a rollout. */
+export interface Decision {
+  at: string;
+  step: number;
+  kind:
+    | 'deployed'
+    | 'advance'
+    | 'approve'
+    | 'approval-requested'
+    | 'approval-timeout'
+    | 'rollback'
+    | 'pause'
+    | 'resume'
+    | 'promote'
+    | 'inconclusive'
+    | 'signal-ignored'
+    | 'cleanup';
+  by: string;
+  reason: string;
+}
+
+export interface PendingApproval {
+  step: number;
+  /** Why a human is asked: a step that needs approval, a failed guardrail under onFailure "pause", or inconclusive evidence. */
+  cause: 'step' | 'failure' | 'inconclusive';
+  since: string;
+  timeoutAt: string;
+  reason: string;
+}
+
+export interface EvaluationRecord {
+  at: string;
+  step: number;
+  evaluation: Evaluation;
+  alarms: { name: string; state: string }[];
+}
+
+export interface StepRecord {
+  step: number;
+  candidateWeight: number;
+  startedAt: string;
+  endedAt?: string;
+  soakedMs: number;
+  evaluations: number;
+  verdict?: Evaluation['verdict'];
+  ended?: 'advanced' | 'rolled-back' | 'promoted';
+  variants: VariantSummary[];
+}
+
+export interface RolloutStatus {
+  endpointName: string;
+  phase: Phase;
+  /** 1-based index of the current step; 0 before the first. */
+  step: number;
+  totalSteps: number;
+  weights: Record<string, number>;
+  paused: boolean;
+  pendingApproval: PendingApproval | null;
+  /** The latest evaluation of each guardrail, with statistic, interval and verdict. */
+  lastEvaluation: EvaluationRecord | null;
+  /** Every evaluation's verdict so far (most recent last; older ones trimmed past 200). */
+  verdicts: { at: string; step: number; verdict: Evaluation['verdict']; reason: string }[];
+  soak: { startedAt: string; minEndsAt: string; maxEndsAt: string } | null;
+  steps: StepRecord[];
+  decisions: Decision[];
+  resources: CreatedResources;
+  outcome?: Outcome;
+  reason?: string;
+}
+
+export interface RolloutResult {
+  outcome: Outcome;
+  reason: string;
+  endpointName: string;
+  baselineVariant: string | null;
+  candidateVariant: string;
+  /** The variant serving 100% when the rollout ended. */
+  servingVariant: string;
+  steps: StepRecord[];
+  decisions: Decision[];
+  /** Time series for reports: every evaluation the rollout made. */
+  evaluations: EvaluationRecord[];
+  resources: CreatedResources;
+  /** Problems met while cleaning up (the endpoint is safe; these resources may need a hand). */
+  cleanupWarnings: string[];
+}
+
+/** What this rollout created, recorded as it happens, so any ending can clean up from the record. */
+export interface CreatedResources {
+  models: string[];
+  endpointConfigs: string[];
+  endpoint: boolean;
+  deleted: string[];
+}
