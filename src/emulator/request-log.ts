@@ -7,19 +7,21 @@ export function isMutating(operation: string): boolean {
   return MUTATING.test(operation);
 }
 
+/** Stored with the arrival time as epoch ms: the ISO string is made only when someone reads the log. */
+type StoredEntry = Omit<RequestLogEntry, 'at'> & { atMs: number };
+
 export class RequestLog {
-  private entries: RequestLogEntry[] = [];
+  private entries: StoredEntry[] = [];
   private start = 0; // ring start once full
   private seq = 0;
 
   constructor(private readonly limit: number) {}
 
-  add(entry: Omit<RequestLogEntry, 'seq' | 'mutating'> & { mutating?: boolean }): void {
-    const full: RequestLogEntry = {
-      ...entry,
-      seq: ++this.seq,
-      mutating: entry.mutating ?? isMutating(entry.operation),
-    };
+  /** Takes ownership of `entry` (it is stored as given, not copied: this runs once per request). */
+  add(entry: Omit<StoredEntry, 'seq' | 'mutating'> & { mutating?: boolean }): void {
+    const full = entry as StoredEntry;
+    full.seq = ++this.seq;
+    full.mutating ??= isMutating(entry.operation);
     if (this.entries.length < this.limit) {
       this.entries.push(full);
     } else {
@@ -31,12 +33,14 @@ export class RequestLog {
   list(filter: { service?: ServiceName; since?: number; mutating?: boolean } = {}): RequestLogEntry[] {
     const ordered =
       this.start === 0 ? this.entries : [...this.entries.slice(this.start), ...this.entries.slice(0, this.start)];
-    return ordered.filter(
-      (e) =>
-        (filter.service === undefined || e.service === filter.service) &&
-        (filter.since === undefined || e.seq > filter.since) &&
-        (filter.mutating === undefined || e.mutating === filter.mutating),
-    );
+    return ordered
+      .filter(
+        (e) =>
+          (filter.service === undefined || e.service === filter.service) &&
+          (filter.since === undefined || e.seq > filter.since) &&
+          (filter.mutating === undefined || e.mutating === filter.mutating),
+      )
+      .map(({ atMs, seq, ...rest }) => ({ seq, at: new Date(atMs).toISOString(), ...rest }));
   }
 
   clear(): void {

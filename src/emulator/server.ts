@@ -7,7 +7,7 @@
  * - `GET /health`, `/_emulator/*` → health and the admin API
  * The region is read from the SigV4 credential scope (signatures are not checked), so state is kept per region.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -19,9 +19,16 @@ import { invokeEndpoint } from './runtime';
 import { getObject, parseObjectPath, S3Error } from './s3';
 import { handleSageMaker, type OpResult } from './sagemaker';
 import type { EmulatorContext, Json } from './state';
-import type { RequestLogEntry, ServiceName } from './types';
+import type { ServiceName } from './types';
 
 const gunzipAsync = promisify(gunzip);
+
+// Request ids: a random per-process prefix and a counter (a UUID per request costs more than the inference).
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idCounter = 0;
+function requestId(): string {
+  return `${ID_PREFIX}-${(++idCounter).toString(16).padStart(8, '0')}`;
+}
 
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
@@ -104,8 +111,8 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     status: number,
     outcome: { errorCode?: string; changed: boolean; result?: OpResult; mutating?: boolean },
   ): void {
-    const entry: Omit<RequestLogEntry, 'seq' | 'mutating'> & { mutating?: boolean } = {
-      at: new Date(startedAt).toISOString(),
+    const entry: Parameters<RequestLog['add']>[0] = {
+      atMs: startedAt,
       service: draft.service,
       operation: draft.operation,
       region: draft.region,
@@ -155,7 +162,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const service: ServiceName = isCloudWatch ? 'CloudWatch' : 'SageMaker';
     const operation = target.slice(isCloudWatch ? CLOUDWATCH_TARGET.length : SAGEMAKER_TARGET.length);
     const contentType = isCloudWatch ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
-    const requestId = randomUUID();
+    const reqId = requestId();
     const draft: LogDraft = { service, operation, region };
     try {
       let raw = await readBody(req, MAX_BODY_BYTES);
@@ -178,7 +185,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.writeHead(200, {
         'Content-Type': contentType,
         'Content-Length': Buffer.byteLength(text),
-        'x-amzn-RequestId': requestId,
+        'x-amzn-RequestId': reqId,
       });
       res.end(text);
       record(draft, startedAt, 200, { changed: result.changed, result });
@@ -191,7 +198,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
             : new AwsError(isCloudWatch ? 'InternalServiceFault' : 'InternalFailure', (err as Error).message, 500);
       const headers: Record<string, string> = {
         'Content-Type': contentType,
-        'x-amzn-RequestId': requestId,
+        'x-amzn-RequestId': reqId,
       };
       if (isCloudWatch)
         headers['x-amzn-query-error'] = e instanceof CloudWatchError ? e.queryError : `${e.code};Sender`;
@@ -218,7 +225,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       // keep the raw name; the lookup will say it does not exist
     }
     const draft: LogDraft = { service: 'Runtime', operation: 'InvokeEndpoint', region, endpointName };
-    const requestId = randomUUID();
+    const reqId = requestId();
     try {
       const body = await readBody(req, RUNTIME_MAX_BYTES).catch((err: unknown) => {
         if (err instanceof BodyTooLarge) {
@@ -245,7 +252,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         'Content-Type': out.contentType,
         'Content-Length': String(Buffer.byteLength(out.body)),
         'x-Amzn-Invoked-Production-Variant': out.variant,
-        'x-amzn-RequestId': requestId,
+        'x-amzn-RequestId': reqId,
       };
       if (out.customAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = out.customAttributes;
       res.writeHead(200, headers);
@@ -259,7 +266,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         'Content-Type': 'application/json',
         'Content-Length': String(Buffer.byteLength(text)),
         'x-amzn-errortype': e.code,
-        'x-amzn-RequestId': requestId,
+        'x-amzn-RequestId': reqId,
       };
       if (typeof variant === 'string') headers['x-Amzn-Invoked-Production-Variant'] = variant;
       res.writeHead(e.status, headers);
@@ -278,7 +285,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
   ): Promise<void> {
     const operation = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
     const draft: LogDraft = { service: 'S3', operation, region, resourceName: `${bucket}/${key}` };
-    const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+    const reqId = requestId().toUpperCase();
     try {
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
@@ -289,17 +296,17 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         ETag: obj.etag,
         'Last-Modified': obj.lastModified.toUTCString(),
         'Accept-Ranges': 'bytes',
-        'x-amz-request-id': requestId,
+        'x-amz-request-id': reqId,
       });
       res.end(req.method === 'HEAD' ? undefined : obj.body);
       record(draft, startedAt, 200, { changed: false });
     } catch (err) {
       const e = err instanceof S3Error ? err : new S3Error('InternalError', (err as Error).message, 500, {});
-      const text = req.method === 'HEAD' ? '' : e.xml(requestId);
+      const text = req.method === 'HEAD' ? '' : e.xml(reqId);
       res.writeHead(e.status, {
         'Content-Type': 'application/xml',
         'Content-Length': String(Buffer.byteLength(text)),
-        'x-amz-request-id': requestId,
+        'x-amz-request-id': reqId,
       });
       res.end(text);
       record(draft, startedAt, e.status, { errorCode: e.code, changed: false });
