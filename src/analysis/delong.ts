@@ -4,7 +4,7 @@
 // areas under correlated receiver operating characteristic curves", IEEE Signal Processing Letters 21 (2014).
 // Baseline and candidate score different requests (each request goes to one variant), so the two AUCs are
 // independent and the variance of their difference is the sum of their variances.
-import { placements, toArrays } from './classification';
+import { placements, toArrays, type LabelledArrays } from './classification';
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
 import type { ScoredRequest } from './types';
@@ -28,7 +28,11 @@ function meanAndVariance(values: Float64Array): { mean: number; variance: number
 
 /** AUC and DeLong variance of one variant's labelled requests; null when only one class is present. */
 export function delongAuc(rows: readonly ScoredRequest[]): AucEstimate | null {
-  const p = placements(toArrays(rows));
+  return delongOf(toArrays(rows));
+}
+
+function delongOf(data: LabelledArrays): AucEstimate | null {
+  const p = placements(data);
   if (!p) return null;
   const ten = meanAndVariance(p.positive); // V10: per positive, share of negatives below it
   const one = meanAndVariance(p.negative); // V01: per negative, share of positives above it
@@ -66,45 +70,42 @@ export const MIN_AUC_CLASS = 30;
  * a variant's scores separate the classes perfectly; it is floored at 1/(m·n), one misordered pair's worth, so a
  * small perfect sample cannot look infinitely precise.
  */
-export function compareRocAuc(
-  baseline: readonly ScoredRequest[],
-  candidate: readonly ScoredRequest[],
-  tolerance: number,
-): Comparison {
-  const b = delongAuc(baseline);
-  const c = delongAuc(candidate);
+export function compareRocAuc(baseline: LabelledArrays, candidate: LabelledArrays, tolerance: number): Comparison {
+  const b = delongOf(baseline);
+  const c = delongOf(candidate);
+  const nB = baseline.labels.length;
+  const nC = candidate.labels.length;
   const base = {
     guardrail: 'rocAuc' as const,
     baseline: b ? b.auc : null,
     candidate: c ? c.auc : null,
-    samples: { baseline: baseline.length, candidate: candidate.length },
+    samples: { baseline: nB, candidate: nC },
     method:
       'ROC AUC with DeLong variance (Sun & Xu 2014), normal-mixture confidence sequence (Waudby-Smith et al. 2024)',
     unit: 'score' as const,
     tolerance,
     range: [-1, 1] as [number, number],
   };
-  if (baseline.length === 0 || candidate.length === 0) {
+  if (nB === 0 || nC === 0) {
     return notYet(
       base,
-      `no labelled requests on the ${candidate.length === 0 ? 'candidate' : 'baseline'} (replay traffic with ` +
+      `no labelled requests on the ${nC === 0 ? 'candidate' : 'baseline'} (replay traffic with ` +
         'labels is needed to judge quality; leave guardrails.quality empty to not judge it)',
     );
   }
-  if (baseline.length < MIN_AUC_ROWS || candidate.length < MIN_AUC_ROWS) {
-    const which = candidate.length < MIN_AUC_ROWS ? `${candidate.length} candidate` : `${baseline.length} baseline`;
+  if (nB < MIN_AUC_ROWS || nC < MIN_AUC_ROWS) {
+    const which = nC < MIN_AUC_ROWS ? `${nC} candidate` : `${nB} baseline`;
     return notYet(base, `only ${which} labelled requests so far (need ${MIN_AUC_ROWS} on each variant)`);
   }
-  for (const [name, est, rows] of [
-    ['baseline', b, baseline],
-    ['candidate', c, candidate],
+  for (const [name, data] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
   ] as const) {
-    const smaller = est ? Math.min(est.positives, est.negatives) : 0;
-    if (smaller < MIN_AUC_CLASS) {
-      const positives = est ? est.positives : rows.filter((r) => r.label === 1).length;
+    const negatives = data.labels.length - data.positives;
+    if (Math.min(data.positives, negatives) < MIN_AUC_CLASS) {
       return notYet(
         base,
-        `the ${name}'s labelled requests have ${positives} positives and ${rows.length - positives} negatives: ` +
+        `the ${name}'s labelled requests have ${data.positives} positives and ${negatives} negatives: ` +
           `ROC AUC needs at least ${MIN_AUC_CLASS} of each class`,
       );
     }

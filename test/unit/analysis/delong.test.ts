@@ -1,6 +1,11 @@
 import reference from '../../fixtures/analysis/reference.json';
 import { compareAuc, delongAuc } from '../../../src/analysis';
-import { compareRocAuc, MIN_AUC_CLASS } from '../../../src/analysis/delong';
+import { compareRocAuc as compareRows, MIN_AUC_CLASS } from '../../../src/analysis/delong';
+import { toArrays } from '../../../src/analysis/classification';
+import type { ScoredRequest } from '../../../src/analysis';
+
+const compareRocAuc = (b: ScoredRequest[], c: ScoredRequest[], tolerance: number) =>
+  compareRows(toArrays(b), toArrays(c), tolerance);
 import { seeded, gaussian } from './random';
 
 interface Case {

@@ -22,9 +22,10 @@ describe('compareLatency', () => {
     expect(cmp.baseline).toBeCloseTo(10, 12); // ms
     expect(cmp.candidate).toBeCloseTo(10 * Math.sqrt(1.1 * 1.3), 10);
     expect(cmp.tolerance).toBeCloseTo(Math.log(1.2), 15);
-    // Spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods dominates the model floor.
+    // Spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods, with the small-sample
+    // correction (6 − 1)/(6 − 3), dominates the model floor.
     const half = (Math.log(1.3) - Math.log(1.1)) / 2;
-    expect(cmp.variance).toBeCloseTo((6 * half * half) / 5 / 6, 14);
+    expect(cmp.variance).toBeCloseTo(((6 * half * half) / 5 / 6) * (5 / 3), 14);
   });
 
   it('floors the variance by what per-period medians carry (lognormal model) when the periods agree too well', () => {
