@@ -168,6 +168,9 @@ export class Digest {
       }
       return pairs[pairs.length - 1][0];
     }
+    // The ends are known exactly even when the middle is binned.
+    if (rank === n) return this.max;
+    if (rank === 1) return this.min;
     // Histogram: negatives (most negative first), zeros, positives (smallest first).
     const bins: [number, number][] = [];
     for (const [b, c] of [...this.neg!.entries()].sort((x, y) => y[0] - x[0])) bins.push([-binValue(b), c]);
