@@ -100,7 +100,7 @@ export type RolloutSnapshot =
  * Queries need a worker to answer; without one the server would hold the call until its own timeout, so we give
  * up early and say so instead of hanging the status view.
  */
-export async function queryStatus(t: CliTemporal, endpointName: string, timeoutMs = 5_000): Promise<RolloutStatus> {
+export async function queryStatus(t: CliTemporal, endpointName: string, timeoutMs = 10_000): Promise<RolloutStatus> {
   return await t.client.withDeadline(Date.now() + timeoutMs, () =>
     rolloutHandle(t.client, endpointName).query(statusQuery),
   );
@@ -109,7 +109,7 @@ export async function queryStatus(t: CliTemporal, endpointName: string, timeoutM
 export async function snapshotRollout(
   t: CliTemporal,
   endpointName: string,
-  queryTimeoutMs = 5_000,
+  queryTimeoutMs = 10_000,
 ): Promise<RolloutSnapshot> {
   const description = await describeRollout(t, endpointName);
   if (description.status.name === 'RUNNING') {

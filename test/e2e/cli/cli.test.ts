@@ -108,6 +108,8 @@ test('start → watch → approve via the CLI → promoted (exit 0) → result, 
   expect(again.code).toBe(2);
   expect(again.stderr).toContain(`a rollout is already running on endpoint "${endpoint}"`);
 
+  // Once the worker answers the status query, an approval nobody asked for is refused up front.
+  await statusUntil(endpoint, (s) => s.pendingApproval === null);
   const early = await cli(['approve', endpoint, '--by', 'alice@example.com']);
   expect(early.code).toBe(2);
   expect(early.stderr).toContain('nothing is pending approval');
