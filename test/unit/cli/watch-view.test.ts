@@ -1,4 +1,11 @@
-import { eventLines, redrawSequence, rowsTaken } from '../../../src/cli/view/watch-view';
+import {
+  HIDE_CURSOR,
+  LiveScreen,
+  SHOW_CURSOR,
+  eventLines,
+  redrawSequence,
+  rowsTaken,
+} from '../../../src/cli/view/watch-view';
 import { NOW, soakingStatus } from './fixtures';
 
 const opts = { now: NOW, color: false, cli: 'model-rollout' };
@@ -54,5 +61,23 @@ describe('watch view', () => {
     expect(rowsTaken(['', 'x'.repeat(80), 'x'.repeat(81), '\x1b[31m' + 'x'.repeat(80) + '\x1b[39m'], 80)).toBe(
       1 + 1 + 2 + 1,
     );
+  });
+});
+
+describe('LiveScreen', () => {
+  it('cuts live frames to the terminal width and moves up exactly over the previous frame', () => {
+    let written = '';
+    const stream = { columns: 10, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const screen = new LiveScreen(stream);
+    screen.draw(['0123456789abc', 'ok']);
+    expect(written).toBe(`${HIDE_CURSOR}\x1b[0J012345678…\nok\n`);
+    written = '';
+    screen.draw(['x'.repeat(25)], { wrap: true }); // the final frame is kept whole, wrapping over 3 rows
+    expect(written).toBe(`\x1b[2F\x1b[0J${'x'.repeat(25)}\n`);
+    written = '';
+    screen.draw(['y']);
+    expect(written.startsWith('\x1b[3F')).toBe(true);
+    screen.done();
+    expect(written.endsWith(SHOW_CURSOR)).toBe(true);
   });
 });
