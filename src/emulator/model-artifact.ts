@@ -1,12 +1,13 @@
 /**
  * Reads a SageMaker ModelDataUrl artifact and returns the XGBoost model's JSON text.
  *
- * Accepted: `model.tar.gz` (or a plain tar) holding `xgboost-model` — the file SageMaker's XGBoost container writes
+ * Accepted: `model.tar.gz` (or a plain tar) holding `xgboost-model` (JSON or UBJSON) — the file SageMaker's XGBoost container writes
  * and loads — possibly as `./xgboost-model`; a tarball holding exactly one other regular file (the container loads
- * whatever single file the model directory holds); or a bare (optionally gzip'd) JSON model file.
+ * whatever single file the model directory holds); or a bare (optionally gzip'd) JSON or UBJSON model file.
  * The tar reader is our own: ustar plus the GNU long-name and pax path records that tar/python write.
  */
 import { gunzipSync } from 'zlib';
+import { decodeUbjson, looksLikeUbjson } from './ubjson';
 
 export class ModelArtifactError extends Error {
   constructor(message: string) {
@@ -17,7 +18,7 @@ export class ModelArtifactError extends Error {
 
 const MODEL_FILE = 'xgboost-model';
 const SAVE_AS_JSON =
-  'save the model as JSON: booster.save_model("xgboost-model.json"), then pack it as `xgboost-model`';
+  'save the model as JSON (booster.save_model("xgboost-model.json")) or UBJSON, then pack it as `xgboost-model`';
 // A model archive far beyond any real model means a corrupt or hostile file: stop inflating there.
 const MAX_INFLATED_BYTES = 1 << 30;
 
@@ -119,23 +120,37 @@ function depth(path: string): number {
   return path.split('/').filter((p) => p !== '' && p !== '.').length;
 }
 
-/** The model text from a model file's bytes, or a clear error when it is not a JSON model. */
-function modelText(data: Buffer, where: string): string {
+/**
+ * The model from a model file's bytes: JSON text as is, UBJSON (xgboost's binary JSON, its default format from 2.1
+ * for paths without a .json extension) decoded to the same document; a clear error for anything else.
+ */
+function modelDocument(data: Buffer, where: string): ModelDocument {
   const text = data.toString('utf8');
   const start = text.trimStart();
   if (start.startsWith('{')) {
     const second = start.slice(1).trimStart().charAt(0);
     if (second === '"' || second === '}') return text;
-    throw new ModelArtifactError(`${where} is a UBJSON (binary) XGBoost model; ${SAVE_AS_JSON}`);
+  }
+  if (looksLikeUbjson(data)) {
+    try {
+      return decodeUbjson(data) as Record<string, unknown>;
+    } catch (e) {
+      throw new ModelArtifactError(
+        `${where} looks like a UBJSON XGBoost model but cannot be decoded (${(e as Error).message}); ${SAVE_AS_JSON}`,
+      );
+    }
   }
   if (data.length > 0 && data[0] === 0x80) {
     throw new ModelArtifactError(`${where} looks like a pickled Python object; ${SAVE_AS_JSON}`);
   }
   if (data.length === 0) throw new ModelArtifactError(`${where} is empty`);
-  throw new ModelArtifactError(`${where} is not JSON (legacy binary XGBoost model?); ${SAVE_AS_JSON}`);
+  throw new ModelArtifactError(`${where} is not JSON or UBJSON (legacy binary XGBoost model?); ${SAVE_AS_JSON}`);
 }
 
-export function readModelArtifact(bytes: Buffer): string {
+/** JSON text, or the document decoded from UBJSON; loadXGBoostModel takes either. */
+export type ModelDocument = string | Record<string, unknown>;
+
+export function readModelArtifact(bytes: Buffer): ModelDocument {
   let data = bytes;
   if (isGzip(data)) {
     try {
@@ -144,13 +159,13 @@ export function readModelArtifact(bytes: Buffer): string {
       throw new ModelArtifactError(`model artifact is not a readable gzip file: ${(e as Error).message}`);
     }
   }
-  if (!isTar(data)) return modelText(data, 'the model artifact');
+  if (!isTar(data)) return modelDocument(data, 'the model artifact');
 
   const files = readTar(data).filter((e) => (e.type === '0' || e.type === '7') && !baseName(e.name).startsWith('.'));
   const named = files.filter((e) => baseName(e.name) === MODEL_FILE).sort((a, b) => depth(a.name) - depth(b.name));
-  if (named.length > 0) return modelText(named[0].data, `"${named[0].name}" in the model tarball`);
+  if (named.length > 0) return modelDocument(named[0].data, `"${named[0].name}" in the model tarball`);
   const topLevel = files.filter((e) => depth(e.name) === 1);
-  if (topLevel.length === 1) return modelText(topLevel[0].data, `"${topLevel[0].name}" in the model tarball`);
+  if (topLevel.length === 1) return modelDocument(topLevel[0].data, `"${topLevel[0].name}" in the model tarball`);
   const listing = files.map((e) => e.name).join(', ') || 'no files';
   throw new ModelArtifactError(
     `the model tarball has no "${MODEL_FILE}" file (found: ${listing}); SageMaker's XGBoost container expects ` +

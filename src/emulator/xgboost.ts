@@ -20,6 +20,8 @@
  * and the objective's transform (sigmoid, softmax, exp, …) gives the score.
  */
 
+import { decodeUbjson, looksLikeUbjson } from './ubjson';
+
 export interface XGBoostModel {
   objective: string; // e.g. 'binary:logistic'
   numFeatures: number;
@@ -218,7 +220,15 @@ function parseModelJson(text: string): unknown {
 
 function toModelObject(json: string | Buffer | object): Json {
   let parsed: unknown = json;
-  if (Buffer.isBuffer(json) || typeof json === 'string') {
+  if (Buffer.isBuffer(json) && looksLikeUbjson(json)) {
+    try {
+      parsed = decodeUbjson(json);
+    } catch (e) {
+      fail(
+        `not valid UBJSON (${(e as Error).message}); save the model as JSON: booster.save_model("xgboost-model.json")`,
+      );
+    }
+  } else if (Buffer.isBuffer(json) || typeof json === 'string') {
     const text = Buffer.isBuffer(json) ? json.toString('utf8') : json;
     const start = text.trimStart();
     if (!start.startsWith('{') && !start.startsWith('[')) {
@@ -534,7 +544,7 @@ class CompiledModel implements XGBoostModel {
   }
 }
 
-/** Loads an XGBoost model saved as JSON (booster.save_model('*.json')); throws a clear Error otherwise. */
+/** Loads an XGBoost model saved as JSON (or UBJSON bytes, or the parsed document); throws a clear Error otherwise. */
 export function loadXGBoostModel(json: string | Buffer | object): XGBoostModel {
   const root = toModelObject(json);
   const learner = objectField(root, 'learner', 'the model');

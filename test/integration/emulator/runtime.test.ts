@@ -98,6 +98,21 @@ describe('inference parity with xgboost through the Runtime client', () => {
     },
   );
 
+  test('a UBJSON model.tar.gz written by xgboost itself serves the same scores', async () => {
+    const artifacts = join(__dirname, '../../fixtures/xgboost/artifacts');
+    const truth = JSON.parse(readFileSync(join(artifacts, 'expected.json'), 'utf8')) as {
+      rows: number[][];
+      expected: number[];
+    };
+    await deployEndpoint(h.sm, 'ubj', [
+      { variant: 'AllTraffic', model: 'ubj', url: `file://${join(artifacts, 'ubj-model.tar.gz')}` },
+    ]);
+    const out = await invoke('ubj', truth.rows.map((r) => r.join(',')).join('\n'));
+    const scores = decode(out).trim().split('\n').map(Number);
+    scores.forEach((v, i) => expect(Math.abs(v - truth.expected[i])).toBeLessThanOrEqual(1e-6));
+    expect(scores).toHaveLength(truth.expected.length);
+  });
+
   test('application/json in and out, in the container shapes', async () => {
     const fx = fixtures.find((f) => f.name === 'multi_softprob')!;
     const rows = fx.rows.slice(0, 3);

@@ -10,8 +10,8 @@ const CHURN = join(__dirname, '../../../examples/churn');
 const read = (name: string) => readFileSync(join(ARTIFACTS, name));
 const expected = JSON.parse(read('expected.json').toString('utf8')) as { rows: number[][]; expected: number[] };
 
-function scoresOf(modelText: string): number[] {
-  return loadXGBoostModel(modelText)
+function scoresOf(model: ReturnType<typeof readModelArtifact>): number[] {
+  return loadXGBoostModel(model)
     .predict(expected.rows)
     .map((r) => r[0]);
 }
@@ -22,9 +22,9 @@ describe('readModelArtifact', () => {
     ['pax-long-path.tar.gz', 'pax header with a path longer than 100 bytes'],
     ['single-other-name.tar', 'an uncompressed tar with one file of another name'],
     ['bare-model.json', 'a bare JSON model file'],
+    ['ubj-model.tar.gz', "xgboost's UBJSON format (its default for save_model without .json from 2.1)"],
   ])('reads %s (%s)', (file) => {
-    const text = readModelArtifact(read(file));
-    const scores = scoresOf(text);
+    const scores = scoresOf(readModelArtifact(read(file)));
     scores.forEach((s, i) => expect(Math.abs(s - expected.expected[i])).toBeLessThanOrEqual(1e-6));
   });
 
@@ -41,8 +41,7 @@ describe('readModelArtifact', () => {
   });
 
   it.each([
-    ['ubj-model.tar.gz', /UBJSON.*save_model\("xgboost-model.json"\)/],
-    ['legacy-binary-model.tar.gz', /not JSON.*save_model\("xgboost-model.json"\)/],
+    ['legacy-binary-model.tar.gz', /not JSON or UBJSON.*save_model\("xgboost-model.json"\)/],
     ['no-model.tar.gz', /no "xgboost-model" file \(found: notes.txt, metrics.json\)/],
   ])('explains what is wrong with %s', (file, message) => {
     expect(() => readModelArtifact(read(file))).toThrow(message);
@@ -50,6 +49,9 @@ describe('readModelArtifact', () => {
 
   it('rejects garbage, a pickle, an empty file and a corrupt gzip with clear messages', () => {
     expect(() => readModelArtifact(Buffer.from([0x00, 0x13, 0x37, 0x42]))).toThrow(/not JSON.*save_model/);
+    expect(() => readModelArtifact(Buffer.from('{L\u0000\u0000\u0000\u0007learner'))).toThrow(
+      /UBJSON .*cannot be decoded.*truncated/,
+    );
     expect(() => readModelArtifact(Buffer.from([0x80, 0x04, 0x95, 0x00]))).toThrow(/pickled/);
     expect(() => readModelArtifact(Buffer.alloc(0))).toThrow(/empty/);
     const gz = read('dot-slash.tar.gz');

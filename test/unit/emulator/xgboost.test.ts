@@ -169,7 +169,11 @@ describe('loadXGBoostModel errors', () => {
   it.each([
     ['garbage text', 'hello world', /not JSON text/],
     ['truncated JSON', '{"learner": {', /not valid JSON/],
-    ['UBJSON bytes', Buffer.from('{L\u0000\u0000\u0000\u0007learner'), /UBJSON.*save_model/],
+    [
+      'truncated UBJSON bytes',
+      Buffer.from('{L\u0000\u0000\u0000\u0007learner'),
+      /not valid UBJSON \(truncated.*save_model/,
+    ],
     ['a JSON array', '[1,2,3]', /not a JSON object/],
     ['save_config output', JSON.stringify({ learner: { generic_param: {} }, version: [1, 7, 4] }), /save_config/],
   ])('rejects %s', (_label, input, message) => {
