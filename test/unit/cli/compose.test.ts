@@ -21,6 +21,7 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  init?: boolean;
 }
 const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, Service>;
@@ -76,6 +77,7 @@ describe('docker-compose.yml', () => {
     expect(worker.command).toEqual(['worker', '--task-queue', TASK_QUEUE]);
     expect(cliDefault('worker', '--task-queue')).toBe(TASK_QUEUE);
     expect(worker.image).toBe(emulator.image);
+    expect([worker.init, emulator.init]).toEqual([true, true]);
     expect(worker.depends_on).toEqual({
       temporal: { condition: 'service_healthy' },
       emulator: { condition: 'service_healthy' },
