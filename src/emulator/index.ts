@@ -52,6 +52,7 @@ const CONFIG_KEYS = [
   'sleep',
   'metricHighResolutionSeconds',
   'metricRetentionSeconds',
+  'metricSecondRowBudget',
   'requestLogLimit',
   'limits',
 ];

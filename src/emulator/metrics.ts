@@ -243,6 +243,8 @@ export class Series {
     readonly key: string,
     public unit: string | undefined,
     hiResFrom: number,
+    /** Second-rows alive in the whole store, shared by its series (the store's memory budget counts them). */
+    private readonly liveRows: { n: number } = { n: 0 },
   ) {
     this.hiResFrom = hiResFrom;
     this.minuteFrom = Math.floor(hiResFrom / 60) * 60;
@@ -258,7 +260,10 @@ export class Series {
       return d;
     }
     let d = this.seconds.get(second);
-    if (!d) this.seconds.set(second, (d = new Digest()));
+    if (!d) {
+      this.seconds.set(second, (d = new Digest()));
+      this.liveRows.n++;
+    }
     if (second > this.lastSecond) this.lastSecond = second;
     return d;
   }
@@ -300,6 +305,7 @@ export class Series {
         if (minute < this.minuteFrom) this.minuteFrom = minute;
         m.absorb(d);
         this.seconds.delete(s);
+        this.liveRows.n--;
       };
       if (span > this.seconds.size * 4) {
         for (const [s, d] of this.seconds) if (s < hiResCutoff) visit(s, d);
@@ -352,11 +358,22 @@ export class MetricStore {
   private readonly series = new Map<string, Series>();
   /** Bumped whenever a series is dropped, so holders of Series references know to look them up again. */
   epoch = 0;
+  private readonly liveRows = { n: 0 };
 
+  /**
+   * @param rowBudget most one-second rows kept across all series (~150–250 bytes each); past it the high-resolution
+   * window shrinks (down to 2 minutes) so a thousand busy endpoints cannot exhaust memory.
+   */
   constructor(
     private readonly highResolutionSeconds: number,
     private readonly retentionSeconds: number,
+    private readonly rowBudget = 1_000_000,
   ) {}
+
+  /** One-second rows currently held. */
+  get secondRows(): number {
+    return this.liveRows.n;
+  }
 
   /** The series for these exact dimensions, created on first use. Dimensions must already be sorted by name. */
   get(namespace: string, metricName: string, dimensions: Dimension[], unit?: string): Series {
@@ -364,7 +381,7 @@ export class MetricStore {
     let s = this.series.get(key);
     if (!s) {
       const now = Math.floor(Date.now() / 1000);
-      s = new Series(namespace, metricName, dimensions, key, unit, now - this.highResolutionSeconds);
+      s = new Series(namespace, metricName, dimensions, key, unit, now - this.highResolutionSeconds, this.liveRows);
       this.series.set(key, s);
     } else if (unit && !s.unit) {
       s.unit = unit;
@@ -409,8 +426,17 @@ export class MetricStore {
 
   /** Merges old seconds into minutes and drops expired data and empty series. */
   compact(nowSec: number): void {
-    const hiResCutoff = nowSec - this.highResolutionSeconds;
     const retentionCutoff = nowSec - this.retentionSeconds;
+    let window = this.highResolutionSeconds;
+    this.compactAll(nowSec - window, retentionCutoff);
+    // Over budget: halve the high-resolution window until the rows fit (each pass only moves what the last left).
+    while (this.liveRows.n > this.rowBudget && window > 120) {
+      window = Math.max(120, Math.floor(window / 2));
+      this.compactAll(nowSec - window, retentionCutoff);
+    }
+  }
+
+  private compactAll(hiResCutoff: number, retentionCutoff: number): void {
     for (const [key, s] of this.series) {
       s.compact(hiResCutoff, retentionCutoff);
       if (s.isEmpty()) {
@@ -422,6 +448,7 @@ export class MetricStore {
 
   clear(): void {
     this.series.clear();
+    this.liveRows.n = 0;
     this.epoch++;
   }
 }

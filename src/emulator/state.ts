@@ -103,8 +103,9 @@ export class RegionState {
     readonly name: string,
     highResolutionSeconds: number,
     retentionSeconds: number,
+    secondRowBudget: number,
   ) {
-    this.metrics = new MetricStore(highResolutionSeconds, retentionSeconds);
+    this.metrics = new MetricStore(highResolutionSeconds, retentionSeconds, secondRowBudget);
   }
 }
 
@@ -117,6 +118,7 @@ export interface ResolvedConfig {
   sleep: 'injected' | 'all' | 'none';
   metricHighResolutionSeconds: number;
   metricRetentionSeconds: number;
+  metricSecondRowBudget: number;
   requestLogLimit: number;
   limits: { endpoints: number; endpointConfigs: number; models: number };
 }
@@ -139,6 +141,7 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     sleep: config.sleep ?? 'injected',
     metricHighResolutionSeconds: config.metricHighResolutionSeconds ?? 3600,
     metricRetentionSeconds: config.metricRetentionSeconds ?? 6 * 3600,
+    metricSecondRowBudget: config.metricSecondRowBudget ?? 1_000_000,
     requestLogLimit: config.requestLogLimit ?? 100_000,
     limits: {
       endpoints: config.limits?.endpoints ?? 10_000,
@@ -186,7 +189,12 @@ export class EmulatorContext {
   region(name: string): RegionState {
     let r = this.regions.get(name);
     if (!r) {
-      r = new RegionState(name, this.config.metricHighResolutionSeconds, this.config.metricRetentionSeconds);
+      r = new RegionState(
+        name,
+        this.config.metricHighResolutionSeconds,
+        this.config.metricRetentionSeconds,
+        this.config.metricSecondRowBudget,
+      );
       this.regions.set(name, r);
     }
     return r;

@@ -69,6 +69,11 @@ export interface EmulatorConfig {
   metricHighResolutionSeconds?: number;
   /** Metric data older than this is dropped. Default 6 h. */
   metricRetentionSeconds?: number;
+  /**
+   * Most one-second metric rows kept per region (~150–250 bytes each, one per series per second with data); past it
+   * older seconds are merged into minutes early. Default 1,000,000.
+   */
+  metricSecondRowBudget?: number;
   /** Entries the request log keeps (oldest dropped first; seq keeps counting). Default 100000. */
   requestLogLimit?: number;
   /** Account quotas answered with ResourceLimitExceeded. */

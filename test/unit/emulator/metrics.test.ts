@@ -137,3 +137,20 @@ describe('MetricStore', () => {
     expect(store.epoch).toBeGreaterThan(epoch);
   });
 });
+
+describe('MetricStore memory budget', () => {
+  test('over its row budget the store compacts early, keeping totals', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const store = new MetricStore(3600, 6 * 3600, 1_000);
+    for (let k = 0; k < 10; k++) {
+      const s = store.get('N', 'M', [{ Name: 'K', Value: String(k) }]);
+      for (let i = 0; i < 600; i++) s.add(now - 600 + i, 1);
+    }
+    expect(store.secondRows).toBe(6_000);
+    store.compact(now);
+    expect(store.secondRows).toBeLessThanOrEqual(1_200);
+    const s0 = store.find('N', 'M', [{ Name: 'K', Value: '0' }])!;
+    const total = store.query(s0, now - 700, now + 1, 60, parseStat('SampleCount')!).reduce((a, p) => a + p.value, 0);
+    expect(total).toBe(600);
+  });
+});
