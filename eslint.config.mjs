@@ -24,8 +24,9 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no clocks, no randomness.
-    files: ['src/workflows/**/*.ts'],
+    // Workflow code and the statistics it calls run in Temporal's deterministic sandbox: no Node built-ins, no
+    // environment, no randomness. (Date.now is fine in workflows: the sandbox makes it deterministic.)
+    files: ['src/workflows/**/*.ts', 'src/analysis/**/*.ts', 'src/spec/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -49,6 +50,11 @@ export default tseslint.config(
           selector: "MemberExpression[object.name='Math'][property.name='random']",
           message: 'Use workflow-safe randomness.',
         },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'The workflow sandbox has no process: pass settings in as arguments.' },
+        { name: 'require', message: 'Import modules statically so the workflow bundle holds them.' },
       ],
     },
   },
