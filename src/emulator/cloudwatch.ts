@@ -3,6 +3,7 @@
  * clients send. The service is awsQueryCompatible: errors carry `__type` and the old query error code in the
  * `x-amzn-query-error: <Code>;Sender` header, from which the SDK names the exception.
  */
+import { nextEvaluation } from './alarms';
 import { AwsError } from './errors';
 import { type Datapoint, type Dimension, parseStat, type ParsedStat, sortDimensions } from './metrics';
 import type { OpResult } from './sagemaker';
@@ -401,10 +402,12 @@ const putMetricAlarm: Handler = (ctx, region, input) => {
     stateReason: 'Unchecked: Initial alarm creation',
     stateUpdatedAt: now,
     configUpdatedAt: now,
+    nextEvaluationAt: now,
   };
-  // Updating an alarm replaces its configuration and keeps its state, as CloudWatch does.
+  // Updating an alarm replaces its configuration and keeps its state, as CloudWatch does; it is evaluated soon.
   alarm.request = request;
   alarm.configUpdatedAt = now;
+  alarm.nextEvaluationAt = now;
   region.alarms.set(name, alarm);
   return { body: {}, changed: true, resourceName: name };
 };
@@ -480,6 +483,8 @@ const setAlarmState: Handler = (_ctx, region, input) => {
   alarm.stateReason = input.StateReason;
   alarm.stateReasonData = typeof input.StateReasonData === 'string' ? input.StateReasonData : undefined;
   alarm.stateUpdatedAt = Date.now();
+  // The set state holds until the alarm's next regular evaluation, which may put it back.
+  alarm.nextEvaluationAt = nextEvaluation(alarm, alarm.stateUpdatedAt);
   return { body: {}, changed, resourceName: name };
 };
 

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { evaluateDueAlarms } from './alarms';
 import { validateFaults } from './faults';
 import { ModelLoader } from './model-loader';
 import { createEmulatorServer } from './server';
@@ -54,6 +55,7 @@ const CONFIG_KEYS = [
   'metricRetentionSeconds',
   'metricSecondRowBudget',
   'requestLogLimit',
+  'alarmEvaluation',
   'limits',
 ];
 const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData'];
@@ -115,6 +117,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     for (const region of ctx.regions.values()) region.metrics.compact(now);
   }, 10_000);
   compaction.unref();
+  const alarmTimer = resolved.alarmEvaluation ? setInterval(() => evaluateDueAlarms(ctx, Date.now()), 1000) : undefined;
+  alarmTimer?.unref();
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
@@ -133,6 +137,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     close() {
       closed ??= new Promise<void>((resolveClose) => {
         clearInterval(compaction);
+        if (alarmTimer) clearInterval(alarmTimer);
         ctx.timers.clear();
         server.close(() => resolveClose());
         // Keep-alive sockets of SDK clients would hold close() open; nothing is in flight that we need to finish.

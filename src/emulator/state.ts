@@ -90,6 +90,8 @@ export interface AlarmRecord {
   stateReasonData?: string;
   stateUpdatedAt: number;
   configUpdatedAt: number;
+  /** Epoch ms of the next evaluation against its metric (see alarms.ts). */
+  nextEvaluationAt: number;
 }
 
 export class RegionState {
@@ -120,6 +122,7 @@ export interface ResolvedConfig {
   metricRetentionSeconds: number;
   metricSecondRowBudget: number;
   requestLogLimit: number;
+  alarmEvaluation: boolean;
   limits: { endpoints: number; endpointConfigs: number; models: number };
 }
 
@@ -143,6 +146,7 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     metricRetentionSeconds: config.metricRetentionSeconds ?? 6 * 3600,
     metricSecondRowBudget: config.metricSecondRowBudget ?? 1_000_000,
     requestLogLimit: config.requestLogLimit ?? 100_000,
+    alarmEvaluation: config.alarmEvaluation ?? true,
     limits: {
       endpoints: config.limits?.endpoints ?? 10_000,
       endpointConfigs: config.limits?.endpointConfigs ?? 100_000,

@@ -74,6 +74,11 @@ export interface EmulatorConfig {
    * older seconds are merged into minutes early. Default 1,000,000.
    */
   metricSecondRowBudget?: number;
+  /**
+   * Evaluate metric alarms against the stored metrics once per alarm Period, as CloudWatch does (default true).
+   * With false, alarms only change through SetAlarmState.
+   */
+  alarmEvaluation?: boolean;
   /** Entries the request log keeps (oldest dropped first; seq keeps counting). Default 100000. */
   requestLogLimit?: number;
   /** Account quotas answered with ResourceLimitExceeded. */

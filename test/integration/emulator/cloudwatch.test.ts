@@ -20,7 +20,8 @@ let h: Harness;
 const ROW = '13,30.94,0,1,1,3,199.8,7';
 
 beforeAll(async () => {
-  h = await startHarness();
+  // Alarm evaluation off here: these tests drive alarm state by hand; evaluation has its own test below.
+  h = await startHarness({ alarmEvaluation: false });
   await deployEndpoint(h.sm, 'metrics', [
     { variant: 'Champion', model: 'm-champion', artifact: 'champion', weight: 1 },
     { variant: 'Challenger', model: 'm-challenger', artifact: 'challenger', weight: 1 },
@@ -515,5 +516,96 @@ describe('alarms', () => {
 
     await h.cw.send(new DeleteAlarmsCommand({ AlarmNames: ['churn-challenger-5xx', 'other'] }));
     expect((await h.cw.send(new DescribeAlarmsCommand({}))).MetricAlarms).toEqual([]);
+  });
+});
+
+describe('alarm evaluation', () => {
+  let e: Harness;
+  beforeAll(async () => {
+    e = await startHarness();
+    await deployEndpoint(e.sm, 'alarmed', [
+      { variant: 'Champion', model: 'a-champion', artifact: 'champion', weight: 1 },
+      { variant: 'Challenger', model: 'a-challenger', artifact: 'challenger', weight: 1 },
+    ]);
+  });
+  afterAll(() => e.close());
+
+  async function waitForState(name: string, state: string, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const a = (await e.cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+      if (a.StateValue === state) return a;
+      if (Date.now() > deadline) throw new Error(`${name} still ${a.StateValue} (${a.StateReason})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function traffic(ms: number) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      await e.runtime
+        .send(
+          new InvokeEndpointCommand({
+            EndpointName: 'alarmed',
+            ContentType: 'text/csv',
+            Body: ROW,
+            TargetVariant: 'Challenger',
+          }),
+        )
+        .catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('an alarm on the variant 5XX metric goes ALARM under an injected regression and OK after it', async () => {
+    await e.cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'challenger-5xx',
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Dimensions: [
+          { Name: 'EndpointName', Value: 'alarmed' },
+          { Name: 'VariantName', Value: 'Challenger' },
+        ],
+        Statistic: 'Sum',
+        Period: 1,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await waitForState('challenger-5xx', 'INSUFFICIENT_DATA');
+    await e.admin.setFaults({ endpoints: { alarmed: { variants: { Challenger: { errorRate5xx: 1 } } } } });
+    await traffic(2500);
+    const alarmed = await waitForState('challenger-5xx', 'ALARM');
+    expect(alarmed.StateReason).toMatch(
+      /^Threshold Crossed: \d out of the last 2 datapoints .* greater than the threshold \(0\.0\)/,
+    );
+    await e.admin.setFaults({});
+    await traffic(3500);
+    await waitForState('challenger-5xx', 'OK');
+  });
+
+  test('a state set by hand holds until the next evaluation, which puts it back', async () => {
+    await e.cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'no-data',
+        Namespace: 'Test/Nothing',
+        MetricName: 'Silence',
+        Statistic: 'Sum',
+        Period: 2,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await waitForState('no-data', 'INSUFFICIENT_DATA');
+    await e.cw.send(new SetAlarmStateCommand({ AlarmName: 'no-data', StateValue: 'ALARM', StateReason: 'drill' }));
+    expect((await e.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['no-data'] }))).MetricAlarms![0].StateValue).toBe(
+      'ALARM',
+    );
+    const back = await waitForState('no-data', 'INSUFFICIENT_DATA', 5_000);
+    expect(back.StateReason).toMatch(/^Insufficient Data/);
   });
 });
