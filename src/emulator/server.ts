@@ -89,8 +89,17 @@ interface LogDraft {
 
 const NAME_FIELDS = ['EndpointName', 'EndpointConfigName', 'ModelName', 'AlarmName', 'Namespace'];
 
+/** The EndpointName dimension of a CloudWatch query (GetMetricData's first query, or GetMetricStatistics). */
+function endpointDimension(input: Json): string | undefined {
+  const queries = Array.isArray(input.MetricDataQueries) ? (input.MetricDataQueries as Json[]) : [];
+  const stat = queries[0]?.MetricStat as Json | undefined;
+  const dims = ((stat?.Metric as Json | undefined)?.Dimensions ?? input.Dimensions) as Json[] | undefined;
+  const dim = Array.isArray(dims) ? dims.find((d) => d?.Name === 'EndpointName') : undefined;
+  return typeof dim?.Value === 'string' ? dim.Value : undefined;
+}
+
 function resourceFrom(input: Json): { endpointName?: string; resourceName?: string } {
-  const endpointName = typeof input.EndpointName === 'string' ? input.EndpointName : undefined;
+  const endpointName = typeof input.EndpointName === 'string' ? input.EndpointName : endpointDimension(input);
   for (const key of NAME_FIELDS) {
     if (typeof input[key] === 'string') return { endpointName, resourceName: input[key] as string };
   }
