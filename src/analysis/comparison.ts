@@ -19,6 +19,11 @@ export interface Comparison {
   variance: number;
   /** The non-inferiority margin on the test scale. */
   tolerance: number;
+  /**
+   * Degrees of freedom of the variance estimate when it comes from few observations (latency periods): the
+   * bound's normal quantile is then widened to Student's t at the same probability.
+   */
+  degreesOfFreedom?: number;
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

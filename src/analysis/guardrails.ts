@@ -14,6 +14,7 @@ import { formatDifference, formatLevel, formatValue, groupThousands } from './fo
 import { compareLatency } from './latency';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
+import { studentFromNormal } from './normal';
 import { mixingScaleFor, oneSidedRadius, twoSidedRadius } from './sequential';
 import type { GuardrailsSpec } from '../spec/guardrails';
 import type {
@@ -135,7 +136,15 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
   }
   const tau = mixingScaleFor(TARGET_FACTOR * Math.max(c.tolerance, MIN_TARGET[c.guardrail]), alpha);
   // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
-  const radius = oneSidedRadius(Math.max(c.variance, Number.MIN_VALUE), tau, alpha);
+  const variance = Math.max(c.variance, Number.MIN_VALUE);
+  let radius = oneSidedRadius(variance, tau, alpha);
+  if (c.degreesOfFreedom !== undefined && Number.isFinite(radius)) {
+    // The normal-mixture bound sits `z` standard errors out; with a variance estimated from few observations the
+    // same tail probability lies at Student's t quantile, so the radius grows by t/z (exact for one look at
+    // normal data, and it vanishes as observations accumulate).
+    const z = radius / Math.sqrt(variance);
+    radius *= studentFromNormal(z, c.degreesOfFreedom) / z;
+  }
   const [min, max] = c.range ?? [-Infinity, Infinity];
   const lower = c.report(Math.max(min, c.estimate - radius));
   const upper = c.report(Math.min(max, c.estimate + radius));

@@ -9,9 +9,10 @@
 //    the d's are close to independent draws around the true log ratio; their mean is estimated with a variance
 //    from their own spread (batch means, as in Waudby-Smith et al. 2024's asymptotic confidence sequences for
 //    means of i.i.d. observations).
-//  - With few periods the spread of the d's is itself noisy and, by chance, often too small. It gets the
-//    small-sample correction (T − 1)/(T − 3) (E[σ²/s²] for T normal d's, so the precision 1/v is unbiased), and is
-//    floored by what the per-period medians alone must carry: under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n
+//  - With few periods the spread of the d's is itself noisy and, by chance, often too small: when it is used, the
+//    bound is widened from the normal to Student's t with T − 1 degrees of freedom at the same probability (what a
+//    t-test does with an estimated variance; see judge() in guardrails.ts). The variance is also floored by what
+//    the per-period medians alone must carry: under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n
 //    requests has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method).
 // `difference` is the relative slowdown exp(mean d) − 1; the tolerance is compared on the same scale.
 import type { Comparison } from './comparison';
@@ -95,6 +96,8 @@ export function compareLatency(
   const spread = diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (t - 1);
   // The model floor averages over the periods that have percentiles, scaled to all t periods.
   const modelVariance = modelPeriods > 0 ? modelSum / modelPeriods / t : 0;
-  const smallSample = (t - 1) / (t - 3);
-  return { ...base, estimate: mean, variance: Math.max((spread / t) * smallSample, modelVariance) };
+  const empirical = spread / t;
+  return empirical >= modelVariance
+    ? { ...base, estimate: mean, variance: empirical, degreesOfFreedom: t - 1 }
+    : { ...base, estimate: mean, variance: modelVariance };
 }

@@ -22,10 +22,11 @@ describe('compareLatency', () => {
     expect(cmp.baseline).toBeCloseTo(10, 12); // ms
     expect(cmp.candidate).toBeCloseTo(10 * Math.sqrt(1.1 * 1.3), 10);
     expect(cmp.tolerance).toBeCloseTo(Math.log(1.2), 15);
-    // Spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods, with the small-sample
-    // correction (6 − 1)/(6 − 3), dominates the model floor.
+    // Spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods dominates the model floor,
+    // so the bound will use Student's t with 5 degrees of freedom.
     const half = (Math.log(1.3) - Math.log(1.1)) / 2;
-    expect(cmp.variance).toBeCloseTo(((6 * half * half) / 5 / 6) * (5 / 3), 14);
+    expect(cmp.variance).toBeCloseTo((6 * half * half) / 5 / 6, 14);
+    expect(cmp.degreesOfFreedom).toBe(5);
   });
 
   it('floors the variance by what per-period medians carry (lognormal model) when the periods agree too well', () => {
@@ -35,6 +36,7 @@ describe('compareLatency', () => {
     const sigma = Math.log(1.9) / 1.2815515655446004;
     const perPeriod = (2 * ((Math.PI / 2) * sigma * sigma)) / 100;
     expect(cmp.variance).toBeCloseTo(perPeriod / 5, 14);
+    expect(cmp.degreesOfFreedom).toBeUndefined(); // a model variance, not an estimate from 5 periods
   });
 
   it('pairs only periods both variants served, with enough requests, and waits for MIN_PERIODS of them', () => {

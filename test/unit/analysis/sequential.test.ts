@@ -1,6 +1,6 @@
 import reference from '../../fixtures/analysis/reference.json';
 import { normalCdf, normalQuantile } from '../../../src/analysis';
-import { logNormalCdf } from '../../../src/analysis/normal';
+import { logNormalCdf, studentFromNormal } from '../../../src/analysis/normal';
 import { alwaysValidBounds, mixingScaleFor, oneSidedRadius, twoSidedRadius } from '../../../src/analysis/sequential';
 import { gaussian, seeded } from './random';
 
@@ -104,5 +104,23 @@ describe('the always-valid promise (seeded Monte Carlo)', () => {
 
   it('while naive repeated z-tests exceed α several times over', () => {
     expect(naiveCrossed / paths).toBeGreaterThan(3 * alpha);
+  });
+});
+
+describe("Student's t from the normal quantile (Cornish–Fisher)", () => {
+  // scipy: t.ppf(norm.cdf(z), nu)
+  const exact: [number, number, number][] = [
+    [4, 2.5, 4.323],
+    [4, 3.5, 10.499],
+    [7, 3.0, 4.53],
+    [10, 3.5, 5.098],
+    [20, 4.0, 5.036],
+  ];
+  it.each(exact)('nu=%d z=%d', (nu, z, t) => {
+    expect(Math.abs(studentFromNormal(z, nu) / t - 1)).toBeLessThan(0.025);
+  });
+
+  it('is the normal quantile without a finite number of degrees of freedom', () => {
+    expect(studentFromNormal(2.1, Infinity)).toBe(2.1);
   });
 });
