@@ -19,6 +19,8 @@ export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
 export const resumeSignal = defineSignal<[ResumeSignal]>('resume');
 export const statusQuery = defineQuery<RolloutStatus>('status');
+/** Every evaluation so far (status carries only the latest), for reports of a running rollout. */
+export const evaluationsQuery = defineQuery<EvaluationRecord[]>('evaluations');
 
 export type Phase =
   | 'preflight'

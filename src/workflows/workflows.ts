@@ -38,6 +38,7 @@ import {
 import { endpointConfigName } from './names';
 import {
   approveSignal,
+  evaluationsQuery,
   pauseSignal,
   resumeSignal,
   rollbackSignal,
@@ -154,6 +155,7 @@ class Rollout {
 
   private installHandlers(): void {
     setHandler(statusQuery, () => this.state);
+    setHandler(evaluationsQuery, () => this.evaluations);
     setHandler(approveSignal, (raw) => {
       const s = this.validSignal('approve', raw);
       if (!s) return;

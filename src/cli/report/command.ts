@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parseSpec } from '../../spec';
+import { evaluationsQuery } from '../../workflows/shared';
 import type { CliContext } from '../context';
 import { CliError, EXIT, type ExitCode } from '../exit-codes';
 import { connectTemporal, queryStatus, rolloutHandle, snapshotRollout, type CliTemporal } from '../temporal';
@@ -79,9 +80,14 @@ export async function reportSource(t: CliTemporal, endpointName: string): Promis
     }
   }
   const spec = await startedSpec(t, endpointName);
+  // The full evaluation history; a worker from before this query existed cannot answer it, so fall back to status.
+  const evaluations = await t.client
+    .withDeadline(Date.now() + 10_000, () => rolloutHandle(t.client, endpointName).query(evaluationsQuery))
+    .catch(() => undefined);
   return {
     kind: 'status',
     status,
+    ...(evaluations ? { evaluations } : {}),
     baselineVariant: spec.baseline?.variantName ?? null,
     candidateVariant: spec.candidate.variantName,
   };

@@ -61,7 +61,14 @@ export interface GuardrailSeries {
 
 export type ReportSource =
   | { kind: 'result'; result: RolloutResult }
-  | { kind: 'status'; status: RolloutStatus; baselineVariant: string | null; candidateVariant: string };
+  | {
+      kind: 'status';
+      status: RolloutStatus;
+      baselineVariant: string | null;
+      candidateVariant: string;
+      /** Every evaluation so far (the `evaluations` query); without it, the latest one from status. */
+      evaluations?: EvaluationRecord[];
+    };
 
 export function buildReportData(source: ReportSource, now: Date): ReportData {
   const steps = source.kind === 'result' ? source.result.steps : source.status.steps;
@@ -69,9 +76,7 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
   const evaluations: EvaluationRecord[] =
     source.kind === 'result'
       ? source.result.evaluations
-      : source.status.lastEvaluation
-        ? [source.status.lastEvaluation]
-        : [];
+      : (source.evaluations ?? (source.status.lastEvaluation ? [source.status.lastEvaluation] : []));
   const baseline = source.kind === 'result' ? source.result.baselineVariant : source.baselineVariant;
   const candidate = source.kind === 'result' ? source.result.candidateVariant : source.candidateVariant;
   const outcome = source.kind === 'result' ? source.result.outcome : (source.status.outcome ?? null);
