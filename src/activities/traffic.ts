@@ -116,7 +116,13 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           result.failuresByError[name] = (result.failuresByError[name] ?? 0) + 1;
           // A failing request is evidence for the guardrails (CloudWatch counts it), not a reason to stop the soak,
           // unless the endpoint is gone altogether.
-          if (!isRetryableAwsError(err) && /Could not find endpoint/i.test(String(err))) throw err;
+          // (SageMaker Runtime says "Endpoint <name> of account <id> not found." as a ValidationError.)
+          if (
+            !isRetryableAwsError(err) &&
+            /Could not find endpoint|Endpoint \S+ of account \S+ not found/i.test(String(err))
+          ) {
+            throw err;
+          }
         }
       };
 
