@@ -41,6 +41,11 @@ export interface RunningEmulator {
   url: string;
   port: number;
   close(): Promise<void>;
+  /**
+   * An outage, as a process restart looks to clients: stop listening and drop every connection for `downMs`,
+   * then serve again on the same port with the same state (AWS keeps its resources across its own restarts).
+   */
+  outage(downMs: number): Promise<void>;
 }
 
 const CONFIG_KEYS = [
@@ -121,13 +126,15 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   alarmTimer?.unref();
 
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  const listen = (port: number) =>
+    new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  await listen(opts.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed: Promise<void> | undefined;
@@ -144,6 +151,14 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         server.closeAllConnections();
       });
       return closed;
+    },
+    async outage(downMs) {
+      await new Promise<void>((stopped) => {
+        server.close(() => stopped());
+        server.closeAllConnections();
+      });
+      await new Promise((r) => setTimeout(r, downMs));
+      await listen(port);
     },
   };
 }

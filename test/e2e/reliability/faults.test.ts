@@ -2,7 +2,7 @@
 // updates, an emulator outage, CloudWatch returning no data. Every rollout must end safe (100% on one InService
 // variant: the baseline unless the candidate was fully promoted) and say why. Faults here are emulator-wide, so
 // these tests run one after another.
-import type { RolloutResult } from '../../../src/workflows/shared';
+import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
 import type { EmulatorFaults } from '../../../src/emulator';
 import { checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
@@ -108,4 +108,26 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
   } finally {
     await stack.admin.setFaults({});
   }
+}, 120_000);
+
+test('the emulator goes away for 5 s mid-soak (a restart, seen from the worker): the rollout rides it out', async () => {
+  const endpoint = uniqueName('outage');
+  await stack.seedEndpoint(endpoint);
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [
+      stack.spec(endpoint, 'challenger', {
+        steps: [
+          { candidateWeight: 50, soak: '4s' },
+          { candidateWeight: 100, soak: '2s' },
+        ],
+      }),
+    ],
+  });
+  while ((await handle.query(statusQuery)).phase !== 'soaking') await new Promise((r) => setTimeout(r, 100));
+  await stack.emulator.outage(5_000);
+  const result = (await handle.result()) as RolloutResult;
+  expect(result.outcome).toBe('promoted');
+  await checkRolloutInvariants(stack.sm, result, 'Challenger');
 }, 120_000);
