@@ -5,6 +5,7 @@
 // resumes from the last heartbeat, so rows answered before the crash are counted once and the interval keeps its
 // length. Requests in flight at the crash are lost from the labelled results (never counted twice); CloudWatch still
 // counts them, as it would count any client's traffic.
+import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { isRetryableAwsError, awsErrorName } from './aws-errors';
@@ -76,6 +77,8 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       const gapMs = (1000 * input.rowsPerRequest) / input.ratePerSecond;
       const runtime = clients.runtime(input.region);
       const cancelled = Context.current().cancellationSignal;
+      // Every request in flight listens for the cancellation: up to MAX_IN_FLIGHT listeners is expected, not a leak.
+      setMaxListeners(MAX_IN_FLIGHT + 8, cancelled);
       let inFlight = 0;
       const pending = new Set<Promise<void>>();
 

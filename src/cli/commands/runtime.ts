@@ -4,8 +4,9 @@ import type { CliContext } from '../context';
 import { EXIT, type ExitCode } from '../exit-codes';
 
 export async function workerCommand(_ctx: CliContext, opts: { taskQueue?: string }): Promise<ExitCode> {
-  const { runWorker } = require('../../worker/worker') as typeof import('../../worker/worker');
-  await runWorker(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
+  const { runWorker, workerOptionsFromEnv } = require('../../worker/worker') as typeof import('../../worker/worker');
+  // The environment (MODEL_ROLLOUT_*) sets the tuning; --task-queue wins over MODEL_ROLLOUT_TASK_QUEUE.
+  await runWorker({ ...workerOptionsFromEnv(), ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
   return EXIT.ok;
 }
 
