@@ -39,7 +39,8 @@ export function chartsFor(data: ReportData): ChartInfo[] {
         g.tolerance === null
           ? 'The statistic at each evaluation; points coloured by verdict.'
           : 'Difference (points coloured by verdict: green pass, orange continue, red fail) inside its always-valid ' +
-            'confidence interval (band); the dashed red line is the tolerance: an interval wholly above it fails.',
+            'confidence interval (band). The dashed red line is the tolerance: the guardrail passes once the band is ' +
+            'wholly below it, and fails once the band is wholly above 0 with the difference at least half the tolerance.',
     }),
   );
   return charts;
