@@ -8,16 +8,9 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { aws } from './aws-errors';
 import type { AwsClients } from './clients';
+import type { LatencyPeriod } from '../analysis/types';
 
-/** One CloudWatch period of ModelLatency for one variant, in microseconds (SageMaker's unit). */
-export interface LatencyPeriod {
-  timestamp: number;
-  sampleCount: number;
-  average: number;
-  p50?: number;
-  p90?: number;
-  p99?: number;
-}
+export type { LatencyPeriod };
 
 export interface VariantMetrics {
   variantName: string;
