@@ -3,7 +3,7 @@
 // of every rollout replays from it.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { aws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
 
@@ -102,4 +102,28 @@ export function datasetLoader(clients: AwsClients) {
     }
     return pending;
   };
+}
+
+/**
+ * Whether an s3:// object exists, read-only (HeadObject). "unknown" when the worker may not look (403: S3 answers
+ * 403, not 404, for a missing key when the caller cannot list the bucket, and model buckets are read by SageMaker's
+ * execution role, not necessarily by the worker) or the URL is not s3://.
+ */
+export async function s3ObjectExists(
+  clients: AwsClients,
+  url: string,
+  region?: string,
+): Promise<'present' | 'missing' | 'unknown'> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) return 'unknown';
+  try {
+    await aws(`HeadObject ${url}`, () => clients.s3(region).send(new HeadObjectCommand({ Bucket: m[1], Key: m[2] })));
+    return 'present';
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const text = `${(err as Error).name} ${(err as Error).message}`;
+    if (status === 404 || /NotFound|NoSuchKey|NoSuchBucket/.test(text)) return 'missing';
+    if (status === 403 || /AccessDenied|Forbidden/.test(text)) return 'unknown';
+    throw err;
+  }
 }

@@ -21,7 +21,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...sm,
     ...cw,
     ...trafficActivities(clients, loadDataset),
-    ...preflightActivities(sm, cw, loadDataset),
+    ...preflightActivities(sm, cw, loadDataset, clients),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
     async searchAttributesAvailable(): Promise<boolean> {
       return options.searchAttributes ?? false;

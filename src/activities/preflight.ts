@@ -4,7 +4,8 @@ import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { RolloutSpec } from '../spec';
 import { userError } from './aws-errors';
 import type { cloudwatchActivities } from './cloudwatch';
-import type { datasetLoader } from './dataset';
+import type { AwsClients } from './clients';
+import { s3ObjectExists, type datasetLoader } from './dataset';
 import type { EndpointConfigToCreate, sagemakerActivities } from './sagemaker';
 
 export interface PreflightResult {
@@ -21,6 +22,7 @@ export function preflightActivities(
   sm: ReturnType<typeof sagemakerActivities>,
   cw: ReturnType<typeof cloudwatchActivities>,
   loadDataset: ReturnType<typeof datasetLoader>,
+  clients: AwsClients,
 ) {
   return {
     async preflight(input: { spec: RolloutSpec; region?: string }): Promise<PreflightResult> {
@@ -80,6 +82,15 @@ export function preflightActivities(
       if (!result.createModel && !exists) {
         throw userError(
           `candidate.modelName: model "${spec.candidate.modelName}" was not found${where}: add image, modelDataUrl and executionRoleArn to create it`,
+        );
+      }
+
+      // SageMaker accepts a model whose artifact is missing and fails only when the endpoint update starts the
+      // container, minutes later and after mutating calls. Look first, where the worker is allowed to.
+      const artifact = spec.candidate.modelDataUrl;
+      if (result.createModel && artifact && (await s3ObjectExists(clients, artifact, region)) === 'missing') {
+        throw userError(
+          `candidate.modelDataUrl: there is no object at ${artifact}${where}: check the bucket and key of the model artifact`,
         );
       }
 

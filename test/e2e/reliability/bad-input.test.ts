@@ -187,6 +187,11 @@ const REFERENCE_CASES: [string, () => unknown, string][] = [
   ],
   ['an alarm that does not exist', edit((s) => (s.guardrails = { alarms: ['no-such-alarm'] })), 'guardrails.alarms'],
   [
+    'a model artifact that does not exist',
+    edit((s) => (s.candidate.modelDataUrl = 's3://models/churn/nope/model.tar.gz')),
+    'candidate.modelDataUrl',
+  ],
+  [
     'a replay file that does not exist',
     edit((s) => (s.traffic.replay.dataUrl = 'file:///nonexistent/holdout.csv')),
     'traffic.replay.dataUrl',

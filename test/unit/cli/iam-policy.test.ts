@@ -21,6 +21,9 @@ function tsFiles(dir: string): string[] {
   });
 }
 
+/** API calls that IAM authorizes under another action's name (HeadObject needs s3:GetObject). */
+const AUTHORIZED_AS: Record<string, string> = { 's3:HeadObject': 's3:GetObject' };
+
 /** Every `XxxCommand` imported from an AWS SDK client and constructed with `new` in src/activities. */
 function actionsUsedByActivities(): Map<string, string[]> {
   const used = new Map<string, string[]>();
@@ -38,7 +41,8 @@ function actionsUsedByActivities(): Map<string, string[]> {
         const prefix = IAM_PREFIX[pkg];
         if (!prefix)
           throw new Error(`${file} uses ${pkg}: add its IAM prefix to this test and its actions to the policy`);
-        const action = `${prefix}:${name.replace(/Command$/, '')}`;
+        const operation = `${prefix}:${name.replace(/Command$/, '')}`;
+        const action = AUTHORIZED_AS[operation] ?? operation;
         used.set(action, [...(used.get(action) ?? []), file.slice(root.length + 1)]);
       }
     }
