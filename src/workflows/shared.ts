@@ -99,6 +99,8 @@ export interface RolloutStatus {
   /** Every evaluation's verdict so far (most recent last; older ones trimmed past 200). */
   verdicts: { at: string; step: number; verdict: Evaluation['verdict']; reason: string }[];
   soak: { startedAt: string; minEndsAt: string; maxEndsAt: string } | null;
+  /** What the rollout waits on right now (an endpoint update), so long waits show progress; null otherwise. */
+  waiting: { what: string; since: string } | null;
   steps: StepRecord[];
   decisions: Decision[];
   resources: CreatedResources;

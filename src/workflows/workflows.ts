@@ -144,6 +144,7 @@ class Rollout {
       lastEvaluation: null,
       verdicts: [],
       soak: null,
+      waiting: null,
       steps: [],
       decisions: [],
       resources: { models: [], endpointConfigs: [], endpoint: false, deleted: [] },
@@ -323,7 +324,7 @@ class Rollout {
       await quick.createEndpointConfig({ configName, variants: [this.candidateVariant(100)], region });
       this.state.resources.endpoint = true;
       await quick.createEndpoint({ endpointName: spec.endpointName, configName, region });
-      const view = await waits.waitForEndpoint({ endpointName: spec.endpointName, region });
+      const view = await this.waitForEndpoint('creating the endpoint');
       if (view?.status !== 'InService') {
         return {
           ok: false,
@@ -347,7 +348,7 @@ class Rollout {
       region,
     });
     await quick.updateEndpoint({ endpointName: spec.endpointName, configName, region });
-    const view = await waits.waitForEndpoint({ endpointName: spec.endpointName, region });
+    const view = await this.waitForEndpoint('deploying the candidate beside the baseline');
     if (!view || view.status !== 'InService' || view.configName !== configName) {
       return {
         ok: false,
@@ -357,6 +358,22 @@ class Rollout {
     this.state.weights = this.weightsOf(view);
     this.decide('deployed', 'model-rollout', `${this.candidateName} deployed beside ${this.baselineName} at weight 0`);
     return { ok: true };
+  }
+
+  /** Waits for InService; the status says what the rollout is waiting for meanwhile (updates take minutes). */
+  private async waitForEndpoint(why: string): Promise<EndpointView | null> {
+    this.state.waiting = {
+      what: `${why}: waiting for endpoint ${this.spec.endpointName} to be InService`,
+      since: new Date().toISOString(),
+    };
+    try {
+      return await waits.waitForEndpoint({
+        endpointName: this.spec.endpointName,
+        ...(this.region ? { region: this.region } : {}),
+      });
+    } finally {
+      this.state.waiting = null;
+    }
   }
 
   private weightsOf(view: EndpointView): Record<string, number> {
@@ -654,10 +671,7 @@ class Rollout {
       weights,
       ...(this.region ? { region: this.region } : {}),
     });
-    const view = await waits.waitForEndpoint({
-      endpointName: this.spec.endpointName,
-      ...(this.region ? { region: this.region } : {}),
-    });
+    const view = await this.waitForEndpoint(`shifting weights to ${candidateWeight}% candidate`);
     if (!view || view.status !== 'InService') {
       throw ApplicationFailure.nonRetryable(
         `setting weights failed: endpoint is ${view?.status ?? 'missing'} (${view?.failureReason ?? ''})`,
@@ -684,7 +698,7 @@ class Rollout {
     let view: EndpointView | null = null;
     for (let attempt = 1; attempt <= 2; attempt++) {
       await quick.updateEndpoint({ endpointName: spec.endpointName, configName: finalConfig, region });
-      view = await waits.waitForEndpoint({ endpointName: spec.endpointName, region });
+      view = await this.waitForEndpoint('replacing the two-variant config with the candidate alone');
       if (view?.status === 'InService' && view.configName === finalConfig) break;
     }
     if (view?.status === 'InService' && view.configName === finalConfig) {
@@ -738,7 +752,7 @@ class Rollout {
       }
       await this.restoreOriginal(original);
     } else if (current && current.status !== 'InService') {
-      await waits.waitForEndpoint({ endpointName: spec.endpointName, region });
+      await this.waitForEndpoint('letting an update in progress finish before rolling back');
     }
     await this.cleanUp([original.configName], true);
     return { outcome: 'rolled_back', reason };
@@ -755,7 +769,7 @@ class Rollout {
     }
     for (let attempt = 1; attempt <= 3; attempt++) {
       await quick.updateEndpoint({ endpointName: this.spec.endpointName, configName: target, region });
-      const view = await waits.waitForEndpoint({ endpointName: this.spec.endpointName, region });
+      const view = await this.waitForEndpoint(`restoring the original config ${target}`);
       if (view?.status === 'InService' && view.configName === target) {
         this.state.weights = this.weightsOf(view);
         return;

@@ -44,6 +44,11 @@ export function renderStatus(status: RolloutStatus, opts: ViewOptions): string[]
   ];
   const soak = renderSoak(status, opts.now);
   if (soak) lines.push('', soak);
+  // Older workers' status has no `waiting`.
+  if (status.waiting) {
+    const forMs = Math.max(0, opts.now.getTime() - Date.parse(status.waiting.since));
+    lines.push('', `Waiting: ${status.waiting.what} (${formatDuration(forMs)} so far)`);
+  }
   lines.push('', ...renderEvaluation(status.lastEvaluation, opts));
   if (status.pendingApproval) lines.push('', ...renderPendingApproval(status, opts));
   if (status.paused) {

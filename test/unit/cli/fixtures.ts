@@ -31,6 +31,7 @@ export function soakingStatus(overrides: Partial<RolloutStatus> = {}): RolloutSt
     weights: { Champion: 25, Challenger: 75 },
     paused: false,
     pendingApproval: null,
+    waiting: null,
     lastEvaluation: {
       at: ago(12),
       step: 2,

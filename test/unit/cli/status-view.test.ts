@@ -21,6 +21,21 @@ describe('status view', () => {
     expect(text).not.toContain('Waiting for approval');
   });
 
+  it('says what a long wait is for and how long it has lasted, and nothing when not waiting', () => {
+    const status = soakingStatus({
+      phase: 'shifting',
+      soak: null,
+      waiting: {
+        what: 'shifting weights to 75% candidate: waiting for endpoint churn to be InService',
+        since: new Date(NOW.getTime() - 95_000).toISOString(),
+      },
+    });
+    expect(renderStatus(status, opts).join('\n')).toContain(
+      'Waiting: shifting weights to 75% candidate: waiting for endpoint churn to be InService (1m35s so far)',
+    );
+    expect(renderStatus(soakingStatus(), opts).join('\n')).not.toContain('Waiting:');
+  });
+
   it('shows a pending approval with the exact commands to answer it', () => {
     const status = soakingStatus({
       phase: 'awaiting-approval',
