@@ -74,8 +74,14 @@ export function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView
 }
 
 /** Tags on everything a rollout creates, so people (and our cleanup) can tell what it made. */
+/** Tags naming the rollout that created a resource; none when called outside an activity (scripts, tests). */
 export function rolloutTags(): Tag[] {
-  const execution = activityInfo().workflowExecution;
+  let execution;
+  try {
+    execution = activityInfo().workflowExecution;
+  } catch {
+    return [];
+  }
   if (!execution) return [];
   return [
     { Key: 'model-rollout:workflow-id', Value: execution.workflowId },
