@@ -58,4 +58,33 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // zod and the zod schemas cost about 1.3 MB per running workflow (each workflow gets its own module copies):
+    // workflow code takes types from src/spec, and at run time only its zod-free files.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(zod(/.*)?|\\.\\./spec(/(index|spec|signals|guardrails|names|errors))?)$',
+              allowTypeImports: true,
+              message:
+                'Keep zod out of the workflow bundle: use ../spec/duration, ../spec/signal-check, or a type import.',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],
+              message: 'Workflow code does no I/O.',
+            },
+            { group: ['@aws-sdk/*'], message: 'AWS calls belong in src/activities.' },
+            {
+              group: ['../activities/*', '!../activities/index'],
+              message: 'Import activity types only, through proxyActivities.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

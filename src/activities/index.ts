@@ -5,6 +5,7 @@ import { datasetLoader } from './dataset';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities } from './sagemaker';
 import { trafficActivities } from './traffic';
+import { validateActivities } from './validate';
 
 export interface ActivityOptions {
   /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
@@ -22,6 +23,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...cw,
     ...trafficActivities(clients, loadDataset),
     ...preflightActivities(sm, cw, loadDataset, clients),
+    ...validateActivities,
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
     async searchAttributesAvailable(): Promise<boolean> {
       return options.searchAttributes ?? false;

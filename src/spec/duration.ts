@@ -1,4 +1,6 @@
 // Durations in specs are strings a person types: "500ms", "30s", "10m", "1h", "1h30m". Parsed here, once.
+// No zod here: the workflow imports this file (see signal-check.ts for why that matters).
+import type { StepSpec } from './spec';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?(ms|s|m|h|d))+$/;
@@ -26,4 +28,9 @@ export function formatDuration(ms: number): string {
     rest -= n * size;
   }
   return parts.join('') || '0s';
+}
+
+/** Milliseconds of a step's longest soak: maxSoak if set, else 3 × soak. */
+export function maxSoakMs(step: StepSpec): number {
+  return step.maxSoak ? durationMs(step.maxSoak) : 3 * durationMs(step.soak);
 }

@@ -170,8 +170,3 @@ export const RolloutSpec = z
 export type RolloutSpec = z.output<typeof RolloutSpec>;
 export type RolloutSpecInput = z.input<typeof RolloutSpec>;
 export type StepSpec = z.output<typeof StepSpec>;
-
-/** Seconds of a step's longest soak: maxSoak if set, else 3 × soak. */
-export function maxSoakMs(step: StepSpec): number {
-  return step.maxSoak ? durationMs(step.maxSoak) : 3 * durationMs(step.soak);
-}

@@ -5,6 +5,7 @@
 // that the `status` query returns lives in `state`; what the rollout created lives in `state.resources`, so every
 // ending (promotion, rollback, failure, cancellation) cleans up from the same record.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -26,15 +27,11 @@ import {
   type Evaluation,
   type ScoredRequest,
 } from '../analysis';
-import {
-  durationMs,
-  formatDuration,
-  InvalidInputError,
-  maxSoakMs,
-  parseSignal,
-  parseSpec,
-  type RolloutSpec,
-} from '../spec';
+// Only zod-free parts of src/spec at run time (zod would be copied into every running workflow): the spec is
+// validated by an activity, signals by the zod-free checker that a unit test holds equal to the zod schemas.
+import { durationMs, formatDuration, maxSoakMs } from '../spec/duration';
+import { checkSignal } from '../spec/signal-check';
+import type { RolloutSpec } from '../spec';
 import { endpointConfigName } from './names';
 import {
   approveSignal,
@@ -86,14 +83,42 @@ class RollbackNow extends Error {
   }
 }
 
+/** The status before anything has happened (also what `status` answers while the spec is being validated). */
+function initialStatus(endpointName: string, totalSteps: number): RolloutStatus {
+  return {
+    endpointName,
+    phase: 'preflight',
+    step: 0,
+    totalSteps,
+    weights: {},
+    paused: false,
+    pendingApproval: null,
+    lastEvaluation: null,
+    verdicts: [],
+    soak: null,
+    waiting: null,
+    steps: [],
+    decisions: [],
+    resources: { models: [], endpointConfigs: [], endpoint: false, deleted: [] },
+  };
+}
+
 export async function modelRollout(input: unknown): Promise<RolloutResult> {
+  // Queries are answered from the first moment; signals sent meanwhile wait in Temporal until the rollout's
+  // handlers are set (after validation), so none is lost.
+  const named = (input as { endpointName?: unknown } | null)?.endpointName;
+  const early = initialStatus(typeof named === 'string' ? named : '', 0);
+  setHandler(statusQuery, () => early);
+  setHandler(evaluationsQuery, () => []);
   let spec: RolloutSpec;
   try {
-    spec = parseSpec(input);
+    spec = await quick.validateSpec(input);
   } catch (err) {
     // Rejected before any AWS call: the workflow fails with the field-by-field message.
-    const message = err instanceof InvalidInputError ? err.message : String(err);
-    throw ApplicationFailure.nonRetryable(message, 'InvalidSpec');
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidSpec') {
+      throw ApplicationFailure.nonRetryable(err.cause.message, 'InvalidSpec');
+    }
+    throw err;
   }
   const info = workflowInfo();
   const expectedId = rolloutWorkflowId(spec.endpointName);
@@ -133,22 +158,7 @@ class Rollout {
     this.baselineName = spec.baseline?.variantName ?? null;
     this.region = spec.region;
     this.candidateName = spec.candidate.variantName;
-    this.state = {
-      endpointName: spec.endpointName,
-      phase: 'preflight',
-      step: 0,
-      totalSteps: spec.steps.length,
-      weights: {},
-      paused: false,
-      pendingApproval: null,
-      lastEvaluation: null,
-      verdicts: [],
-      soak: null,
-      waiting: null,
-      steps: [],
-      decisions: [],
-      resources: { models: [], endpointConfigs: [], endpoint: false, deleted: [] },
-    };
+    this.state = initialStatus(spec.endpointName, spec.steps.length);
     this.installHandlers();
   }
 
@@ -202,17 +212,21 @@ class Rollout {
   }
 
   /** A signal cannot be refused, so a malformed one is recorded (with the reason) and otherwise ignored. */
-  private validSignal<N extends 'approve' | 'rollback' | 'pause' | 'resume'>(name: N, raw: unknown) {
-    try {
-      return parseSignal(name, raw);
-    } catch (err) {
-      const by =
-        typeof (raw as { by?: unknown })?.by === 'string'
-          ? String((raw as { by: string }).by).slice(0, 128)
-          : 'unknown';
-      this.decide('signal-ignored', by, `${name} signal rejected: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
+  private validSignal<N extends 'approve' | 'rollback' | 'pause' | 'resume'>(
+    name: N,
+    raw: unknown,
+  ): (N extends 'rollback' ? { by: string; reason: string } : { by: string; reason?: string }) | null {
+    const check = checkSignal(name, raw);
+    if (check.ok)
+      return check.value as N extends 'rollback' ? { by: string; reason: string } : { by: string; reason?: string };
+    const by =
+      typeof (raw as { by?: unknown })?.by === 'string' ? String((raw as { by: string }).by).slice(0, 128) : 'unknown';
+    this.decide(
+      'signal-ignored',
+      by,
+      `${name} signal rejected: invalid ${name} signal:\n  - ${check.issues.join('\n  - ')}`,
+    );
+    return null;
   }
 
   private isFinishing(): boolean {
