@@ -24,6 +24,7 @@ import { normalCdf, normalQuantile, studentFromNormal } from '../src/analysis/no
 import { compareSampleRatio } from '../src/analysis/sample-ratio';
 import type { GuardrailName, GuardrailResult, LatencyPeriod, ScoredRequest, VariantEvidence } from '../src/analysis';
 import { GuardrailsSpec } from '../src/spec/guardrails';
+import { seeded } from '../test/unit/analysis/random'; // the tests' Mulberry32: one generator, same streams
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -46,22 +47,11 @@ const CONFIG = toGuardrailConfig(GuardrailsSpec.parse({}));
 
 // ---------------------------------------------------------------- randomness (seeded; bench only)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Rng {
   readonly uniform: () => number;
   private spare: number | null = null;
   constructor(seed: number) {
-    this.uniform = mulberry32(seed);
+    this.uniform = seeded(seed);
   }
   normal(): number {
     if (this.spare !== null) {

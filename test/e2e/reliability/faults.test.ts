@@ -37,8 +37,8 @@ const EVERY_CALL = [
   'S3.GetObject',
 ];
 
-async function rollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}): Promise<RolloutResult> {
-  const handle = await stack.client.workflow.start('modelRollout', {
+function startRollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}) {
+  return stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId: `rollout-${endpoint}`,
     args: [
@@ -51,7 +51,10 @@ async function rollout(endpoint: string, overrides: Partial<RolloutSpecInput> = 
       }),
     ],
   });
-  return (await handle.result()) as RolloutResult;
+}
+
+async function rollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}): Promise<RolloutResult> {
+  return (await (await startRollout(endpoint, overrides)).result()) as RolloutResult;
 }
 
 test.each<[string, (endpoint: string) => EmulatorFaults]>([
@@ -115,16 +118,10 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
 test('the emulator goes away for 5 s mid-soak (a restart, seen from the worker): the rollout rides it out', async () => {
   const endpoint = uniqueName('outage');
   await stack.seedEndpoint(endpoint);
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [
-      stack.spec(endpoint, 'challenger', {
-        steps: [
-          { candidateWeight: 50, soak: '4s' },
-          { candidateWeight: 100, soak: '2s' },
-        ],
-      }),
+  const handle = await startRollout(endpoint, {
+    steps: [
+      { candidateWeight: 50, soak: '4s' },
+      { candidateWeight: 100, soak: '2s' },
     ],
   });
   while ((await handle.query(statusQuery)).phase !== 'soaking') await new Promise((r) => setTimeout(r, 100));
