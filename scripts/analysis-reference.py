@@ -11,7 +11,11 @@ What it holds:
   the fast midrank algorithm the TypeScript uses), cross-checked against a 4,000-resample bootstrap;
 - normal: scipy.stats.norm cdf/logcdf/ppf;
 - boundaries: the one-sided normal-mixture boundary (half-normal mixture, as confseq's OneSidedNormalMixture)
-  solved with scipy's brentq on the mixture's log value, and the two-sided closed form, in the estimate's units.
+  solved with scipy's brentq on the mixture's log value, and the two-sided closed form, in the estimate's units;
+- tMixture: the scale-invariant (t) mixture of Lai (1976) / Perez-Ortiz et al. (2024) for a mean with unknown
+  variance: its closed form (with scipy's Student t cdf) checked against the defining two-dimensional integral
+  (scipy dblquad over the standardised effect and the right-Haar prior on sigma), and the multiplier k(n, c, alpha)
+  of its always-valid bounds solved with brentq on seeded data; scipy's t cdf and gammaln for the special functions.
 """
 import json
 import math
@@ -21,8 +25,9 @@ import sys
 import numpy as np
 import scipy
 import sklearn
+from scipy import integrate, special
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.stats import norm, t as student
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score, roc_curve
 
 
@@ -167,6 +172,72 @@ def normal_reference():
     }
 
 
+def log_t_mixture(x, theta0, c):
+    """Closed form of the one-sided (half-normal prior on delta >= 0) scale-invariant mixture, in logs."""
+    x = np.asarray(x, dtype=float) - theta0
+    n = len(x)
+    s, q = x.sum(), (x * x).sum()
+    a = q - s * s / (n + c)
+    return (math.log(2) + 0.5 * math.log(c / (n + c)) + n / 2 * math.log(q / a)
+            + student.logcdf(s / math.sqrt(n + c) * math.sqrt(n / a), n))
+
+
+def t_mixture_by_integration(x, theta0, c):
+    """The definition: int int prod N(x_i; theta0 + delta*sigma, sigma^2) 2 N(delta; 0, 1/c) d delta d sigma/sigma
+    over delta >= 0, divided by int prod N(x_i; theta0, sigma^2) d sigma/sigma (the right-Haar prior on sigma)."""
+    x = np.asarray(x, dtype=float) - theta0
+    scale = math.sqrt((x * x).mean())  # rescale (the ratio is scale-invariant) to keep the integrands tame
+    x = x / scale
+
+    def lik(mu, sigma):
+        return float(np.exp(norm.logpdf(x, mu, sigma).sum()))
+
+    den = integrate.quad(lambda sg: lik(0, sg) / sg, 0, np.inf, limit=400)[0]
+    num = integrate.dblquad(lambda d, sg: lik(d * sg, sg) / sg * 2 * norm.pdf(d, 0, 1 / math.sqrt(c)),
+                            0, np.inf, 0, np.inf, epsabs=1e-13, epsrel=1e-10)[0]
+    return math.log(num / den)
+
+
+def t_mixture_reference():
+    rng = np.random.default_rng(1976)
+    values = []
+    for n, c, mu, theta0 in [(3, 1.0, 0.5, 0.0), (6, 0.5, 0.3, 0.0), (6, 0.5, 0.3, 0.5), (10, 2.0, -0.2, 0.1),
+                             (25, 0.5, 0.8, 0.0)]:
+        x = rng.normal(mu, 0.7, n).round(6)
+        closed = log_t_mixture(x, theta0, c)
+        numeric = t_mixture_by_integration(x, theta0, c)
+        # dblquad reaches about 1e-6 relative on the sharply peaked n = 25 integrand
+        assert abs(closed - numeric) < 1e-5 * max(1, abs(closed)), (n, c, closed, numeric)
+        values.append({"x": x.tolist(), "theta0": theta0, "precision": c, "logE": closed})
+    multipliers = []
+    for n in (2, 3, 5, 6, 8, 10, 24, 100, 1000):
+        for c in (0.5, 2.0):
+            for alpha in (0.0098, 0.05):
+                x = rng.normal(0, 1, n)
+                x = x - x.mean()
+                se = x.std(ddof=1) / math.sqrt(n) if n > 1 else 0
+                target = math.log(1 / alpha)
+                # The lower bound: theta0 = -m below the mean where the evidence reaches 1/alpha; none if the
+                # evidence stays below it for every theta0 (E is bounded at fixed n).
+                far = log_t_mixture(x, -1e6 * se, c)
+                if far < target:
+                    k = None
+                else:
+                    hi = se
+                    while log_t_mixture(x, -hi, c) < target:
+                        hi *= 2
+                    m = brentq(lambda v: log_t_mixture(x, -v, c) - target, 0, hi, xtol=1e-15 * hi, rtol=1e-14,
+                               maxiter=500)
+                    k = m / se
+                multipliers.append({"n": n, "precision": c, "alpha": alpha, "k": k})
+    special_values = {
+        "studentCdf": [{"x": x, "nu": nu, "cdf": float(student.cdf(x, nu))}
+                       for x, nu in [(-3.0, 5), (2.0, 1000), (-8.0, 3), (0.4, 1), (-0.7, 24), (12.0, 2), (-40.0, 10)]],
+        "logGamma": [{"x": x, "value": float(special.gammaln(x))} for x in (0.1, 0.5, 1, 2.5, 10, 100, 5000.5)],
+    }
+    return {"values": values, "multipliers": multipliers, "special": special_values}
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     target = os.path.join(root, "test", "fixtures", "analysis", "reference.json")
@@ -177,6 +248,7 @@ def main():
         "classification": classification_reference(),
         "boundaries": boundary_reference(),
         "normal": normal_reference(),
+        "tMixture": t_mixture_reference(),
     }
     with open(target, "w") as f:
         json.dump(reference, f, indent=1)

@@ -20,10 +20,13 @@ export interface Comparison {
   /** The non-inferiority margin on the test scale. */
   tolerance: number;
   /**
-   * Degrees of freedom of the variance estimate when it comes from few observations (latency periods): the
-   * bound's normal quantile is then widened to Student's t at the same probability.
+   * Set when the estimate is the mean of degreesOfFreedom + 1 i.i.d. observations (latency periods) and
+   * `variance` is their sample variance / count: the bound is then the scale-invariant t-mixture (exact for Gaussian
+   * observations of unknown variance) instead of the normal mixture with a plug-in variance.
    */
   degreesOfFreedom?: number;
+  /** A variance the estimate has at least (a model's floor): the bound is never narrower than at this variance. */
+  varianceFloor?: number;
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

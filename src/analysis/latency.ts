@@ -9,11 +9,15 @@
 //    the d's are close to independent draws around the true log ratio; their mean is estimated with a variance
 //    from their own spread (batch means, as in Waudby-Smith et al. 2024's asymptotic confidence sequences for
 //    means of i.i.d. observations).
-//  - With few periods the spread of the d's is itself noisy and, by chance, often too small: when it is used, the
-//    bound is widened from the normal to Student's t with T − 1 degrees of freedom at the same probability (what a
-//    t-test does with an estimated variance; see judge() in guardrails.ts). The variance is also floored by what
-//    the per-period medians alone must carry: under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n
-//    requests has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method).
+//  - With few periods the spread of the d's is itself noisy and, by chance, often too small, so the bound must
+//    not treat it as known: judge() uses the scale-invariant t-mixture of sequential.ts, an always-valid test of
+//    the mean of Gaussian observations that is exact whatever their variance (degreesOfFreedom = T − 1 says the
+//    variance is the d's own). Under A/A the d's are symmetric whatever the hiccups' distribution (the two variants
+//    are exchangeable), where the t-mixture stays under its alpha even for heavy tails (tests).
+//  - The bound is also never narrower than a known-variance bound at what the per-period medians alone must carry
+//    (`varianceFloor`): under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n requests
+//    has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method). It stops identical
+//    (e.g. quantised) period values from looking infinitely precise.
 // `difference` is the relative slowdown exp(mean d) − 1; the tolerance is compared on the same scale.
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
@@ -79,8 +83,8 @@ export function compareLatency(
     candidate: t > 0 ? Math.exp(logC / t) / 1000 : null,
     samples: { baseline: t, candidate: t },
     method:
-      'log ratio of per-period median ModelLatency, paired by CloudWatch period; normal-mixture confidence ' +
-      'sequence (Howard et al. 2021; Waudby-Smith et al. 2024)',
+      'log ratio of per-period median ModelLatency, paired by CloudWatch period; scale-invariant t-mixture ' +
+      'confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)',
     unit: 'relative' as const,
     tolerance: Math.log1p(tolerance),
     report: Math.expm1,
@@ -97,7 +101,11 @@ export function compareLatency(
   // The model floor averages over the periods that have percentiles, scaled to all t periods.
   const modelVariance = modelPeriods > 0 ? modelSum / modelPeriods / t : 0;
   const empirical = spread / t;
-  return empirical >= modelVariance
-    ? { ...base, estimate: mean, variance: empirical, degreesOfFreedom: t - 1 }
-    : { ...base, estimate: mean, variance: modelVariance };
+  return {
+    ...base,
+    estimate: mean,
+    variance: empirical,
+    degreesOfFreedom: t - 1,
+    ...(modelVariance > 0 ? { varianceFloor: modelVariance } : {}),
+  };
 }

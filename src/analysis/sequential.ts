@@ -22,6 +22,7 @@
 // radius equals the guardrail's tolerance — the precision at which pass/fail decisions are made — so τ is fixed
 // by the spec before any data is seen, as the martingale argument requires.
 import { logNormalCdf, normalPdf, normalCdf } from './normal';
+import { regularizedBeta } from './student';
 
 /**
  * The solution x > 0 of x²/2 + log Φ(x) = k. The left side increases (its derivative x + φ(x)/Φ(x) is positive),
@@ -97,4 +98,67 @@ export interface Bounds {
 export function alwaysValidBounds(estimate: number, variance: number, tau: number, alpha: number): Bounds {
   const r = oneSidedRadius(variance, tau, alpha);
   return { lower: estimate - r, upper: estimate + r };
+}
+
+// ---------------------------------------------------------------- unknown variance: the scale-invariant t-mixture
+//
+// When the estimate is the mean of n i.i.d. observations x₁…xₙ whose variance σ² is unknown and must be estimated
+// from the same few observations (latency: one log ratio per CloudWatch period), the plug-in normal mixture above
+// is too optimistic at small n and widening it by t/z quantiles is crude. The exact answer for Gaussian
+// observations is Lai's scale-invariant mixture (T. L. Lai, "On confidence sequences", Annals of Statistics 4
+// (1976); Pérez-Ortiz, Lardy, de Heide & Grünwald, "E-statistics, group invariance and anytime-valid testing",
+// Annals of Statistics 52 (2024)): for a hypothesised mean θ₀ put the right-Haar prior dσ/σ on σ and a prior on the
+// standardised effect δ = (θ − θ₀)/σ. The ratio of the integrated likelihoods is then the likelihood ratio of the
+// maximal invariant under rescaling (x ↦ λx), so under θ = θ₀ it is a nonnegative martingale with mean 1 WHATEVER σ
+// is, and Ville's inequality applies as above. With S = Σ(xᵢ − θ₀), Q = Σ(xᵢ − θ₀)², r = S²/((n + c)·Q) and a
+// half-normal prior on δ ≥ 0 with precision c (δ ~ |N(0, 1/c)|):
+//     E(θ₀) = 2·sqrt(c/(n+c)) · (1 − r)^(−n/2) · F_n(sign(S)·sqrt(n·r/(1 − r))),
+// F_n the Student t distribution function with n degrees of freedom (the u-integral over 1/σ is an expectation of
+// Φ(b·χₙ/√A), i.e. a t probability). Derived by hand and checked against two-dimensional numerical integration in
+// scripts/analysis-reference.py. E depends on the data only through g = n·(x̄ − θ₀)²/Σ(xᵢ − x̄)² and the sign of
+// x̄ − θ₀, and grows with g on each side, so {θ₀ : E(θ₀) < 1/α} on the side below x̄ is (x̄ − k·s/√n, x̄] with a
+// multiplier k(n, c, α) that depends on n alone: a "sequential t quantile". The upper bound (half-normal prior on
+// δ ≤ 0) mirrors it with the same k.
+
+/** log E as a function of r = S²/((n + c)·Q) for S ≥ 0 (see above); increasing in r on [0, n/(n + c)). */
+function logTMixtureOfR(r: number, n: number, precision: number): number {
+  // F_n(sqrt(n·r/(1 − r))) = 1 − ½·I_{1−r}(n/2, ½): the argument's n/(n + x²) is exactly 1 − r.
+  const upperTail = 0.5 * regularizedBeta(1 - r, n / 2, 0.5);
+  return Math.LN2 + 0.5 * Math.log(precision / (n + precision)) - (n / 2) * Math.log1p(-r) + Math.log1p(-upperTail);
+}
+
+/**
+ * log of the one-sided scale-invariant mixture E(θ₀) for the alternative mean > θ₀, from S = Σ(xᵢ − θ₀),
+ * Q = Σ(xᵢ − θ₀)² over n observations, with precision c of the half-normal prior on δ = (θ − θ₀)/σ.
+ */
+export function logTMixture(sum: number, sumSquares: number, n: number, precision: number): number {
+  if (!(n >= 1) || !(sumSquares > 0) || !(precision > 0)) return 0;
+  const r = Math.min((sum * sum) / ((n + precision) * sumSquares), n / (n + precision));
+  const upperTail = 0.5 * regularizedBeta(1 - r, n / 2, 0.5); // P(T_n > |argument|)
+  const logF = sum >= 0 ? Math.log1p(-upperTail) : Math.log(upperTail);
+  return Math.LN2 + 0.5 * Math.log(precision / (n + precision)) - (n / 2) * Math.log1p(-r) + logF;
+}
+
+/**
+ * The multiplier k of the one-sided always-valid bounds x̄ − k·s/√n and x̄ + k·s/√n for the mean of n Gaussian
+ * observations with unknown variance (s² their sample variance): each side is crossed at ANY look with probability
+ * at most alpha. Infinity when n observations cannot reach 1/alpha at all (E is bounded for fixed n).
+ */
+export function tMixtureMultiplier(n: number, precision: number, alpha: number): number {
+  if (!(n >= 2) || !(precision > 0) || !(alpha > 0 && alpha < 0.5)) return Infinity;
+  const target = Math.log(1 / alpha);
+  const rMax = n / (n + precision); // r when every observation lies on the same side, far from θ₀
+  if (!(logTMixtureOfR(rMax * (1 - 1e-15), n, precision) >= target)) return Infinity;
+  // Bisection on u = r/rMax ∈ [0, 1): deterministic, and k = f(u) is steep only near u = 1, where bisection's
+  // absolute precision in u still resolves it.
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 100 && hi - lo > 1e-16; i++) {
+    const mid = (lo + hi) / 2;
+    if (logTMixtureOfR(mid * rMax, n, precision) < target) lo = mid;
+    else hi = mid;
+  }
+  const r = ((lo + hi) / 2) * rMax;
+  // From r = n²m²/((n + c)(W + n·m²)) with W = Σ(xᵢ − x̄)² = (n − 1)s²: m = k·s/√n for this k.
+  return Math.sqrt(((n - 1) * r * (n + precision)) / (n - r * (n + precision)));
 }

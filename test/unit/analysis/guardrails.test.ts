@@ -300,3 +300,82 @@ describe('purity', () => {
     expect(JSON.parse(JSON.stringify(first))).toEqual(first);
   });
 });
+
+describe('latency periods with an unknown spread (scale-invariant t-mixture)', () => {
+  const config: GuardrailConfig = { ...defaults, quality: {} };
+  const evaluateLatency = (b: VariantEvidence, c: VariantEvidence, cfg = config) =>
+    resultOf(evaluate(b, c, fiftyFifty(b.invocations, c.invocations), cfg).results, 'latency');
+  const periods = (n: number, ratio: (i: number) => number, withPercentiles: boolean) =>
+    Array.from({ length: n }, (_, i) => ({
+      timestamp: i * 60_000,
+      sampleCount: 100,
+      average: 20_000 * ratio(i),
+      ...(withPercentiles ? { p50: 20_000 * ratio(i), p90: 38_000 * ratio(i) } : {}),
+    }));
+  const withLatency = (name: string, latency: VariantEvidence['latency']) =>
+    variant(name, { invocations: 100 * latency.length, latency });
+
+  it('has no bound (continue, no interval, no Infinity) while the periods are too few for the alpha share', () => {
+    const strict = { ...config, alpha: 0.01 }; // 0.0033 per guardrail (3 guardrails): 5 periods cannot reach 1/alpha
+    const r = evaluateLatency(
+      withLatency(
+        'B',
+        periods(5, () => 1, true),
+      ),
+      withLatency(
+        'C',
+        periods(5, (i) => 1.5 + 0.01 * i, true),
+      ),
+      strict,
+    );
+    expect(r.verdict).toBe('continue');
+    expect(r.interval).toBeNull();
+    expect(r.reason).toMatch(/^latency: 5 periods are too few for an always-valid bound at alpha 0\.0033 yet$/);
+    expectNoNaN(r);
+  });
+
+  it('identical period ratios: the lognormal floor bounds the precision, and no floor means no bound', () => {
+    const same = evaluateLatency(
+      withLatency(
+        'B',
+        periods(12, () => 1, true),
+      ),
+      withLatency(
+        'C',
+        periods(12, () => 1, true),
+      ),
+    );
+    expect(same.verdict).toBe('pass');
+    const [lo, hi] = same.interval!;
+    expect(lo).toBeLessThan(-0.02); // the floor: 100 requests per period cannot pin a median to 2%
+    expect(hi).toBeGreaterThan(0.02);
+    const averagesOnly = evaluateLatency(
+      withLatency(
+        'B',
+        periods(12, () => 1, false),
+      ),
+      withLatency(
+        'C',
+        periods(12, () => 1.3, false),
+      ),
+    );
+    expect(averagesOnly.verdict).toBe('continue');
+    expect(averagesOnly.interval).toBeNull();
+  });
+
+  it('fails a consistent slowdown once the periods agree, with a finite interval', () => {
+    const r = evaluateLatency(
+      withLatency(
+        'B',
+        periods(10, () => 1, true),
+      ),
+      withLatency(
+        'C',
+        periods(10, (i) => 1.35 + (i % 2 === 0 ? 0.05 : -0.05), true),
+      ),
+    );
+    expect(r.verdict).toBe('fail');
+    expect(r.interval![0]).toBeGreaterThan(0);
+    expect(r.method).toMatch(/scale-invariant/);
+  });
+});

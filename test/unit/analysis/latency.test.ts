@@ -22,8 +22,8 @@ describe('compareLatency', () => {
     expect(cmp.baseline).toBeCloseTo(10, 12); // ms
     expect(cmp.candidate).toBeCloseTo(10 * Math.sqrt(1.1 * 1.3), 10);
     expect(cmp.tolerance).toBeCloseTo(Math.log(1.2), 15);
-    // Spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods dominates the model floor,
-    // so the bound will use Student's t with 5 degrees of freedom.
+    // The variance is the spread of the six log ratios (alternating ±(log1.3 − log1.1)/2) over 6 periods, an
+    // estimate with 5 degrees of freedom: the bound will be the scale-invariant t-mixture of 6 observations.
     const half = (Math.log(1.3) - Math.log(1.1)) / 2;
     expect(cmp.variance).toBeCloseTo((6 * half * half) / 5 / 6, 14);
     expect(cmp.degreesOfFreedom).toBe(5);
@@ -35,8 +35,10 @@ describe('compareLatency', () => {
     const cmp = compareLatency(b, c, 0.2);
     const sigma = Math.log(1.9) / 1.2815515655446004;
     const perPeriod = (2 * ((Math.PI / 2) * sigma * sigma)) / 100;
-    expect(cmp.variance).toBeCloseTo(perPeriod / 5, 14);
-    expect(cmp.degreesOfFreedom).toBeUndefined(); // a model variance, not an estimate from 5 periods
+    expect(cmp.variance).toBe(0); // five identical log ratios: no spread at all
+    expect(cmp.degreesOfFreedom).toBe(4);
+    // The lognormal model's floor travels separately: the bound is never narrower than a known-variance bound at it.
+    expect(cmp.varianceFloor).toBeCloseTo(perPeriod / 5, 14);
   });
 
   it('pairs only periods both variants served, with enough requests, and waits for MIN_PERIODS of them', () => {
