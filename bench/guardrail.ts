@@ -353,8 +353,12 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
 
     if (record.naiveFailAt === null) {
       const z = normalQuantile(1 - shares.perGuardrail);
+      // Latency's variance is the d's own spread; the naive test has always used it floored by the lognormal model.
       const naive = comparisons
-        .filter(({ comparison: c }) => c.missing === undefined && c.estimate - z * Math.sqrt(c.variance) > 0)
+        .filter(
+          ({ comparison: c }) =>
+            c.missing === undefined && c.estimate - z * Math.sqrt(Math.max(c.variance, c.varianceFloor ?? 0)) > 0,
+        )
         .map(({ comparison: c }) => c.guardrail);
       const srm = compareSampleRatio(split);
       if (srm.applicable && srm.missing === undefined) {
