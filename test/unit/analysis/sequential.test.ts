@@ -279,3 +279,35 @@ describe('the t-mixture promise with an unknown variance (seeded Monte Carlo)', 
     expect(rate.leftSkewed.sequential).toBeGreaterThan(alpha);
   });
 });
+
+describe('the t-mixture when the noise changes between steps (seeded Monte Carlo)', () => {
+  // A weight change between rollout steps changes each period's sampling noise, so the d's are not identically
+  // distributed. Noise 3× or ⅓× as large in the first 10 of 60 periods must still keep the crossing rate ≤ α.
+  const alpha = 0.05;
+  const looks = 60;
+  const paths = 4000;
+  const k = Array.from({ length: looks + 1 }, (_, n) => tMixtureMultiplier(n, 0.5, alpha));
+  const z = gaussian(seeded(60));
+  it.each([
+    ['3×', 3],
+    ['⅓×', 1 / 3],
+  ])('first 10 periods with %s the noise', (_name, factor) => {
+    let crossed = 0;
+    for (let p = 0; p < paths; p++) {
+      let sum = 0;
+      let squares = 0;
+      for (let n = 1; n <= looks; n++) {
+        const x = (n <= 10 ? factor : 1) * z();
+        sum += x;
+        squares += x * x;
+        if (n < 2) continue;
+        const mean = sum / n;
+        if (mean - k[n] * Math.sqrt(Math.max(0, squares - n * mean * mean) / (n - 1) / n) > 0) {
+          crossed++;
+          break;
+        }
+      }
+    }
+    expect(crossed / paths).toBeLessThanOrEqual(alpha);
+  });
+});
