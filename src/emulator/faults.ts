@@ -121,7 +121,8 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
         throw new FaultError(`${at}: operation keys look like "SageMaker.UpdateEndpoint" or "Runtime.InvokeEndpoint"`);
       }
       const o = checkObject(oRaw, at);
-      checkKeys(o, ['throttleRate', 'errorRate5xx', 'failNext', 'failWith'], at);
+      checkKeys(o, ['throttleRate', 'errorRate5xx', 'failNext', 'failWith', 'responseDelayMs'], at);
+      checkNonNegative(o.responseDelayMs, `${at}.responseDelayMs`);
       checkRate(o.throttleRate, `${at}.throttleRate`);
       checkRate(o.errorRate5xx, `${at}.errorRate5xx`);
       checkNonNegative(o.failNext, `${at}.failNext`);
@@ -214,6 +215,11 @@ export class FaultStore {
         : 'The primary container for production variant did not pass the ping health check (injected fault).';
     delete ep.updateFails;
     return reason;
+  }
+
+  /** How long to hold a successful response of this operation after it took effect. */
+  responseDelayMs(key: string): number {
+    return this.faults.operations?.[key]?.responseDelayMs ?? 0;
   }
 
   /** Whether this call of an operation fails by fault; consumes one failNext when it fires. */

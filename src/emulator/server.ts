@@ -191,6 +191,19 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
         : handleSageMaker(ctx, ctx.region(r), operation, input);
       const text = JSON.stringify(result.body);
+      const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
+      if (hold > 0) {
+        // Logged now, when the change happened; the caller hears of it only after the hold.
+        record(draft, startedAt, 200, { changed: result.changed, result });
+        await new Promise((r) => setTimeout(r, hold));
+        res.writeHead(200, {
+          'Content-Type': contentType,
+          'Content-Length': Buffer.byteLength(text),
+          'x-amzn-RequestId': reqId,
+        });
+        res.end(text);
+        return;
+      }
       res.writeHead(200, {
         'Content-Type': contentType,
         'Content-Length': Buffer.byteLength(text),

@@ -32,6 +32,11 @@ export interface OperationFaults {
   /** The next N calls fail (with a 5XX unless failWith is 'throttle'); counts down as it fires. */
   failNext?: number;
   failWith?: '5xx' | 'throttle';
+  /**
+   * Hold each successful response this long after the call has taken effect: a slow control plane, and the window
+   * in which a caller that dies never learns its call succeeded (control-plane operations only).
+   */
+  responseDelayMs?: number;
 }
 
 export interface TransitionDelays {
