@@ -4,6 +4,7 @@
 //
 //   npm run bench:scale                      # N = 10, 100, 1000 on one worker, then 1000 on two workers
 //   npm run bench:scale -- --n 10,100 --workers 1
+//   npm run bench:scale -- --n 300 --workers 1 --profile /tmp/prof   # worker CPU profiles
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +34,13 @@ const SIZES = flag('n', '10,100,1000').split(',').map(Number);
 const WORKERS = flag('workers', '1,2').split(',').map(Number);
 const SOAK_S = Number(flag('soak', '5'));
 const UPDATE_MS = Number(flag('update-ms', '1000'));
+/** Write the worker's CPU profiles (main and workflow threads) here, for Chrome DevTools. */
+const PROFILE_DIR = flag('profile', '');
 /** Worker tuning under test, passed as the MODEL_ROLLOUT_* env a deployment would set ('' = SDK default). */
 const TUNING: Record<string, string> = {
   MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS: flag('cache', ''),
   MODEL_ROLLOUT_MAX_CONCURRENT_ACTIVITIES: flag('activities', ''),
+  MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES: flag('local-activities', ''),
   MODEL_ROLLOUT_MAX_CONCURRENT_WORKFLOW_TASKS: flag('workflow-tasks', ''),
   // V8's old-space cap: without one V8 lets garbage pile up far past the live set before collecting it.
   NODE_OPTIONS: flag('heap-mb', '') && `--max-old-space-size=${flag('heap-mb', '')}`,
@@ -60,7 +64,12 @@ function rssMb(pid: number): number {
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--require', require.resolve('tsx/cjs'), join(__dirname, '../test/harness/worker-child.ts')],
+    [
+      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+      '--require',
+      require.resolve('tsx/cjs'),
+      join(__dirname, '../test/harness/worker-child.ts'),
+    ],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -163,11 +172,19 @@ async function main(): Promise<void> {
           ],
         }),
       );
+      const failures = new Map<string, number>();
       const results = await Promise.all(
         handles.map((h) =>
           h.result().then(
             (r) => r as RolloutResult,
-            () => null,
+            (err: Error) => {
+              const why = (err.cause instanceof Error ? err.cause : err).message.replace(
+                /bench\d+-ep\d+/g,
+                '<endpoint>',
+              );
+              failures.set(why, (failures.get(why) ?? 0) + 1);
+              return null;
+            },
           ),
         ),
       );
@@ -185,6 +202,8 @@ async function main(): Promise<void> {
       const stepMs = ok.flatMap((r) => r!.steps.map((s) => Date.parse(s.endedAt!) - Date.parse(s.startedAt)));
       const ideal = UPDATE_MS + SOAK_S * 1000; // the endpoint's own weight update + the soak itself
       const evaluations = ok.reduce((sum, r) => sum + r!.steps.reduce((a, s) => a + s.evaluations, 0), 0);
+      const byOperation = new Map<string, number>();
+      for (const e of log) byOperation.set(e.operation, (byOperation.get(e.operation) ?? 0) + 1);
       const metricCalls = log.filter((e) => e.operation === 'GetMetricData').length;
       rows.push([
         String(n),
@@ -201,6 +220,15 @@ async function main(): Promise<void> {
         (metricCalls / Math.max(1, evaluations)).toFixed(2),
       ]);
       process.stdout.write(`done in ${wall.toFixed(1)} s`);
+      process.stdout.write(
+        `\n  AWS calls per rollout: ${[...byOperation].map(([op, k]) => `${op} ${(k / n).toFixed(1)}`).join(', ')}`,
+      );
+      for (const r of results) {
+        if (!r || r.outcome === 'promoted') continue;
+        const why = r.reason.replace(/bench\d+-ep\d+/g, '<endpoint>');
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+      }
+      for (const [why, k] of failures) process.stdout.write(`\n  ${k} not promoted: ${why}`);
     }
   }
   console.log('\n');

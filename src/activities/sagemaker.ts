@@ -21,6 +21,7 @@ import {
 import { ApplicationFailure, heartbeat, sleep, activityInfo } from '@temporalio/activity';
 import { aws, awsErrorMessage, awsErrorName, rethrowAws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
+import { isEndpointChanging } from '../workflows/shared';
 
 /** The endpoint as the workflow needs to see it: plain JSON, no Dates. */
 export interface EndpointView {
@@ -260,16 +261,24 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
     /**
      * Polls until the endpoint leaves Creating/Updating, heartbeating so a dead worker is noticed quickly.
      * Returns the endpoint as it settled (InService or Failed, with FailureReason); the workflow decides.
+     * With `maxWaitMs` it gives up after that long and returns the endpoint still changing: the workflow runs this
+     * first as a local activity (most weight shifts settle in seconds, and then cost no extra workflow task) and
+     * only a longer wait as an ordinary, heartbeating activity.
      */
-    async waitForEndpoint(input: { endpointName: string; region?: string }): Promise<EndpointView | null> {
+    async waitForEndpoint(input: {
+      endpointName: string;
+      region?: string;
+      maxWaitMs?: number;
+    }): Promise<EndpointView | null> {
+      const info = activityInfo();
+      const deadline = input.maxWaitMs === undefined ? Infinity : Date.now() + input.maxWaitMs;
       let delay = Math.min(250, maxPollMs);
       for (;;) {
         const view = await describeEndpoint(input.endpointName, input.region);
-        heartbeat({ status: view?.status ?? 'missing' });
+        if (!info.isLocal) heartbeat({ status: view?.status ?? 'missing' }); // local activities have no heartbeat
         if (!view) return null;
-        if (!['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed'].includes(view.status)) {
-          return view;
-        }
+        if (!isEndpointChanging(view.status)) return view;
+        if (Date.now() + delay > deadline) return view;
         await sleep(delay);
         delay = Math.min(maxPollMs, Math.round(delay * 1.5));
       }

@@ -15,7 +15,10 @@ export interface RolloutWorkerOptions extends ActivityOptions {
   tuning?: Partial<
     Pick<
       WorkerOptions,
-      'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxCachedWorkflows'
     >
   >;
 }
@@ -60,7 +63,8 @@ export async function runWorker(options: RolloutWorkerOptions = {}): Promise<voi
 /**
  * Worker options from the environment, for `model-rollout worker`, containers and benchmarks:
  * MODEL_ROLLOUT_TASK_QUEUE, MODEL_ROLLOUT_POLL_MS, and the tuning knobs MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS,
- * MODEL_ROLLOUT_MAX_CONCURRENT_ACTIVITIES, MODEL_ROLLOUT_MAX_CONCURRENT_WORKFLOW_TASKS.
+ * MODEL_ROLLOUT_MAX_CONCURRENT_ACTIVITIES, MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+ * MODEL_ROLLOUT_MAX_CONCURRENT_WORKFLOW_TASKS.
  */
 export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RolloutWorkerOptions {
   const int = (name: string): number | undefined => {
@@ -74,9 +78,11 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Roll
   const cached = int('MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS');
   const activities = int('MODEL_ROLLOUT_MAX_CONCURRENT_ACTIVITIES');
   const workflowTasks = int('MODEL_ROLLOUT_MAX_CONCURRENT_WORKFLOW_TASKS');
+  const localActivities = int('MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES');
   if (cached !== undefined) tuning.maxCachedWorkflows = cached;
   if (activities !== undefined) tuning.maxConcurrentActivityTaskExecutions = activities;
   if (workflowTasks !== undefined) tuning.maxConcurrentWorkflowTaskExecutions = workflowTasks;
+  if (localActivities !== undefined) tuning.maxConcurrentLocalActivityExecutions = localActivities;
   const pollIntervalMs = int('MODEL_ROLLOUT_POLL_MS');
   return {
     ...(env.MODEL_ROLLOUT_TASK_QUEUE ? { taskQueue: env.MODEL_ROLLOUT_TASK_QUEUE } : {}),

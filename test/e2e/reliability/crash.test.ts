@@ -54,6 +54,13 @@ const calls = (ctx: Ctx, operation: string) =>
 const regression = (endpoint: string) => ({
   endpoints: { [endpoint]: { variants: { Challenger: { errorRate5xx: 0.3 } } } },
 });
+/**
+ * Holds the answer to a call for 2 s after it took effect. The rollout runs short calls as local activities, one
+ * after another inside one workflow task, so without the hold the end of a rollout is over in milliseconds; with
+ * it the worker dies while the call has happened and its answer is not yet recorded, the case that must not
+ * repeat a change. (Operation faults hold every endpoint's calls; they only slow the other kill points down.)
+ */
+const slowAnswer = (operation: string) => ({ operations: { [`SageMaker.${operation}`]: { responseDelayMs: 2000 } } });
 
 const KILL_POINTS: KillPoint[] = [
   { phase: 'deploying: right after CreateModel', when: (c) => calls(c, 'CreateModel') >= 1, outcome: 'promoted' },
@@ -88,6 +95,7 @@ const KILL_POINTS: KillPoint[] = [
   },
   {
     phase: 'promoting: right after the final endpoint config is created',
+    faults: () => slowAnswer('CreateEndpointConfig'),
     when: (c) =>
       c.log.some(
         (e) => e.operation === 'CreateEndpointConfig' && about(c.endpoint)(e) && /-final/.test(JSON.stringify(e)),
@@ -96,31 +104,50 @@ const KILL_POINTS: KillPoint[] = [
   },
   {
     phase: 'cleaning up after promotion: right after the first DeleteEndpointConfig',
+    faults: () => slowAnswer('DeleteEndpointConfig'),
     when: (c) => calls(c, 'DeleteEndpointConfig') >= 1,
     outcome: 'promoted',
   },
   {
     phase: 'rolling back: right after the weights go back to the baseline',
-    faults: regression,
-    when: (c) => c.status.phase === 'rolling-back' && calls(c, 'UpdateEndpointWeightsAndCapacities') >= 2,
+    faults: (ep) => ({ ...regression(ep), ...slowAnswer('UpdateEndpointWeightsAndCapacities') }),
+    // The first call shifted to 50%; the regression fails the first evaluation, so the second is the way back.
+    when: (c) => calls(c, 'UpdateEndpointWeightsAndCapacities') >= 2,
     outcome: 'rolled_back',
   },
   {
     phase: 'cleaning up after rollback: right after DeleteModel',
-    faults: regression,
+    faults: (ep) => ({ ...regression(ep), ...slowAnswer('DeleteModel') }),
     when: (c) => calls(c, 'DeleteModel') >= 1,
     outcome: 'rolled_back',
   },
 ];
 
+/**
+ * Watches the request log every 25 ms and the status as often as it answers: a query waits while the workflow task
+ * runs local activities, and the log must not wait with it.
+ */
 async function waitFor(ctx: Omit<Ctx, 'log' | 'status'>, when: KillPoint['when'], timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [log, status] = await Promise.all([stack.admin.requests(), ctx.handle.query(statusQuery)]);
-    if (when({ ...ctx, log, status })) return;
-    if (status.outcome) throw new Error(`the rollout ended (${status.outcome}) before the kill point was reached`);
-    if (Date.now() > deadline) throw new Error(`kill point never reached; phase ${status.phase}`);
-    await new Promise((r) => setTimeout(r, 25));
+  let status = await ctx.handle.query(statusQuery);
+  let watching = true;
+  const watchStatus = (async () => {
+    while (watching) {
+      status = await ctx.handle.query(statusQuery);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  try {
+    for (;;) {
+      const log = await stack.admin.requests();
+      if (when({ ...ctx, log, status })) return;
+      if (status.outcome) throw new Error(`the rollout ended (${status.outcome}) before the kill point was reached`);
+      if (Date.now() > deadline) throw new Error(`kill point never reached; phase ${status.phase}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    watching = false;
+    await watchStatus.catch(() => undefined);
   }
 }
 
