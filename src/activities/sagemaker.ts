@@ -21,7 +21,11 @@ import {
 import { ApplicationFailure, heartbeat, sleep, activityInfo } from '@temporalio/activity';
 import { aws, awsErrorMessage, awsErrorName, rethrowAws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
-import { isEndpointChanging } from '../workflows/shared';
+
+/** Endpoint statuses on their way somewhere else: wait for them to settle. */
+function isEndpointChanging(status: string): boolean {
+  return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed'].includes(status);
+}
 
 /** The endpoint as the workflow needs to see it: plain JSON, no Dates. */
 export interface EndpointView {
@@ -260,27 +264,30 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
 
     /**
      * Polls until the endpoint leaves Creating/Updating, heartbeating so a dead worker is noticed quickly.
-     * Returns the endpoint as it settled (InService or Failed, with FailureReason); the workflow decides.
-     * With `maxWaitMs` it gives up after that long and returns the endpoint still changing: the workflow runs this
-     * first as a local activity (most weight shifts settle in seconds, and then cost no extra workflow task) and
-     * only a longer wait as an ordinary, heartbeating activity.
+     * Returns the endpoint as it settled (InService or Failed, with FailureReason) and how long that took; the
+     * workflow decides.
      */
     async waitForEndpoint(input: {
       endpointName: string;
       region?: string;
-      maxWaitMs?: number;
-    }): Promise<EndpointView | null> {
-      const info = activityInfo();
-      const deadline = input.maxWaitMs === undefined ? Infinity : Date.now() + input.maxWaitMs;
-      let delay = Math.min(250, maxPollMs);
+      /**
+       * How long the change is expected to take (the last one of its kind): the first poll comes at 90% of it,
+       * after at most 10 s (the heartbeat timeout is 15 s), instead of polling all along.
+       */
+      expectedMs?: number;
+    }): Promise<(EndpointView & { waitedMs: number }) | null> {
+      const started = Date.now();
+      // The wait follows a change the workflow just asked for, so the endpoint is changing: no poll at time 0.
+      let delay = Math.min(10_000, Math.max(Math.min(250, maxPollMs), Math.round(0.9 * (input.expectedMs ?? 0))));
+      let backoff = Math.min(250, maxPollMs);
       for (;;) {
-        const view = await describeEndpoint(input.endpointName, input.region);
-        if (!info.isLocal) heartbeat({ status: view?.status ?? 'missing' }); // local activities have no heartbeat
-        if (!view) return null;
-        if (!isEndpointChanging(view.status)) return view;
-        if (Date.now() + delay > deadline) return view;
         await sleep(delay);
-        delay = Math.min(maxPollMs, Math.round(delay * 1.5));
+        const view = await describeEndpoint(input.endpointName, input.region);
+        heartbeat({ status: view?.status ?? 'missing' });
+        if (!view) return null;
+        if (!isEndpointChanging(view.status)) return { ...view, waitedMs: Date.now() - started };
+        delay = backoff;
+        backoff = Math.min(maxPollMs, Math.round(backoff * 1.5));
       }
     },
 

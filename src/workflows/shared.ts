@@ -14,11 +14,6 @@ export function rolloutWorkflowId(endpointName: string): string {
   return `rollout-${endpointName}`;
 }
 
-/** Endpoint statuses that are on their way somewhere else: wait for them to settle before the next change. */
-export function isEndpointChanging(status: string): boolean {
-  return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed'].includes(status);
-}
-
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
