@@ -43,7 +43,9 @@ const TUNING: Record<string, string> = {
   MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES: flag('local-activities', ''),
   MODEL_ROLLOUT_MAX_CONCURRENT_WORKFLOW_TASKS: flag('workflow-tasks', ''),
   // V8's old-space cap: without one V8 lets garbage pile up far past the live set before collecting it.
-  NODE_OPTIONS: flag('heap-mb', '') && `--max-old-space-size=${flag('heap-mb', '')}`,
+  NODE_OPTIONS: [flag('heap-mb', '') && `--max-old-space-size=${flag('heap-mb', '')}`, flag('node-options', '')]
+    .filter(Boolean)
+    .join(' '),
 };
 
 interface Sample {
@@ -61,6 +63,15 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+interface WorkerMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+/** Each worker's memory at its RSS peak, as it reports it (main thread's V8 heap vs the rest of the process). */
+const peakMemory = new Map<ChildProcess, WorkerMemory>();
+
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
@@ -76,7 +87,14 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     },
   );
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => String(d).includes('worker ready') && resolve(child));
+    child.stdout!.on('data', (d) => {
+      const text = String(d);
+      if (text.includes('worker ready')) resolve(child);
+      for (const m of text.matchAll(/^memory (\{.*\})$/gm)) {
+        const at = JSON.parse(m[1]) as WorkerMemory;
+        if (at.rss > (peakMemory.get(child)?.rss ?? 0)) peakMemory.set(child, at);
+      }
+    });
     child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
   });
 }
@@ -127,6 +145,7 @@ async function main(): Promise<void> {
             MODEL_ROLLOUT_TASK_QUEUE: taskQueue,
             MODEL_ROLLOUT_WORKFLOW_BUNDLE: bundlePath,
             MODEL_ROLLOUT_POLL_MS: '250',
+            MODEL_ROLLOUT_REPORT_MEMORY_MS: '500',
             ...TUNING,
           }),
         ),
@@ -227,6 +246,17 @@ async function main(): Promise<void> {
         if (!r || r.outcome === 'promoted') continue;
         const why = r.reason.replace(/bench\d+-ep\d+/g, '<endpoint>');
         failures.set(why, (failures.get(why) ?? 0) + 1);
+      }
+      for (const p of procs) {
+        const m = peakMemory.get(p);
+        const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MB`;
+        if (m) {
+          process.stdout.write(
+            `\n  worker memory at its peak: RSS ${mb(m.rss)} = main-thread V8 heap ${mb(m.heapTotal)} (${mb(m.heapUsed)} ` +
+              `live) + external ${mb(m.external)} + the rest ${mb(m.rss - m.heapTotal - m.external)} (the workflow ` +
+              `thread's heap with every cached rollout, Temporal's core, code)`,
+          );
+        }
       }
       for (const [why, k] of failures) process.stdout.write(`\n  ${k} not promoted: ${why}`);
     }

@@ -16,8 +16,19 @@ function exitWithParent(): void {
   }, 1_000).unref();
 }
 
+/** bench:scale asks where the memory goes: the main thread's V8 heap vs everything else in the process. */
+function reportMemory(everyMs: number): void {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stdout.write(
+      `memory ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external })}\n`,
+    );
+  }, everyMs).unref();
+}
+
 async function main(): Promise<void> {
   exitWithParent();
+  if (process.env.MODEL_ROLLOUT_REPORT_MEMORY_MS) reportMemory(Number(process.env.MODEL_ROLLOUT_REPORT_MEMORY_MS));
   const taskQueue = process.env.MODEL_ROLLOUT_TASK_QUEUE;
   const codePath = process.env.MODEL_ROLLOUT_WORKFLOW_BUNDLE;
   if (!taskQueue || !codePath)
