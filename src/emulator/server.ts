@@ -193,16 +193,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       const text = JSON.stringify(result.body);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
-        // Logged now, when the change happened; the caller hears of it only after the hold.
+        // Logged when the change happened; the caller hears of it only after the hold.
         record(draft, startedAt, 200, { changed: result.changed, result });
         await new Promise((r) => setTimeout(r, hold));
-        res.writeHead(200, {
-          'Content-Type': contentType,
-          'Content-Length': Buffer.byteLength(text),
-          'x-amzn-RequestId': reqId,
-        });
-        res.end(text);
-        return;
       }
       res.writeHead(200, {
         'Content-Type': contentType,
@@ -210,7 +203,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         'x-amzn-RequestId': reqId,
       });
       res.end(text);
-      record(draft, startedAt, 200, { changed: result.changed, result });
+      if (hold === 0) record(draft, startedAt, 200, { changed: result.changed, result });
     } catch (err) {
       const e =
         err instanceof AwsError

@@ -93,6 +93,30 @@ describe('models', () => {
   });
 });
 
+describe('held answers (responseDelayMs)', () => {
+  test('the change is made and logged at once; the SDK client hears of it only after the hold', async () => {
+    await h.admin.patchFaults({ operations: { 'SageMaker.CreateModel': { responseDelayMs: 1500 } } });
+    try {
+      const started = Date.now();
+      const answer = h.sm.send(
+        new CreateModelCommand({
+          ModelName: 'held-answer',
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: { Image: XGB_IMAGE, ModelDataUrl: modelUrl('champion') },
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const logged = (await h.admin.requests()).filter((e) => e.operation === 'CreateModel' && e.changedState);
+      expect(logged.some((e) => JSON.stringify(e).includes('held-answer'))).toBe(true);
+      await answer;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await h.admin.patchFaults({ operations: { 'SageMaker.CreateModel': null } });
+    }
+    await h.sm.send(new DeleteModelCommand({ ModelName: 'held-answer' }));
+  });
+});
+
 describe('endpoint configs', () => {
   test('Create, Describe (weights default to 1), List, Delete', async () => {
     await createModel(h.sm, 'cfg-model', modelUrl('champion'));

@@ -25,6 +25,15 @@ describe('faults', () => {
       'faults.delays.createMs must be a non-negative number',
     );
     expect(validateFaults({ endpoints: { e: { updateFails: 'why' } }, cloudwatchNoData: true })).toBeTruthy();
+    expect(() => validateFaults({ operations: { 'SageMaker.DeleteModel': { responseDelayMs: -5 } } })).toThrow(
+      'faults.operations.SageMaker.DeleteModel.responseDelayMs must be a non-negative number',
+    );
+  });
+
+  test('responseDelayMs is per operation, 0 when not set', () => {
+    const store = new FaultStore(new Rng(1), { operations: { 'SageMaker.DeleteModel': { responseDelayMs: 1500 } } });
+    expect(store.responseDelayMs('SageMaker.DeleteModel')).toBe(1500);
+    expect(store.responseDelayMs('SageMaker.CreateModel')).toBe(0);
   });
 
   test('failNext counts down per call, then the rates apply', () => {
