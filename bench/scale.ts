@@ -191,17 +191,18 @@ async function main(): Promise<void> {
           ],
         }),
       );
+      /** Why rollouts were not promoted, counted once per distinct reason (endpoint names folded). */
       const failures = new Map<string, number>();
+      const countFailure = (why: string) => {
+        const reason = why.replace(/bench\d+-ep\d+/g, '<endpoint>');
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+      };
       const results = await Promise.all(
         handles.map((h) =>
           h.result().then(
             (r) => r as RolloutResult,
             (err: Error) => {
-              const why = (err.cause instanceof Error ? err.cause : err).message.replace(
-                /bench\d+-ep\d+/g,
-                '<endpoint>',
-              );
-              failures.set(why, (failures.get(why) ?? 0) + 1);
+              countFailure((err.cause instanceof Error ? err.cause : err).message);
               return null;
             },
           ),
@@ -242,11 +243,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\n  AWS calls per rollout: ${[...byOperation].map(([op, k]) => `${op} ${(k / n).toFixed(1)}`).join(', ')}`,
       );
-      for (const r of results) {
-        if (!r || r.outcome === 'promoted') continue;
-        const why = r.reason.replace(/bench\d+-ep\d+/g, '<endpoint>');
-        failures.set(why, (failures.get(why) ?? 0) + 1);
-      }
+      for (const r of results) if (r && r.outcome !== 'promoted') countFailure(r.reason);
       for (const p of procs) {
         const m = peakMemory.get(p);
         const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MB`;

@@ -131,14 +131,16 @@ async function waitFor(ctx: Omit<Ctx, 'log' | 'status'>, when: KillPoint['when']
   const deadline = Date.now() + timeoutMs;
   let status = await ctx.handle.query(statusQuery);
   let watching = true;
+  let queryFailed: unknown;
   const watchStatus = (async () => {
     while (watching) {
       status = await ctx.handle.query(statusQuery);
       await new Promise((r) => setTimeout(r, 25));
     }
-  })();
+  })().catch((err: unknown) => (queryFailed = err ?? new Error('status query failed')));
   try {
     for (;;) {
+      if (queryFailed) throw queryFailed; // a stale status must not hide the rollout's end
       const log = await stack.admin.requests();
       if (when({ ...ctx, log, status })) return;
       if (status.outcome) throw new Error(`the rollout ended (${status.outcome}) before the kill point was reached`);
@@ -147,7 +149,7 @@ async function waitFor(ctx: Omit<Ctx, 'log' | 'status'>, when: KillPoint['when']
     }
   } finally {
     watching = false;
-    await watchStatus.catch(() => undefined);
+    await watchStatus;
   }
 }
 
