@@ -215,6 +215,15 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(emulatorCpu0);
       const emulatorCores = (used.user + used.system) / 1e6 / wall;
       const histories = await mapLimit(handles.slice(0, 50), 10, async (h) => (await h.describe()).historyLength);
+      // What one rollout's history is made of: workflow tasks and markers are what the worker and server pay for.
+      const eventTypes = new Map<string, number>();
+      for (const e of (await handles[0].fetchHistory()).events ?? []) {
+        const type =
+          Object.keys(e)
+            .find((k) => k.endsWith('EventAttributes'))
+            ?.replace(/EventAttributes$/, '') ?? '?';
+        eventTypes.set(type, (eventTypes.get(type) ?? 0) + 1);
+      }
       const log = await admin.requests();
       await Promise.all(procs.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
 
@@ -242,6 +251,9 @@ async function main(): Promise<void> {
       process.stdout.write(`done in ${wall.toFixed(1)} s`);
       process.stdout.write(
         `\n  AWS calls per rollout: ${[...byOperation].map(([op, k]) => `${op} ${(k / n).toFixed(1)}`).join(', ')}`,
+      );
+      process.stdout.write(
+        `\n  one rollout's history: ${[...eventTypes].map(([type, k]) => `${type} ${k}`).join(', ')}`,
       );
       for (const r of results) if (r && r.outcome !== 'promoted') countFailure(r.reason);
       for (const p of procs) {

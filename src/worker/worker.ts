@@ -51,13 +51,30 @@ export async function runWorker(options: RolloutWorkerOptions = {}): Promise<voi
   const { worker, close } = await createRolloutWorker(options);
   const config = temporalConnectConfig();
   console.log(
-    `[worker] polling task queue "${options.taskQueue ?? TASK_QUEUE}" on ${config.connectionOptions.address} (namespace ${config.namespace}); AWS endpoint: ${process.env.AWS_ENDPOINT_URL ?? 'AWS default'}`,
+    `[worker] polling task queue "${options.taskQueue ?? TASK_QUEUE}" on ${config.connectionOptions.address} (namespace ${config.namespace}); AWS endpoint: ${process.env.AWS_ENDPOINT_URL ?? 'AWS default'}; keeps up to ${worker.options.maxCachedWorkflows} rollouts in memory`,
   );
+  const cacheNote = cacheWarning(worker.options.maxCachedWorkflows, options.tuning?.maxCachedWorkflows !== undefined);
+  if (cacheNote) console.warn(cacheNote);
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are drained
   } finally {
     await close();
   }
+}
+
+/**
+ * The SDK sizes its workflow cache from V8's heap limit at about 1.7 MB per workflow, while a live-traffic rollout
+ * holds about 0.12 MB (bench:scale heap snapshot). So a heap capped to save memory (NODE_OPTIONS=
+ * --max-old-space-size=200) leaves a cache of 10, and every other running rollout is replayed from its history at
+ * each workflow task: bench:scale measured 60–70% step overhead from that alone. Say so at start-up.
+ */
+export function cacheWarning(maxCachedWorkflows: number, setByUser: boolean): string | null {
+  if (setByUser || maxCachedWorkflows >= 200) return null;
+  return (
+    `[worker] the heap limit leaves room for ${maxCachedWorkflows} cached rollouts by the SDK's default; with more rollouts ` +
+    'running at once, each workflow task replays its history. Set MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS to the number ' +
+    'of rollouts you run at once (a live-traffic rollout keeps about 0.12 MB of workflow heap; see docs/production.md)'
+  );
 }
 
 /**

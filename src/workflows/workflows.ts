@@ -169,6 +169,9 @@ class Rollout {
   private rollbackRequest: { by: string; reason: string } | null = null;
   private approval: { by: string; reason?: string } | null = null;
   private searchAttributes = true;
+  /** The step the memo last recorded, and whether RolloutEndpoint is set: setPhase writes only what changed. */
+  private memoStep = -1;
+  private endpointTagged = false;
 
   constructor(
     private readonly spec: RolloutSpec,
@@ -259,13 +262,20 @@ class Rollout {
 
   private setPhase(phase: RolloutStatus['phase']): void {
     this.state.phase = phase;
-    upsertMemo({ endpointName: this.spec.endpointName, phase, step: this.state.step });
-    if (this.searchAttributes) {
-      upsertSearchAttributes([
-        { key: RolloutEndpoint, value: this.spec.endpointName },
-        { key: RolloutPhase, value: phase },
-      ]);
+    if (!this.searchAttributes) {
+      upsertMemo({ endpointName: this.spec.endpointName, phase, step: this.state.step });
+      return;
     }
+    // With search attributes the phase lives there alone, and the memo keeps only what they lack (the step): each
+    // upsert is a history event the server stores and replays, so a rollout writes the memo once per step, not per
+    // phase (bench:scale: 75 → 69 events per rollout).
+    if (this.memoStep !== this.state.step) {
+      upsertMemo({ endpointName: this.spec.endpointName, step: this.state.step, phase: undefined });
+      this.memoStep = this.state.step;
+    }
+    const endpoint = { key: RolloutEndpoint, value: this.spec.endpointName };
+    upsertSearchAttributes([...(this.endpointTagged ? [] : [endpoint]), { key: RolloutPhase, value: phase }]);
+    this.endpointTagged = true;
   }
 
   // ---------------------------------------------------------------- the story

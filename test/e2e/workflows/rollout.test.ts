@@ -96,6 +96,12 @@ test('(a) a better candidate is promoted through 50/50 → 25/75 → 0/100, appr
   expect(challenger.quality!.rocAuc!).toBeGreaterThan(champion.quality!.rocAuc!);
   const report = await checkRolloutInvariants(stack.sm, result, 'Challenger');
   expect(report.servingModel).toBe(spec.candidate.modelName);
+
+  // What the Temporal UI and `model-rollout list` read: the phase from the search attribute, the step from the memo
+  // (written once per step, so it holds no phase that could go stale).
+  const described = await stack.client.workflow.getHandle(`rollout-${endpoint}`).describe();
+  expect(described.searchAttributes).toMatchObject({ RolloutEndpoint: [endpoint], RolloutPhase: ['promoted'] });
+  expect(described.memo).toEqual({ endpointName: endpoint, step: 3 });
 });
 
 test('(b) an injected 5XX regression is rolled back automatically', async () => {

@@ -1,4 +1,4 @@
-import { workerOptionsFromEnv } from '../../../src/worker/worker';
+import { cacheWarning, workerOptionsFromEnv } from '../../../src/worker/worker';
 
 describe('workerOptionsFromEnv', () => {
   test('reads every tuning knob a deployment may set', () => {
@@ -32,5 +32,18 @@ describe('workerOptionsFromEnv', () => {
     expect(() => workerOptionsFromEnv({ MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES: raw })).toThrow(
       `MODEL_ROLLOUT_MAX_CONCURRENT_LOCAL_ACTIVITIES=${raw}: must be a whole number above 0`,
     );
+  });
+});
+
+describe('cacheWarning', () => {
+  test('warns when a capped heap leaves the SDK default cache small, naming the knob', () => {
+    expect(cacheWarning(10, false)).toMatch(/10 cached rollouts.*MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS/);
+    expect(cacheWarning(117, false)).toMatch(/117 cached rollouts/);
+  });
+
+  test('stays quiet when the cache is large or the user chose its size', () => {
+    expect(cacheWarning(2311, false)).toBeNull();
+    expect(cacheWarning(200, false)).toBeNull();
+    expect(cacheWarning(10, true)).toBeNull();
   });
 });
