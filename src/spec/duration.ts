@@ -41,7 +41,7 @@ export function maxSoakMs(step: StepSpec): number {
  * (src/analysis/group-sequential.ts); more periods than this (e.g. time spent shifting weights) are judged by the
  * always-valid t-mixture alone.
  */
-export function soakPeriods(steps: readonly StepSpec[], metricPeriod: string): number {
-  const total = steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
-  return Math.ceil(total / durationMs(metricPeriod));
+export function soakPeriods(spec: { steps: readonly StepSpec[]; evaluation: { metricPeriod: string } }): number {
+  const total = spec.steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
+  return Math.ceil(total / durationMs(spec.evaluation.metricPeriod));
 }
