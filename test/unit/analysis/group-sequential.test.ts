@@ -69,10 +69,17 @@ describe('groupSequentialDesign', () => {
     expect(groupSequentialDesign(0.2, 10)!.alpha).toBe(0.2);
   });
 
-  it('caps the horizon at the table end (later periods are the t-mixture’s alone)', () => {
-    const d = groupSequentialDesign(0.01, 1_000)!;
-    expect(d.horizon).toBe(GROUP_SEQUENTIAL_MAX_HORIZON);
-    expect(d.level).toBe(groupSequentialDesign(0.01, GROUP_SEQUENTIAL_MAX_HORIZON)!.level);
+  it('has none beyond the table’s horizon, where it would gain nothing over the t-mixture', () => {
+    expect(groupSequentialDesign(0.01, GROUP_SEQUENTIAL_MAX_HORIZON)!.horizon).toBe(GROUP_SEQUENTIAL_MAX_HORIZON);
+    expect(groupSequentialDesign(0.01, GROUP_SEQUENTIAL_MAX_HORIZON + 1)).toBeNull();
+    expect(groupSequentialDesign(0.01, 1_000)).toBeNull();
+    // Over the table's last horizon the boundary is still at or under the t-mixture's at the whole share, at every look.
+    for (const share of [0.0002, 0.001, 0.0098, 0.049, 0.196]) {
+      for (let n = MIN_PERIODS; n <= GROUP_SEQUENTIAL_MAX_HORIZON; n++) {
+        const b = groupSequentialMultiplier(n, GROUP_SEQUENTIAL_SHARE * share, GROUP_SEQUENTIAL_MAX_HORIZON);
+        expect(b).toBeLessThanOrEqual(tMixtureMultiplier(n, EFFECT_PRECISION, share) * 1.001);
+      }
+    }
   });
 
   it('has no design below MIN_PERIODS periods, without a horizon, or below the table’s alpha', () => {
@@ -200,13 +207,15 @@ describe('latency with a horizon', () => {
     expect(cmp.method).toMatch(/group-sequential t-test .*Pocock 1977/);
   });
 
-  it('is the t-mixture alone, at the whole share, when the horizon is under MIN_PERIODS', () => {
+  it('is the t-mixture alone, at the whole share, when the horizon is under MIN_PERIODS or over the table', () => {
     const b = Array.from({ length: 12 }, (_, i) => period(i, 10_000));
     const c = Array.from({ length: 12 }, (_, i) => period(i, 10_000 * (1.15 + 0.02 * Math.sin(i))));
     const alone = judge(compareLatency(b, c, 0.2), 0.0098, 0.2);
-    const short = judge(compareLatency(b, c, 0.2, MIN_PERIODS - 1), 0.0098, 0.2);
-    expect(short.interval).toEqual(alone.interval);
-    expect(short.verdict).toBe(alone.verdict);
+    for (const horizon of [MIN_PERIODS - 1, GROUP_SEQUENTIAL_MAX_HORIZON + 1]) {
+      const r = judge(compareLatency(b, c, 0.2, horizon), 0.0098, 0.2);
+      expect(r.interval).toEqual(alone.interval);
+      expect(r.verdict).toBe(alone.verdict);
+    }
   });
 
   it('beyond the horizon keeps only the t-mixture, at its part of the share', () => {
