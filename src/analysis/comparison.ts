@@ -4,6 +4,18 @@ import type { GuardrailName } from './types';
 
 export type Unit = 'points' | 'relative' | 'score';
 
+/**
+ * Latency within the rollout's horizon: the mean of the complete periods only (all paired periods but the newest
+ * reported one, which may still change), for the finite-horizon group-sequential t-test (group-sequential.ts).
+ */
+export interface CompletePeriods {
+  count: number;
+  estimate: number;
+  /** Sample variance of the periods' log ratios / count. */
+  variance: number;
+  varianceFloor?: number;
+}
+
 export interface Comparison {
   guardrail: GuardrailName;
   /** The metric on each variant, in the reported unit (rate, ms or score). */
@@ -27,6 +39,10 @@ export interface Comparison {
   degreesOfFreedom?: number;
   /** A variance the estimate has at least (a model's floor): the bound is never narrower than at this variance. */
   varianceFloor?: number;
+  /** Latency: the most periods the rollout can soak (from its spec), the group-sequential t-test's horizon. */
+  horizon?: number;
+  /** Latency with a horizon and enough complete periods: their mean, for the group-sequential t-test. */
+  completePeriods?: CompletePeriods;
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

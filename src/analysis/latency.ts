@@ -18,8 +18,14 @@
 //    (`varianceFloor`): under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n requests
 //    has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method). It stops identical
 //    (e.g. quantised) period values from looking infinitely precise.
+//  - Within the rollout's horizon (the periods its spec lets it soak), the complete periods are also judged by the
+//    finite-horizon group-sequential t-test of group-sequential.ts, which is exact over that horizon and sharper.
+//    Complete means every paired period except the newest one CloudWatch reported (on either variant): the newest
+//    is the current, partial period, and its value is replaced at the next evaluation, which a group-sequential
+//    test's looks must not see (its boundary is computed for the t statistics of periods that never change). A
+//    period that is already complete but still the newest waits one evaluation; that only delays, never inflates.
 // `difference` is the relative slowdown exp(mean d) − 1; the tolerance is compared on the same scale.
-import type { Comparison } from './comparison';
+import type { Comparison, CompletePeriods } from './comparison';
 import { notYet } from './comparison';
 import type { LatencyPeriod } from './types';
 
@@ -48,18 +54,41 @@ function periodStat(p: LatencyPeriod, usePercentile: boolean): PeriodStat | null
   return { logValue: Math.log(value), modelVariance };
 }
 
+/** Mean, variance of the mean and model floor of paired log ratios (null below MIN_PERIODS). */
+function meanOf(diffs: readonly number[], models: readonly (number | null)[]) {
+  const t = diffs.length;
+  if (t < MIN_PERIODS) return null;
+  const mean = diffs.reduce((a, b) => a + b, 0) / t;
+  const spread = diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (t - 1);
+  // The model floor averages over the periods that have percentiles, scaled to all t periods.
+  const known = models.filter((m): m is number => m !== null);
+  const modelVariance = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length / t : 0;
+  return { mean, variance: spread / t, modelVariance };
+}
+
+/**
+ * @param horizon the most periods the rollout can soak (its spec's); enables the group-sequential test on the
+ *   complete periods. Without it latency is judged by the t-mixture alone.
+ */
 export function compareLatency(
   baseline: readonly LatencyPeriod[],
   candidate: readonly LatencyPeriod[],
   tolerance: number,
+  horizon?: number,
 ): Comparison {
   const byTime = new Map<number, LatencyPeriod>();
-  for (const p of baseline) byTime.set(p.timestamp, p);
+  let newest = -Infinity;
+  for (const p of baseline) {
+    byTime.set(p.timestamp, p);
+    newest = Math.max(newest, p.timestamp);
+  }
+  for (const p of candidate) newest = Math.max(newest, p.timestamp);
   const diffs: number[] = [];
+  const models: (number | null)[] = [];
+  const completeDiffs: number[] = [];
+  const completeModels: (number | null)[] = [];
   let logB = 0;
   let logC = 0;
-  let modelSum = 0;
-  let modelPeriods = 0;
   for (const c of candidate) {
     const b = byTime.get(c.timestamp);
     if (!b) continue;
@@ -67,13 +96,16 @@ export function compareLatency(
     const sb = periodStat(b, usePercentile);
     const sc = periodStat(c, usePercentile);
     if (!sb || !sc) continue;
-    diffs.push(sc.logValue - sb.logValue);
+    const d = sc.logValue - sb.logValue;
+    const model = sb.modelVariance !== null && sc.modelVariance !== null ? sb.modelVariance + sc.modelVariance : null;
+    diffs.push(d);
+    models.push(model);
+    if (c.timestamp < newest) {
+      completeDiffs.push(d);
+      completeModels.push(model);
+    }
     logB += sb.logValue;
     logC += sc.logValue;
-    if (sb.modelVariance !== null && sc.modelVariance !== null) {
-      modelSum += sb.modelVariance + sc.modelVariance;
-      modelPeriods++;
-    }
   }
   const t = diffs.length;
   const base = {
@@ -84,7 +116,11 @@ export function compareLatency(
     samples: { baseline: t, candidate: t },
     method:
       'log ratio of per-period median ModelLatency, paired by CloudWatch period; scale-invariant t-mixture ' +
-      'confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)',
+      'confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)' +
+      (horizon !== undefined
+        ? `, and within the spec's ${horizon} periods a group-sequential t-test on the complete periods ` +
+          '(Pocock 1977; Jennison & Turnbull 2000, ch. 11)'
+        : ''),
     unit: 'relative' as const,
     tolerance: Math.log1p(tolerance),
     report: Math.expm1,
@@ -96,16 +132,23 @@ export function compareLatency(
         `variants (need ${MIN_PERIODS})`,
     );
   }
-  const mean = diffs.reduce((a, b) => a + b, 0) / t;
-  const spread = diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (t - 1);
-  // The model floor averages over the periods that have percentiles, scaled to all t periods.
-  const modelVariance = modelPeriods > 0 ? modelSum / modelPeriods / t : 0;
-  const empirical = spread / t;
+  const all = meanOf(diffs, models)!;
+  const complete = horizon !== undefined ? meanOf(completeDiffs, completeModels) : null;
+  const completePeriods: CompletePeriods | null = complete
+    ? {
+        count: completeDiffs.length,
+        estimate: complete.mean,
+        variance: complete.variance,
+        ...(complete.modelVariance > 0 ? { varianceFloor: complete.modelVariance } : {}),
+      }
+    : null;
   return {
     ...base,
-    estimate: mean,
-    variance: empirical,
+    estimate: all.mean,
+    variance: all.variance,
     degreesOfFreedom: t - 1,
-    ...(modelVariance > 0 ? { varianceFloor: modelVariance } : {}),
+    ...(all.modelVariance > 0 ? { varianceFloor: all.modelVariance } : {}),
+    ...(horizon !== undefined ? { horizon } : {}),
+    ...(completePeriods ? { completePeriods } : {}),
   };
 }

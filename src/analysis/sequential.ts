@@ -146,6 +146,22 @@ export function logTMixture(sum: number, sumSquares: number, n: number, precisio
  */
 export function tMixtureMultiplier(n: number, precision: number, alpha: number): number {
   if (!(n >= 2) || !(precision > 0) || !(alpha > 0 && alpha < 0.5)) return Infinity;
+  const key = `${n}|${precision}|${alpha}`;
+  const known = multipliers.get(key);
+  if (known !== undefined) return known;
+  const k = solveTMixtureMultiplier(n, precision, alpha);
+  if (multipliers.size >= 10_000) multipliers.clear();
+  multipliers.set(key, k);
+  return k;
+}
+
+/**
+ * Multipliers already computed: every evaluation of a rollout asks for the same alpha at a growing n. A cache of a
+ * pure function, deterministic, so the workflow's replay is unaffected.
+ */
+const multipliers = new Map<string, number>();
+
+function solveTMixtureMultiplier(n: number, precision: number, alpha: number): number {
   const target = Math.log(1 / alpha);
   const rMax = n / (n + precision); // r when every observation lies on the same side, far from θ₀
   if (!(logTMixtureOfR(rMax * (1 - 1e-15), n, precision) >= target)) return Infinity;

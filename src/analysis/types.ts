@@ -52,7 +52,13 @@ export interface GuardrailConfig {
   errorRate5xx: ToleranceConfig;
   errorRate4xx: ToleranceConfig;
   /** Relative increase of typical ModelLatency allowed (0.2 = 20% slower). */
-  latency: ToleranceConfig;
+  latency: ToleranceConfig & {
+    /**
+     * The most metric periods the rollout can soak (its steps' maxSoak over the metric period), fixed by the spec:
+     * within it latency is also judged by a finite-horizon group-sequential t-test. Absent: the t-mixture alone.
+     */
+    horizon?: number;
+  };
   /** Absolute drop allowed per quality metric; a metric absent here is not judged. */
   quality: Partial<Record<QualityMetricName, { tolerance: number }>>;
   sampleRatio: { enabled: boolean };

@@ -34,3 +34,14 @@ export function formatDuration(ms: number): string {
 export function maxSoakMs(step: StepSpec): number {
   return step.maxSoak ? durationMs(step.maxSoak) : 3 * durationMs(step.soak);
 }
+
+/**
+ * The most metric periods a rollout can soak: every step's maxSoak added up, over the metric period, rounded up. It
+ * is fixed by the spec before any data, so latency's group-sequential test can use it as its horizon
+ * (src/analysis/group-sequential.ts); more periods than this (e.g. time spent shifting weights) are judged by the
+ * always-valid t-mixture alone.
+ */
+export function soakPeriods(spec: { steps: readonly StepSpec[]; evaluation: { metricPeriod: string } }): number {
+  const total = spec.steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
+  return Math.ceil(total / durationMs(spec.evaluation.metricPeriod));
+}

@@ -30,7 +30,7 @@ import {
 } from '../analysis';
 // Only zod-free parts of src/spec at run time (zod would be copied into every running workflow): the spec is
 // validated by an activity, signals by the zod-free checker that a unit test holds equal to the zod schemas.
-import { durationMs, formatDuration, maxSoakMs } from '../spec/duration';
+import { durationMs, formatDuration, maxSoakMs, soakPeriods } from '../spec/duration';
 import { checkSignal } from '../spec/signal-check';
 import type { RolloutSpec } from '../spec';
 import { endpointConfigName } from './names';
@@ -591,7 +591,7 @@ class Rollout {
         baseline: { ...baseline, labelled: this.labelled[baseline.variantName] ?? [] },
         candidate: { ...candidate, labelled: this.labelled[candidate.variantName] ?? [] },
         split: { candidateWeight: this.spec.steps[this.state.step - 1].candidateWeight, ...stepCounts },
-        config: toGuardrailConfig(this.spec.guardrails),
+        config: toGuardrailConfig(this.spec.guardrails, undefined, soakPeriods(this.spec)),
       });
     } else {
       evaluation = {

@@ -1,0 +1,25 @@
+import { soakPeriods } from '../../../src/spec/duration';
+import type { StepSpec } from '../../../src/spec';
+
+const step = (soak: string, maxSoak?: string): StepSpec => ({
+  candidateWeight: 10,
+  soak,
+  ...(maxSoak ? { maxSoak } : {}),
+  approval: 'none',
+});
+
+describe('soakPeriods (latency’s group-sequential horizon)', () => {
+  it('adds every step’s longest soak (maxSoak, else 3 × soak) in metric periods', () => {
+    expect(soakPeriods({ steps: [step('10m')], evaluation: { metricPeriod: '60s' } })).toBe(30);
+    expect(
+      soakPeriods({ steps: [step('10m', '12m'), step('5m'), step('1m', '1m')], evaluation: { metricPeriod: '60s' } }),
+    ).toBe(12 + 15 + 1);
+    expect(soakPeriods({ steps: [step('4m', '24m')], evaluation: { metricPeriod: '1m' } })).toBe(24);
+  });
+
+  it('rounds up partial periods and follows the metric period', () => {
+    expect(soakPeriods({ steps: [step('10s', '90s')], evaluation: { metricPeriod: '60s' } })).toBe(2);
+    expect(soakPeriods({ steps: [step('10m', '30m')], evaluation: { metricPeriod: '5m' } })).toBe(6);
+    expect(soakPeriods({ steps: [step('1m', '1m')], evaluation: { metricPeriod: '10s' } })).toBe(6);
+  });
+});
