@@ -591,7 +591,7 @@ class Rollout {
         baseline: { ...baseline, labelled: this.labelled[baseline.variantName] ?? [] },
         candidate: { ...candidate, labelled: this.labelled[candidate.variantName] ?? [] },
         split: { candidateWeight: this.spec.steps[this.state.step - 1].candidateWeight, ...stepCounts },
-        config: toGuardrailConfig(this.spec.guardrails, undefined, soakPeriods(this.spec)),
+        config: toGuardrailConfig(this.spec.guardrails, this.qualityThreshold(), soakPeriods(this.spec)),
       });
     } else {
       evaluation = {
@@ -626,12 +626,14 @@ class Rollout {
     if (this.state.verdicts.length > 200) this.state.verdicts.shift();
     record.evaluations++;
     record.variants = metrics.variants.map((v) =>
-      summarizeVariant(
-        { ...v, labelled: this.stepLabelled[v.variantName] ?? [] },
-        this.spec.traffic.replay?.threshold ?? 0.5,
-      ),
+      summarizeVariant({ ...v, labelled: this.stepLabelled[v.variantName] ?? [] }, this.qualityThreshold()),
     );
     return evaluation;
+  }
+
+  /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
+  private qualityThreshold(): number {
+    return this.spec.traffic.replay?.threshold ?? 0.5;
   }
 
   /**

@@ -139,6 +139,24 @@ test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
   await checkRolloutInvariants(stack.sm, result, 'Champion');
 });
 
+test("(c) the quality guardrails judge at the spec's score threshold, as the variant summaries do", async () => {
+  const endpoint = uniqueName('threshold');
+  await stack.seedEndpoint(endpoint);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [{ candidateWeight: 50, soak: '4s' }],
+    traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, threshold: 0.3 } },
+  });
+  const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
+  // In step 1 the rows the guardrails judge (since the candidate went live) are the step's rows the summary shows.
+  const last = result.evaluations.filter((e) => e.step === 1).at(-1)!;
+  const accuracy = last.evaluation.results.find((r) => r.guardrail === 'accuracy')!;
+  const summary = (name: string) => result.steps[0].variants.find((v) => v.variantName === name)!.quality!;
+  expect(summary('Challenger').threshold).toBe(0.3);
+  expect(accuracy.candidate).toBeCloseTo(summary('Challenger').accuracy, 12);
+  expect(accuracy.baseline).toBeCloseTo(summary('Champion').accuracy, 12);
+  await checkRolloutInvariants(stack.sm, result, result.outcome === 'promoted' ? 'Challenger' : 'Champion');
+});
+
 test('(d) a rollback signal mid-soak rolls back', async () => {
   const endpoint = uniqueName('signal');
   await stack.seedEndpoint(endpoint);
