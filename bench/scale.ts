@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { SHARED_WORKFLOW_MODULES } from '../src/worker/shared-modules';
 import { resolveTemporalPath, startDevServer } from '../src/cli/dev-server';
 import {
   DEMO_IMAGE,
@@ -117,7 +118,11 @@ async function main(): Promise<void> {
   const sm = emulatorSageMaker(emulator.url);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: silent });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    preloadModules: SHARED_WORKFLOW_MODULES, // as the worker bundles itself
+    logger: silent,
+  });
   const bundlePath = join(dir, 'bundle.js');
   writeFileSync(bundlePath, code);
   const rows: string[][] = [];

@@ -7,6 +7,7 @@ import { createAwsClients } from '../activities/clients';
 import { TASK_QUEUE } from '../workflows/shared';
 import { temporalConnectConfig } from './connection';
 import { ensureSearchAttributes } from './search-attributes';
+import { SHARED_WORKFLOW_MODULES } from './shared-modules';
 
 export interface RolloutWorkerOptions extends ActivityOptions {
   taskQueue?: string;
@@ -38,7 +39,10 @@ export async function createRolloutWorker(
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+        }),
     activities,
     // Most activities wait on AWS (polls, soak traffic), not on our CPU: allow many at once.
     maxConcurrentActivityTaskExecutions: 200,

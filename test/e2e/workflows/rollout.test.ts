@@ -170,6 +170,24 @@ test('(d) a rollback signal mid-soak rolls back', async () => {
   await checkRolloutInvariants(stack.sm, result, 'Champion');
 });
 
+test('(d) on live traffic, a rollback signal or a cancel ends the soak at once', async () => {
+  for (const how of ['signal', 'cancel'] as const) {
+    const endpoint = uniqueName(`live-${how}`);
+    await stack.seedEndpoint(endpoint);
+    const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '10m' }], traffic: {} });
+    const handle = await start(spec, endpoint);
+    await waitForStatus(endpoint, (s) => s.phase === 'soaking');
+    const asked = Date.now();
+    if (how === 'signal') await handle.signal('rollback', { by: 'bob', reason: 'stop the soak' });
+    else await handle.cancel();
+    const result = (await handle.result()) as RolloutResult;
+    expect(Date.now() - asked).toBeLessThan(30_000); // not the 10-minute soak
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toBe(how === 'signal' ? 'rolled back by bob: stop the soak' : 'the workflow was cancelled');
+    await checkRolloutInvariants(stack.sm, result, 'Champion');
+  }
+});
+
 test('(e) an approval nobody gives times out into the policy (roll back)', async () => {
   const endpoint = uniqueName('timeout');
   await stack.seedEndpoint(endpoint);
