@@ -50,6 +50,18 @@ export const CandidateSpec = z.strictObject({
     .default(1),
 });
 
+/**
+ * Labelled rows a rollout may replay. A row costs about 22 bytes of JSON (label and score) in the replay activity's
+ * result and heartbeats, which Temporal caps at 2 MB each, and then in the history, which Temporal caps at 50 MB
+ * (warning from 10 MB). 40,000 rows ≈ 0.9 MB per evaluation interval; 1,000,000 rows ≈ 22 MB per rollout.
+ */
+export const MAX_REPLAY_ROWS_PER_INTERVAL = 40_000;
+export const MAX_REPLAY_ROWS_PER_ROLLOUT = 1_000_000;
+
+export type RolloutSpec = z.output<typeof RolloutSpec>;
+export type RolloutSpecInput = z.input<typeof RolloutSpec>;
+export type StepSpec = z.output<typeof StepSpec>;
+
 export const ReplaySpec = z.strictObject({
   /** Labelled data: CSV with the label first (SageMaker XGBoost convention), or JSONL {"label":…, "features":[…]}. */
   dataUrl: dataUrl('traffic.replay.dataUrl', ['s3', 'file']),
@@ -165,8 +177,32 @@ export const RolloutSpec = z
         );
       }
     });
+    const replay = spec.traffic.replay;
+    if (replay) {
+      // Every labelled row (label and score) travels back in the replay activity's result and stays in the
+      // rollout's history for the quality guardrails. Refuse volumes Temporal would refuse mid-rollout instead.
+      const rowsPerSecond = replay.ratePerSecond * replay.rowsPerRequest;
+      const perInterval = Math.ceil((rowsPerSecond * safeDurationMs(spec.evaluation.interval)) / 1000);
+      const soakMs = spec.steps.reduce(
+        (sum, step) => sum + (step.maxSoak ? safeDurationMs(step.maxSoak) : 3 * safeDurationMs(step.soak)),
+        0,
+      );
+      const perRollout = Math.ceil((rowsPerSecond * soakMs) / 1000);
+      const rate = `${replay.ratePerSecond} requests/s × ${replay.rowsPerRequest} row(s)`;
+      if (perInterval > MAX_REPLAY_ROWS_PER_INTERVAL) {
+        issue(
+          ['traffic', 'replay', 'ratePerSecond'],
+          `${rate} over each ${spec.evaluation.interval} evaluation interval is ${perInterval.toLocaleString('en-US')} labelled rows; ` +
+            `at most ${MAX_REPLAY_ROWS_PER_INTERVAL.toLocaleString('en-US')} fit in one Temporal activity result (2 MB): ` +
+            'lower ratePerSecond or rowsPerRequest, or shorten evaluation.interval',
+        );
+      } else if (perRollout > MAX_REPLAY_ROWS_PER_ROLLOUT) {
+        issue(
+          ['traffic', 'replay', 'ratePerSecond'],
+          `${rate} over the steps' longest soaks (${Math.round(soakMs / 60_000)} min) is ${perRollout.toLocaleString('en-US')} labelled rows; ` +
+            `at most ${MAX_REPLAY_ROWS_PER_ROLLOUT.toLocaleString('en-US')} fit in a rollout's Temporal history: ` +
+            "lower ratePerSecond or rowsPerRequest, or shorten the steps' maxSoak",
+        );
+      }
+    }
   });
-
-export type RolloutSpec = z.output<typeof RolloutSpec>;
-export type RolloutSpecInput = z.input<typeof RolloutSpec>;
-export type StepSpec = z.output<typeof StepSpec>;

@@ -111,6 +111,35 @@ describe('rollout spec', () => {
     expect(issues.some((line) => pattern.test(line))).toBe(true);
   });
 
+  describe('replay volume Temporal can carry', () => {
+    const replay = (fields: object, rest: object = {}) => ({
+      ...minimal,
+      traffic: { replay: { dataUrl: 's3://data/churn/holdout.csv', ...fields } },
+      ...rest,
+    });
+
+    test('more labelled rows per evaluation interval than one activity result holds', () => {
+      // 1000 requests/s × 2 rows × 30 s = 60,000 rows > 40,000
+      expect(issuesOf(replay({ ratePerSecond: 1000, rowsPerRequest: 2 }))).toEqual([
+        'traffic.replay.ratePerSecond: 1000 requests/s × 2 row(s) over each 30s evaluation interval is 60,000 labelled ' +
+          'rows; at most 40,000 fit in one Temporal activity result (2 MB): lower ratePerSecond or rowsPerRequest, or ' +
+          'shorten evaluation.interval',
+      ]);
+      const short = { evaluation: { interval: '10s' }, steps: [{ candidateWeight: 50, soak: '2m' }] }; // 720,000 rows
+      expect(() => parseSpec(replay({ ratePerSecond: 1000, rowsPerRequest: 2 }, short))).not.toThrow();
+    });
+
+    test("more labelled rows over the steps' longest soaks than a rollout's history holds", () => {
+      // 300 requests/s over 3 × (10m + 10m + 5m) of maxSoak = 4,500 s → 1,350,000 rows > 1,000,000
+      expect(issuesOf(replay({ ratePerSecond: 300 }))).toEqual([
+        "traffic.replay.ratePerSecond: 300 requests/s × 1 row(s) over the steps' longest soaks (75 min) is 1,350,000 " +
+          "labelled rows; at most 1,000,000 fit in a rollout's Temporal history: lower ratePerSecond or " +
+          "rowsPerRequest, or shorten the steps' maxSoak",
+      ]);
+      expect(() => parseSpec(replay({ ratePerSecond: 200 }))).not.toThrow(); // 900,000 rows
+    });
+  });
+
   test('a non-object spec says what a spec is', () => {
     expect(issuesOf('churn')).toEqual([
       'the rollout spec must be a JSON object: {"endpointName": …, "candidate": {…}}',
