@@ -68,7 +68,7 @@ export async function runWorker(options: RolloutWorkerOptions = {}): Promise<voi
 
 /**
  * The SDK sizes its workflow cache from V8's heap limit at about 1.7 MB per workflow, while a live-traffic rollout
- * holds about 0.12 MB (bench:scale heap snapshot). So a heap capped to save memory (NODE_OPTIONS=
+ * holds about 0.1 MB (106 KB in bench:scale heap snapshots). So a heap capped to save memory (NODE_OPTIONS=
  * --max-old-space-size=200) leaves a cache of 10, and every other running rollout is replayed from its history at
  * each workflow task: bench:scale measured 60–70% step overhead from that alone. Say so at start-up.
  */
@@ -77,7 +77,7 @@ export function cacheWarning(maxCachedWorkflows: number, setByUser: boolean): st
   return (
     `[worker] the heap limit leaves room for ${maxCachedWorkflows} cached rollouts by the SDK's default; with more rollouts ` +
     'running at once, each workflow task replays its history. Set MODEL_ROLLOUT_MAX_CACHED_WORKFLOWS to the number ' +
-    'of rollouts you run at once (a live-traffic rollout keeps about 0.12 MB of workflow heap; see docs/production.md)'
+    'of rollouts you run at once (a live-traffic rollout keeps about 0.1 MB of workflow heap; see docs/production.md)'
   );
 }
 
