@@ -42,6 +42,10 @@ export function maxSoakMs(step: StepSpec): number {
  * always-valid t-mixture alone.
  */
 export function soakPeriods(spec: { steps: readonly StepSpec[]; evaluation: { metricPeriod: string } }): number {
-  const total = spec.steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
-  return Math.ceil(total / durationMs(spec.evaluation.metricPeriod));
+  return Math.ceil(totalMaxSoakMs(spec.steps) / durationMs(spec.evaluation.metricPeriod));
+}
+
+/** Milliseconds a rollout's steps can soak at most: every step's maxSoak added up. */
+export function totalMaxSoakMs(steps: readonly StepSpec[]): number {
+  return steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
 }

@@ -3,7 +3,7 @@
 // default, so the minimal spec of design.md works.
 import { z } from 'zod';
 import { awsName, dataUrl, duration } from './names';
-import { DURATION_PATTERN, durationMs } from './duration';
+import { DURATION_PATTERN, durationMs, totalMaxSoakMs } from './duration';
 import { GuardrailsSpec } from './guardrails';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
@@ -77,9 +77,17 @@ export const ReplaySpec = z.strictObject({
   threshold: z.number().min(0).max(1).default(0.5),
 });
 
-/** For cross-field checks that run even when a field already failed its own check. */
+/** For cross-field checks that run even when a field already failed its own check: NaN for a bad duration. */
 function safeDurationMs(text: string): number {
   return DURATION_PATTERN.test(text) ? durationMs(text) : NaN;
+}
+
+function safeTotalMaxSoakMs(steps: readonly StepSpec[]): number {
+  try {
+    return totalMaxSoakMs(steps);
+  } catch {
+    return NaN; // a step's duration already failed its own check
+  }
 }
 
 export const RolloutSpec = z
@@ -183,10 +191,7 @@ export const RolloutSpec = z
       // rollout's history for the quality guardrails. Refuse volumes Temporal would refuse mid-rollout instead.
       const rowsPerSecond = replay.ratePerSecond * replay.rowsPerRequest;
       const perInterval = Math.ceil((rowsPerSecond * safeDurationMs(spec.evaluation.interval)) / 1000);
-      const soakMs = spec.steps.reduce(
-        (sum, step) => sum + (step.maxSoak ? safeDurationMs(step.maxSoak) : 3 * safeDurationMs(step.soak)),
-        0,
-      );
+      const soakMs = safeTotalMaxSoakMs(spec.steps);
       const perRollout = Math.ceil((rowsPerSecond * soakMs) / 1000);
       const rate = `${replay.ratePerSecond} requests/s × ${replay.rowsPerRequest} row(s)`;
       if (perInterval > MAX_REPLAY_ROWS_PER_INTERVAL) {
