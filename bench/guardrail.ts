@@ -257,6 +257,11 @@ interface RolloutRecord {
   /** Candidate requests at the first sequential fail / pass / naive fail; null if it never happened. */
   seqFailAt: number | null;
   seqFailGuardrails: GuardrailName[];
+  /**
+   * Candidate requests at the regressed guardrail's own first fail, watching it at every evaluation up to the horizon
+   * even after another guardrail rolled the rollout back; null if it never failed (and for A/A).
+   */
+  ownFailAt: number | null;
   seqPassAt: number | null;
   naiveFailAt: number | null;
   naiveFailGuardrails: GuardrailName[];
@@ -314,6 +319,7 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     rollout,
     seqFailAt: null,
     seqFailGuardrails: [],
+    ownFailAt: null,
     seqPassAt: null,
     naiveFailAt: null,
     naiveFailGuardrails: [],
@@ -355,6 +361,9 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       record.seqFailGuardrails = results.filter((r) => r.verdict === 'fail').map((r) => r.guardrail);
     }
     if (verdict === 'pass' && record.seqPassAt === null && record.seqFailAt === null) record.seqPassAt = served;
+    if (record.ownFailAt === null && results.some((r) => r.guardrail === scenario.regressed && r.verdict === 'fail')) {
+      record.ownFailAt = served;
+    }
 
     if (record.naiveFailAt === null) {
       const z = normalQuantile(1 - shares.perGuardrail);
@@ -375,8 +384,10 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
         record.naiveFailGuardrails = naive;
       }
     }
-    // A rolled-back rollout ends; keep going only while the naive test has not fired either (to count it too).
-    if (record.seqFailAt !== null && record.naiveFailAt !== null) break;
+    // A rolled-back rollout ends; keep going only while the naive test or the regressed guardrail's own test has not
+    // fired yet (to count them too).
+    const ownDone = scenario.regressed === null || record.ownFailAt !== null;
+    if (record.seqFailAt !== null && record.naiveFailAt !== null && ownDone) break;
   }
   return record;
 }
@@ -489,12 +500,14 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
       `${seconds.toFixed(0)} s${SEED_SET !== 0 ? `, seed set ${SEED_SET}` : ''}`,
     '',
     '| scenario | sequential: false rollback / detection | sequential: median (mean) candidate requests to decision | ' +
-      'naive repeated tests: false rollback / detection (median requests) | fixed horizon, same power | ' +
-      'sequential / fixed, same power: median; mean | fixed horizon, 80% power (median ratio) | ' +
+      'fixed horizon, same power | sequential / fixed, same power: median; mean | ' +
+      'whole rollout: rolled back for this guardrail (median requests; median / fixed, same power) | ' +
+      'naive repeated tests: false rollback / detection (median requests) | fixed horizon, 80% power (median ratio) | ' +
       'fixed horizon planned at the tolerance, 80% (median ratio) |',
-    '|---|---|---|---|---|---|---|---|',
+    '|---|---|---|---|---|---|---|---|---|',
   );
   const notes: string[] = [];
+  const ratios: number[] = [];
   for (const s of list) {
     if (!SCENARIO_FILTER.includes(s.key)) continue;
     const rs = records.filter((r) => r.scenario === s.key);
@@ -506,13 +519,13 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
       lines.push(
         `| ${s.title} | **${pct(falseRollbacks / n)}** false rollbacks (95% upper bound ` +
           `${pct(upperBound95(falseRollbacks, n))}); ${pct(passes.length / n)} pass | pass: ` +
-          `${count(quantile(passes, 0.5))} (${count(mean(passes))}) | **${pct(naiveFails.length / n)}** false ` +
-          `rollbacks (${count(
+          `${count(quantile(passes, 0.5))} (${count(mean(passes))}) | — | — | — | **${pct(naiveFails.length / n)}** ` +
+          `false rollbacks (${count(
             quantile(
               naiveFails.map((r) => r.naiveFailAt!),
               0.5,
             ),
-          )}) | — | — | — | — |`,
+          )}) | — | — |`,
       );
       const blamed = new Map<string, number>();
       for (const r of rs) for (const g of r.seqFailGuardrails) blamed.set(g, (blamed.get(g) ?? 0) + 1);
@@ -522,33 +535,48 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
       );
       continue;
     }
+    // The regressed guardrail's own sequential test, watched at every evaluation up to the horizon: the test a
+    // fixed-horizon test of that guardrail is compared with. The whole rollout can also end sooner on another
+    // guardrail's false rollback (a bad candidate rolled back for the wrong reason), which the next column counts.
+    const own = rs.filter((r) => r.ownFailAt !== null).map((r) => r.ownFailAt!);
     const detected = rs.filter((r) => r.seqFailAt !== null && r.seqFailGuardrails.includes(s.regressed!));
     const wrong = rs.filter((r) => r.seqFailAt !== null && !r.seqFailGuardrails.includes(s.regressed!)).length;
     const falsePass = rs.filter((r) => r.seqPassAt !== null).length;
-    const power = detected.length / n;
     const at = detected.map((r) => r.seqFailAt!);
     // "Same power": the sequential test's detection rate, taken at its one-sided 95% lower confidence bound
     // (1000 of 1000 detected says power ≥ 99.7%, not 100%, which no fixed horizon reaches).
-    const fhPower = lowerBound95(detected.length, n);
+    const fhPower = lowerBound95(own.length, n);
     const fh = fixedHorizon(s, alphaShare, fhPower);
+    const rolloutPower = lowerBound95(detected.length, n);
+    const rolloutFh = fixedHorizon(s, alphaShare, rolloutPower);
     const fh80 = fixedHorizon(s, alphaShare, 0.8);
     const naiveDetected = naiveFails.filter((r) => r.naiveFailGuardrails.includes(s.regressed!));
     const planned = fixedHorizonPlan(s, alphaShare);
-    const median = quantile(at, 0.5);
+    const median = quantile(own, 0.5);
+    ratios.push(median / fh);
     lines.push(
-      `| ${s.title} | detects **${pct(power)}** | ${count(median)} (${count(mean(at))}) | ` +
+      `| ${s.title} | detects **${pct(own.length / n)}** | ${count(median)} (${count(mean(own))}) | ` +
+        `${count(fh)} (power ${pct(fhPower)}) | **${(median / fh).toFixed(2)}**; ${(mean(own) / fh).toFixed(2)} | ` +
+        `${pct(detected.length / n)} (${count(quantile(at, 0.5))}; ${(quantile(at, 0.5) / rolloutFh).toFixed(2)} ` +
+        `of ${count(rolloutFh)} at power ${pct(rolloutPower)}) | ` +
         `detects ${pct(naiveDetected.length / n)} (${count(
           quantile(
             naiveDetected.map((r) => r.naiveFailAt!),
             0.5,
           ),
         )}) | ` +
-        `${count(fh)} (power ${pct(fhPower)}) | **${(median / fh).toFixed(2)}**; ${(mean(at) / fh).toFixed(2)} | ` +
         `${count(fh80)} (${(median / fh80).toFixed(2)}) | ${count(planned)} (${(median / planned).toFixed(2)}) |`,
     );
     notes.push(
       `${s.title}: ${wrong} rollout(s) failed on another guardrail first, ${falsePass} passed before failing ` +
         `(a regressed candidate promoted).`,
+    );
+  }
+  if (ratios.length > 0) {
+    lines.push(
+      '',
+      `Mean over the ${ratios.length} regression scenarios of median / fixed horizon of the same power: ` +
+        `**${mean(ratios).toFixed(2)}** (goal ≤ 0.50).`,
     );
   }
   lines.push('', ...notes.map((n) => `- ${n}`));
@@ -558,6 +586,9 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
     'power the sequential test reached within the horizon (95% lower confidence bound) and at 80%; σ² per request from the',
     'simulated truth (latency: per-period variance of the log median ratio, t-test quantiles since that variance',
     'must be estimated from the periods themselves, times the requests of a period).',
+    "Sequential: the regressed guardrail's own test, watched at every evaluation up to the horizon. Whole rollout: the",
+    'rollout rolled back with that guardrail failing; it ends sooner, for the wrong reason, when another guardrail',
+    'falsely fails first, which lowers its detection rate and so the same-power fixed horizon it is compared with.',
     'Planned at the tolerance: the sample a fixed-horizon rollout must commit to before it knows the effect, so that',
     'an equal candidate passes (upper bound under the tolerance) with 80% power; σ² with both variants equal.',
     'Naive: a one-sided z-test at the same alpha share on the same estimate and variance, at every evaluation.',
