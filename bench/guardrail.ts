@@ -16,13 +16,20 @@
 // p50, p90, p99) computed from those requests, like CloudWatch's.
 //
 //   npm run bench:guardrail                         # 1,000 rollouts per scenario, 48 evaluations each, 2 processes
-//   npm run bench:guardrail -- --rollouts 200 --peeks 60 --workers 1 --scenarios aa,errors --seed-set 1 --horizon 0
+//   npm run bench:guardrail -- --rollouts 200 --peeks 60 --workers 1 --scenarios aa,errors --seed-set 1 --horizon 0 --spending 0
 import { fork } from 'node:child_process';
 import { compareGuardrails, judge, combine, toGuardrailConfig } from '../src/analysis/guardrails';
 import { delongAuc } from '../src/analysis/delong';
 import { normalCdf, normalQuantile, studentFromNormal } from '../src/analysis/normal';
 import { compareSampleRatio } from '../src/analysis/sample-ratio';
-import type { GuardrailName, GuardrailResult, LatencyPeriod, ScoredRequest, VariantEvidence } from '../src/analysis';
+import type {
+  EarlierEvaluation,
+  GuardrailName,
+  GuardrailResult,
+  LatencyPeriod,
+  ScoredRequest,
+  VariantEvidence,
+} from '../src/analysis';
 import { GuardrailsSpec } from '../src/spec/guardrails';
 import { seeded } from '../test/unit/analysis/random'; // the tests' Mulberry32: one generator, same streams
 
@@ -48,6 +55,8 @@ const POSITIVE_RATE = 0.3;
 /** The rollout's horizon in CloudWatch periods, as the workflow computes it from the spec (48 × 30 s = 24 periods). */
 /** `--horizon 0` judges latency without it (the t-mixture alone), for comparison. */
 const HORIZON_PERIODS = Number(flag('horizon', String(PEEKS / PEEKS_PER_PERIOD)));
+/** `--spending 0` judges rates and quality without a soak schedule (the normal mixture alone), for comparison. */
+const SPENDING = flag('spending', '1') !== '0';
 const CONFIG = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, HORIZON_PERIODS > 0 ? HORIZON_PERIODS : undefined);
 
 // ---------------------------------------------------------------- randomness (seeded; bench only)
@@ -324,6 +333,7 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     naiveFailAt: null,
     naiveFailGuardrails: [],
   };
+  const earlier: EarlierEvaluation[] = [];
   let load = 1;
   let hiccupB = 1;
   let hiccupC = 1;
@@ -348,6 +358,8 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       candidate: candidate.evidence,
       split,
       config: CONFIG,
+      // The planned soak is the simulated horizon: PEEKS evaluations.
+      ...(SPENDING ? { schedule: { soakFraction: (peek + 1) / PEEKS, earlier } } : {}),
     });
     // Exactly what evaluateGuardrails returns (it is these two lines), plus the naive tests on the same numbers.
     const results: GuardrailResult[] = [
@@ -355,6 +367,7 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       ...comparisons.map((c) => judge(c.comparison, shares.perGuardrail, c.reportedTolerance)),
     ];
     const verdict = combine(results).verdict;
+    earlier.push({ soakFraction: (peek + 1) / PEEKS, results });
     const served = candidate.evidence.invocations;
     if (verdict === 'fail' && record.seqFailAt === null) {
       record.seqFailAt = served;
@@ -496,7 +509,8 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
   lines.push(
     `bench:guardrail — ${ROLLOUTS} rollouts per scenario, an evaluation every 30 s for ${PEEKS} evaluations ` +
       `(≈${count(horizon)} candidate requests), default guardrails (alpha ${CONFIG.alpha}; ${alphaShare} per ` +
-      `guardrail, one-sided), latency horizon ${HORIZON_PERIODS > 0 ? `${HORIZON_PERIODS} periods` : 'none'}, ${WORKERS} process(es), ` +
+      `guardrail, one-sided), latency horizon ${HORIZON_PERIODS > 0 ? `${HORIZON_PERIODS} periods` : 'none'}, ` +
+      `${SPENDING ? `error spending over the ${PEEKS} evaluations` : 'no error spending'}, ${WORKERS} process(es), ` +
       `${seconds.toFixed(0)} s${SEED_SET !== 0 ? `, seed set ${SEED_SET}` : ''}`,
     '',
     '| scenario | sequential: false rollback / detection | sequential: median (mean) candidate requests to decision | ' +

@@ -1,5 +1,6 @@
 // The common shape every guardrail's comparison reduces to before a verdict: an asymptotically normal estimate of
 // how much worse the candidate is, its variance, and the tolerance, all on the scale the test runs on.
+import type { Look } from './error-spending';
 import type { GuardrailName } from './types';
 
 export type Unit = 'points' | 'relative' | 'score';
@@ -43,6 +44,11 @@ export interface Comparison {
   horizon?: number;
   /** Latency with a horizon and enough complete periods: their mean, for the group-sequential t-test. */
   completePeriods?: CompletePeriods;
+  /**
+   * Rates and quality with a soak schedule: this guardrail's earlier judged evaluations and this one, as looks of the
+   * error-spending test (error-spending.ts), oldest first, the last one being this evaluation.
+   */
+  looks?: Look[];
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

@@ -15,6 +15,7 @@ import { compareLatency } from './latency';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
+import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
 import type { GuardrailsSpec } from '../spec/guardrails';
 import type {
@@ -23,6 +24,7 @@ import type {
   GuardrailName,
   GuardrailResult,
   QualityMetricName,
+  SoakSchedule,
   SplitEvidence,
   VariantEvidence,
   Verdict,
@@ -85,6 +87,23 @@ export const EFFECT_PRECISION = 0.5;
  * within the horizon the t-mixture adds little, and 5% keeps it for periods beyond it.
  */
 export const GROUP_SEQUENTIAL_SHARE = 0.95;
+
+/**
+ * Part of each rate or quality guardrail's alpha share given to the error-spending group-sequential test
+ * (error-spending.ts) when the rollout passes its soak schedule; the rest stays with the always-valid normal
+ * mixture, which alone judges after the planned soak (union bound, as for latency). Fixed in code, before any data.
+ */
+export const ERROR_SPENDING_SHARE = 0.95;
+
+/**
+ * The error-spending function over the soak fraction t: Lan & DeMets's Pocock type, alpha·log(1 + (e − 1)·t), which
+ * spends early, where a regression that matters is caught. Chosen in bench:guardrail on another set of seeds
+ * (`--seed-set 1`, 1,000 rollouts each of the 5XX, accuracy and AUC regressions; mean of the median / same-power fixed
+ * horizon ratios): alpha·t^ρ with ρ = 1.5, 1, 0.75, 0.5 gave 0.43, 0.40, 0.39, 0.39, the Pocock type 0.39 with the
+ * lowest means, and the normal mixture alone 0.42. Over a planned soak three times as long (150 evaluations, 400
+ * rollouts) it detects those regressions 1.5–2% later than the mixture alone and passes equal variants 7% sooner.
+ */
+export const SPENDING = pocockSpending;
 
 export interface AlphaShares {
   sampleRatio: number;
@@ -186,9 +205,23 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
     }
   } else {
     // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
-    const r = oneSidedRadius(Math.max(c.variance, Number.MIN_VALUE), tau(alpha), alpha);
+    const variance = Math.max(c.variance, Number.MIN_VALUE);
+    // With a soak schedule the share is split before any data (union bound), as for latency above.
+    const spendingAlpha = c.looks ? ERROR_SPENDING_SHARE * alpha : 0;
+    const mixtureAlpha = alpha - spendingAlpha;
+    const r = oneSidedRadius(variance, tau(mixtureAlpha), mixtureAlpha);
     lower = c.estimate - r;
     upper = c.estimate + r;
+    if (c.looks) {
+      // Within the planned soak: the error-spending test's boundary at this look (Infinity when it has nothing left
+      // to spend, e.g. after the planned soak). Each bound is the tighter of the two.
+      const boundaries = spendingBoundaries(c.looks, spendingAlpha, SPENDING);
+      const b = boundaries[boundaries.length - 1];
+      if (Number.isFinite(b)) {
+        lower = Math.max(lower, c.estimate - b * Math.sqrt(variance));
+        upper = Math.min(upper, c.estimate + b * Math.sqrt(variance));
+      }
+    }
   }
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     // So few observations (latency periods) that even the most extreme data could not reach 1/alpha yet: no
@@ -294,6 +327,11 @@ export interface GuardrailInput {
   candidate: VariantEvidence;
   split: SplitEvidence;
   config: GuardrailConfig;
+  /**
+   * Where this evaluation falls in the planned soak, and the earlier evaluations: enables the error-spending test of
+   * the rate and quality guardrails. Without it they use the normal mixture alone.
+   */
+  schedule?: SoakSchedule;
 }
 
 /** A guardrail's comparison with the tolerance as the spec states it (relative for latency). */
@@ -347,11 +385,48 @@ export function compareGuardrails(input: GuardrailInput): {
         : compareQualityProportion(metric, confusionB, confusionC, q.tolerance);
     comparisons.push({ comparison, reportedTolerance: q.tolerance });
   }
+  if (input.schedule) {
+    for (const c of comparisons) {
+      const looks = looksOf(c.comparison, input.schedule);
+      if (looks) {
+        const method = `${c.comparison.method}; within the planned soak, an error-spending group-sequential test (Lan & DeMets 1983)`;
+        c.comparison = { ...c.comparison, looks, method };
+      }
+    }
+  }
   return {
     sampleRatio: config.sampleRatio.enabled ? judgeSampleRatio(split, shares.sampleRatio) : null,
     comparisons,
     shares,
   };
+}
+
+/**
+ * Statistical information of a comparison of two independent samples, up to a constant: 1/(1/n_b + 1/n_c). The
+ * error-spending test only uses ratios of it between looks (the correlation of their z statistics), so the constant
+ * (the per-request variance) cancels; counting requests rather than inverting the plug-in variance keeps the
+ * information increasing and free of the outcomes being tested.
+ */
+function informationOf(samples: { baseline: number; candidate: number }): number {
+  const { baseline: b, candidate: c } = samples;
+  return b > 0 && c > 0 ? (b * c) / (b + c) : 0;
+}
+
+/**
+ * The error-spending looks of a rate or quality comparison: every earlier evaluation at which this guardrail was
+ * judged (it had a difference), then this one. Latency has its own finite-horizon test; a comparison that cannot be
+ * judged yet is no look.
+ */
+function looksOf(c: Comparison, schedule: SoakSchedule): Look[] | null {
+  if (c.guardrail === 'latency' || c.degreesOfFreedom !== undefined || c.missing !== undefined) return null;
+  const looks: Look[] = [];
+  for (const earlier of schedule.earlier) {
+    const r = earlier.results.find((x) => x.guardrail === c.guardrail);
+    if (r && r.difference !== null)
+      looks.push({ fraction: earlier.soakFraction, information: informationOf(r.samples) });
+  }
+  looks.push({ fraction: schedule.soakFraction, information: informationOf(c.samples) });
+  return looks;
 }
 
 /** Every enabled guardrail's result, and the step's verdict. Pure and deterministic (runs in workflow code). */

@@ -96,6 +96,23 @@ export interface GuardrailResult {
   reason: string;
 }
 
+/**
+ * Where an evaluation falls in the rollout's planned soak, and every earlier evaluation of the same rollout: the
+ * error-spending test of the rate and quality guardrails (error-spending.ts) needs both, because its boundary at a
+ * look depends on how much alpha it spent at the earlier ones.
+ */
+export interface SoakSchedule {
+  /** Soak time so far (every step's, added up) over the spec's total maxSoak: 1 at the end of the planned soak. */
+  soakFraction: number;
+  /** Earlier evaluations, oldest first. */
+  earlier: readonly EarlierEvaluation[];
+}
+
+export interface EarlierEvaluation {
+  soakFraction: number;
+  results: readonly GuardrailResult[];
+}
+
 export interface Evaluation {
   /** fail if any guardrail fails; pass if every enabled guardrail passes; continue otherwise. */
   verdict: Verdict;

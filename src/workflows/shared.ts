@@ -69,6 +69,8 @@ export interface PendingApproval {
 export interface EvaluationRecord {
   at: string;
   step: number;
+  /** Soak time so far, every step's added up, over the spec's total maxSoak (the guardrails' error spending). */
+  soakFraction?: number;
   evaluation: Evaluation;
   alarms: { name: string; state: string }[];
 }

@@ -30,7 +30,7 @@ import {
 } from '../analysis';
 // Only zod-free parts of src/spec at run time (zod would be copied into every running workflow): the spec is
 // validated by an activity, signals by the zod-free checker that a unit test holds equal to the zod schemas.
-import { durationMs, formatDuration, maxSoakMs, soakPeriods } from '../spec/duration';
+import { durationMs, formatDuration, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../spec/duration';
 import { checkSignal } from '../spec/signal-check';
 import type { RolloutSpec } from '../spec';
 import { endpointConfigName } from './names';
@@ -598,6 +598,9 @@ class Rollout {
     const candidate = byName(this.candidateName);
     const baseline = this.baselineName ? byName(this.baselineName) : null;
 
+    // Soak time is the error-spending test's clock: fixed by the spec, unlike time spent shifting weights or waiting.
+    const soaked = this.state.steps.reduce((sum, step) => sum + step.soakedMs, 0);
+    const soakFraction = soaked / totalMaxSoakMs(this.spec.steps);
     let evaluation: Evaluation;
     if (baseline) {
       const stepCounts = this.stepInvocations(metrics, periodSeconds);
@@ -606,6 +609,12 @@ class Rollout {
         candidate: { ...candidate, labelled: this.labelled[candidate.variantName] ?? [] },
         split: { candidateWeight: this.spec.steps[this.state.step - 1].candidateWeight, ...stepCounts },
         config: toGuardrailConfig(this.spec.guardrails, this.qualityThreshold(), soakPeriods(this.spec)),
+        schedule: {
+          soakFraction,
+          earlier: this.evaluations.flatMap((e) =>
+            e.soakFraction !== undefined ? [{ soakFraction: e.soakFraction, results: e.evaluation.results }] : [],
+          ),
+        },
       });
     } else {
       evaluation = {
@@ -626,6 +635,7 @@ class Rollout {
     const evalRecord: EvaluationRecord = {
       at: new Date(now).toISOString(),
       step: this.state.step,
+      soakFraction,
       evaluation,
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
     };

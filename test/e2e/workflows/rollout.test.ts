@@ -136,6 +136,11 @@ test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
   const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/rocAuc|accuracy|AUC/i);
+  // Every evaluation says where it fell in the planned soak, the error-spending test's clock, always moving on.
+  const fractions = result.evaluations.map((e) => e.soakFraction!);
+  expect(fractions.every((f, k) => f > 0 && (k === 0 || f > fractions[k - 1]))).toBe(true);
+  const methods = result.evaluations.at(-1)!.evaluation.results.map((r) => r.method);
+  expect(methods.some((m) => /error-spending group-sequential test/.test(m))).toBe(true);
   await checkRolloutInvariants(stack.sm, result, 'Champion');
 });
 
