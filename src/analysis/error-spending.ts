@@ -298,8 +298,8 @@ function advance(prev: Progress, look: Look, alpha: number, spending: Spending):
 /**
  * The cache: the latest histories seen, each with what its looks left behind. A caller that re-evaluates with one
  * more look (every evaluation of a rollout, per guardrail) finds its history as a prefix and pays one step. Only the
- * last state of a history is kept (two grids of a few hundred points), so a rollout's few guardrails hold tens of KB
- * in its workflow sandbox, however many looks it has made.
+ * last state of a history is kept (two grids of a few hundred points) besides its looks and boundaries: a guardrail
+ * holds about 11 KB after 48 looks and 22 KB after 150 in its rollout's workflow sandbox, not a grid per look.
  */
 interface Entry {
   key: string;
