@@ -90,7 +90,7 @@ export const GROUP_SEQUENTIAL_SHARE = 0.95;
 
 /**
  * Part of each rate or quality guardrail's alpha share given to the error-spending group-sequential test
- * (error-spending.ts) when the rollout passes its soak schedule; the rest stays with the always-valid normal
+ * (error-spending.ts) when the evaluation comes with its soak schedule; the rest stays with the always-valid normal
  * mixture, which alone judges after the planned soak (union bound, as for latency). Fixed in code, before any data.
  */
 export const ERROR_SPENDING_SHARE = 0.95;

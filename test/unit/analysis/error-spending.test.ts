@@ -186,7 +186,7 @@ describe('the cache', () => {
       expect(warm.boundaries).toEqual(cold.boundaries.slice(0, k));
       expect(warm.spent).toEqual(cold.spent.slice(0, k));
     }
-    // Other histories, alphas and spending functions in between, past the cache's limit (it empties itself).
+    // Other histories, alphas and spending functions in between, more than the cache keeps (it drops the oldest).
     for (let n = 0; n < 60; n++) errorSpending(equal(40 + n), 0.01 + n * 1e-4, powerSpending(1 + n / 10));
     expect(errorSpending(d.looks, d.alpha, d.spending)).toEqual(cold);
     clearErrorSpendingCache();
