@@ -188,6 +188,19 @@ def json_number(x):
     return None if not math.isfinite(x) else x
 
 
+def design_record(name, looks, alpha, spending, bounds, spent, **checks):
+    """One design as the fixture holds it: the inputs, the boundaries and alpha spent, then its own checks."""
+    return {
+        "name": name,
+        "alpha": alpha,
+        "spending": spending,
+        "looks": looks,
+        "boundaries": [json_number(round(c, 10)) for c in bounds],
+        "spent": [round(s, 14) for s in spent],
+        **checks,
+    }
+
+
 def main():
     rng = np.random.default_rng(SEED)
     p = lambda rho: {"kind": "power", "rho": rho}  # noqa: E731
@@ -233,17 +246,8 @@ def main():
         assert spent[-1] <= alpha + 1e-12
         if name == "obf-5-published":
             assert max(abs(c - q) for c, q in zip(bounds, published_obf)) < 2e-4, bounds
-        exact.append(
-            {
-                "name": name,
-                "alpha": alpha,
-                "spending": spending,
-                "looks": looks,
-                "boundaries": [json_number(round(c, 10)) for c in bounds],
-                "spent": [round(s, 14) for s in spent],
-                "crossings": [round(x, 13) for x in crossings],
-            }
-        )
+        checks = {"crossings": [round(x, 13) for x in crossings]}
+        exact.append(design_record(name, looks, alpha, spending, bounds, spent, **checks))
         print(name, [round(c, 5) for c in bounds], "spent", spent[-1], "mvn", sum(crossings))
 
     long = []
@@ -254,16 +258,16 @@ def main():
         worst = max(abs(r - s) / max(e, 1 / PATHS) for r, s, e in zip(rate, spent, se))
         assert worst < 4.5, (name, worst)
         long.append(
-            {
-                "name": name,
-                "alpha": alpha,
-                "spending": spending,
-                "looks": looks,
-                "boundaries": [json_number(round(c, 10)) for c in bounds],
-                "spent": [round(s, 14) for s in spent],
-                "monteCarlo": [round(r, 8) for r in rate],
-                "monteCarloSe": [round(e, 8) for e in se],
-            }
+            design_record(
+                name,
+                looks,
+                alpha,
+                spending,
+                bounds,
+                spent,
+                monteCarlo=[round(r, 8) for r in rate],
+                monteCarloSe=[round(e, 8) for e in se],
+            )
         )
         print(name, "last boundaries", [round(c, 4) for c in bounds[-3:]], "mc", rate[-1], "worst |z|", round(worst, 2))
 
