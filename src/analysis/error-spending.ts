@@ -119,12 +119,12 @@ function spendingKey(spending: Spending): string {
 }
 
 /**
- * The sub-density of Z_k on {no crossing so far} after the last look that cut it: grid z (uniform, ascending, ending
- * at the cut), g = Simpson weight × density there, that look's information, and how it was made (spacing, cut,
- * the state it was propagated from) so that it can be rebuilt on a finer grid when a later step needs one.
+ * The sub-density of Z_k on {no crossing so far} after the last look that cut it: g = Simpson weight × density at the
+ * grid points z_i = cut − (m − 1 − i)·spacing (uniform, ascending, ending at the cut; computed, not stored, which
+ * halves what a cached history holds), that look's information, and the state it was propagated from, so that it can
+ * be rebuilt on a finer grid when a later step needs one.
  */
 interface State {
-  z: Float64Array;
   g: Float64Array;
   information: number;
   spacing: number;
@@ -134,13 +134,15 @@ interface State {
 
 /** Before any look: all the mass at Z = 0 with information 0, so the first step is exactly Z_1 ~ N(0, 1). */
 const START: State = {
-  z: Float64Array.of(0),
   g: Float64Array.of(1),
   information: 0,
   spacing: 0,
-  cut: Infinity,
+  cut: 0, // its one point: z_0 = 0
   parent: null,
 };
+
+/** The i-th grid point of a state (the same expression that placed it, so the same double). */
+const pointOf = (cut: number, spacing: number, m: number, i: number) => cut - (m - 1 - i) * spacing;
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
@@ -170,11 +172,12 @@ function stepTo(state: State, information: number): Step {
 
 /** P(no crossing before, Z_k ≥ c) and its derivative in c. */
 function crossing({ from, a, b }: Step, c: number): { p: number; dp: number } {
-  const { z, g } = from;
+  const { g, cut, spacing } = from;
+  const m = g.length;
   let p = 0;
   let d = 0;
-  for (let i = 0; i < z.length; i++) {
-    const x = a * c - b * z[i];
+  for (let i = 0; i < m; i++) {
+    const x = a * c - b * pointOf(cut, spacing, m, i);
     if (x > KERNEL_CUTOFF) continue; // Q(x) < 1e-19
     p += g[i] * normalCdf(-x);
     d += g[i] * exp(-0.5 * x * x);
@@ -228,25 +231,24 @@ function solveBoundary(step: Step, target: number): { c: number; p: number } {
 function cutAndPropagate({ from, information, a, b }: Step, c: number, spacing: number): State {
   const panels = max(1, ceil((c + GRID_FLOOR) / (2 * spacing)));
   const n = 2 * panels + 1;
-  const z = new Float64Array(n);
   const g = new Float64Array(n);
-  const oz = from.z;
   const og = from.g;
+  const om = og.length;
+  const oz = (i: number) => pointOf(from.cut, from.spacing, om, i);
   let lo = 0;
   let hi = 0;
   for (let j = 0; j < n; j++) {
-    z[j] = c - (n - 1 - j) * spacing;
-    const az = a * z[j];
+    const az = a * pointOf(c, spacing, n, j);
     // The old points within KERNEL_CUTOFF of this one: a window that only moves up as z_j does.
-    if (b === 0) hi = oz.length;
+    if (b === 0) hi = om;
     else {
-      while (lo < oz.length && b * oz[lo] < az - KERNEL_CUTOFF) lo++;
+      while (lo < om && b * oz(lo) < az - KERNEL_CUTOFF) lo++;
       if (hi < lo) hi = lo;
-      while (hi < oz.length && b * oz[hi] <= az + KERNEL_CUTOFF) hi++;
+      while (hi < om && b * oz(hi) <= az + KERNEL_CUTOFF) hi++;
     }
     let s = 0;
     for (let i = lo; i < hi; i++) {
-      const d = az - b * oz[i];
+      const d = az - b * oz(i);
       s += og[i] * exp(-0.5 * d * d);
     }
     const simpson = j === 0 || j === n - 1 ? 1 : j % 2 === 1 ? 4 : 2;
@@ -254,7 +256,7 @@ function cutAndPropagate({ from, information, a, b }: Step, c: number, spacing: 
   }
   // Only the parent is kept (a rebuild needs it, never its own parent): a history of many looks holds two grids, not
   // one per look (the typed arrays are shared, not copied).
-  return { z, g, information, spacing, cut: c, parent: from.parent === null ? from : { ...from, parent: null } };
+  return { g, information, spacing, cut: c, parent: from.parent === null ? from : { ...from, parent: null } };
 }
 
 /**
@@ -299,7 +301,7 @@ function advance(prev: Progress, look: Look, alpha: number, spending: Spending):
  * The cache: the latest histories seen, each with what its looks left behind. A caller that re-evaluates with one
  * more look (every evaluation of a rollout, per guardrail) finds its history as a prefix and pays one step. Only the
  * last state of a history is kept (two grids of a few hundred points) besides its looks and boundaries: a guardrail
- * holds about 11 KB after 48 looks and 22 KB after 150 in its rollout's workflow sandbox, not a grid per look.
+ * holds about 7 KB after 48 looks and 15 KB after 150 in its rollout's workflow sandbox, not a grid per look.
  */
 interface Entry {
   key: string;
