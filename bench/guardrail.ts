@@ -17,6 +17,7 @@
 //
 //   npm run bench:guardrail                         # 1,000 rollouts per scenario, 48 evaluations each, 2 processes
 //   npm run bench:guardrail -- --rollouts 200 --peeks 60 --workers 1 --scenarios aa,errors --seed-set 1 --horizon 0 --spending 0
+//   npm run bench:guardrail -- --steps 50,75,100 --scenarios aa --rollouts 4000 --seed-set 2   # the workflow's steps
 import { fork } from 'node:child_process';
 import { compareGuardrails, judge, combine, toGuardrailConfig } from '../src/analysis/guardrails';
 import { delongAuc } from '../src/analysis/delong';
@@ -56,6 +57,17 @@ const POSITIVE_RATE = 0.3;
 /** `--horizon 0` judges latency without it (the t-mixture alone), for comparison. */
 const HORIZON_PERIODS = Number(flag('horizon', String(PEEKS / PEEKS_PER_PERIOD)));
 /** `--spending 0` judges rates and quality without a soak schedule (the normal mixture alone), for comparison. */
+/**
+ * `--steps 50,75,100`: the workflow's step policy instead of one 50/50 step over all evaluations. A step may soak
+ * PEEKS / steps evaluations at most and a third of that at least (a spec's maxSoak defaults to 3 × soak); after its
+ * minimum the weights move to the next step at the first pass, or at its maximum (where the workflow would ask a
+ * person), and the rollout is promoted after the last step. The weights, and so how fast each guardrail's evidence
+ * grows, then depend on the verdicts, as in the workflow: error spending's boundaries assume they do not.
+ */
+const STEPS = flag('steps', '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
 const SPENDING = flag('spending', '1') !== '0';
 const CONFIG = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, HORIZON_PERIODS > 0 ? HORIZON_PERIODS : undefined);
 
@@ -274,6 +286,8 @@ interface RolloutRecord {
   seqPassAt: number | null;
   naiveFailAt: number | null;
   naiveFailGuardrails: GuardrailName[];
+  /** `--steps`: the rollout passed its last step (for a regression: a regressed candidate promoted). */
+  promoted: boolean;
 }
 
 class VariantSim {
@@ -332,8 +346,13 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     seqPassAt: null,
     naiveFailAt: null,
     naiveFailGuardrails: [],
+    promoted: false,
   };
   const earlier: EarlierEvaluation[] = [];
+  // --steps: the current step, its evaluations so far, and the invocations when its weights took effect.
+  let step = 0;
+  let stepPeeks = 0;
+  let stepStart = { baseline: 0, candidate: 0 };
   let load = 1;
   let hiccupB = 1;
   let hiccupC = 1;
@@ -341,7 +360,8 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     const periodIndex = Math.floor(peek / PEEKS_PER_PERIOD);
     const newPeriod = peek % PEEKS_PER_PERIOD === 0;
     if (newPeriod) load = Math.exp(LOAD_SIGMA * rng.normal());
-    const toCandidate = rng.binomial(REQUESTS_PER_PEEK, CANDIDATE_WEIGHT / 100);
+    const weight = STEPS.length > 0 ? STEPS[step] : CANDIDATE_WEIGHT;
+    const toCandidate = rng.binomial(REQUESTS_PER_PEEK, weight / 100);
     if (newPeriod) {
       hiccupB = Math.exp(INSTANCE_SIGMA * rng.normal());
       hiccupC = Math.exp(INSTANCE_SIGMA * rng.normal());
@@ -349,9 +369,9 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     baseline.serve(rng, REQUESTS_PER_PEEK - toCandidate, periodIndex, newPeriod, load * hiccupB);
     candidate.serve(rng, toCandidate, periodIndex, newPeriod, load * hiccupC);
     const split = {
-      candidateWeight: CANDIDATE_WEIGHT,
-      baselineInvocations: baseline.evidence.invocations,
-      candidateInvocations: candidate.evidence.invocations,
+      candidateWeight: weight,
+      baselineInvocations: baseline.evidence.invocations - stepStart.baseline,
+      candidateInvocations: candidate.evidence.invocations - stepStart.candidate,
     };
     const { sampleRatio, comparisons, shares } = compareGuardrails({
       baseline: baseline.evidence,
@@ -399,6 +419,19 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     }
     // A rolled-back rollout ends; keep going only while the naive test or the regressed guardrail's own test has not
     // fired yet (to count them too).
+    if (STEPS.length > 0 && record.seqFailAt === null) {
+      const maxPeeks = PEEKS / STEPS.length;
+      stepPeeks++;
+      if ((verdict === 'pass' && stepPeeks >= Math.ceil(maxPeeks / 3)) || stepPeeks >= maxPeeks) {
+        step++;
+        stepPeeks = 0;
+        stepStart = { baseline: baseline.evidence.invocations, candidate: candidate.evidence.invocations };
+        if (step === STEPS.length) {
+          record.promoted = true;
+          break; // the rollout is over: nothing more is judged
+        }
+      }
+    }
     const ownDone = scenario.regressed === null || record.ownFailAt !== null;
     if (record.seqFailAt !== null && record.naiveFailAt !== null && ownDone) break;
   }
@@ -510,7 +543,8 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
     `bench:guardrail — ${ROLLOUTS} rollouts per scenario, an evaluation every 30 s for ${PEEKS} evaluations ` +
       `(≈${count(horizon)} candidate requests), default guardrails (alpha ${CONFIG.alpha}; ${alphaShare} per ` +
       `guardrail, one-sided), latency horizon ${HORIZON_PERIODS > 0 ? `${HORIZON_PERIODS} periods` : 'none'}, ` +
-      `${SPENDING ? `error spending over the ${PEEKS} evaluations` : 'no error spending'}, ${WORKERS} process(es), ` +
+      `${SPENDING ? `error spending over the ${PEEKS} evaluations` : 'no error spending'}, ` +
+      `${STEPS.length > 0 ? `steps at ${STEPS.join(' → ')}% candidate` : 'one 50/50 step'}, ${WORKERS} process(es), ` +
       `${seconds.toFixed(0)} s${SEED_SET !== 0 ? `, seed set ${SEED_SET}` : ''}`,
     '',
     '| scenario | sequential: false rollback / detection | sequential: median (mean) candidate requests to decision | ' +
@@ -545,7 +579,9 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
       for (const r of rs) for (const g of r.seqFailGuardrails) blamed.set(g, (blamed.get(g) ?? 0) + 1);
       notes.push(
         `A/A: false rollbacks by guardrail: ${[...blamed].map(([g, k]) => `${g} ${k}`).join(', ') || 'none'}; ` +
-          `a rollout keeps being evaluated after it passes, so these count every peek up to the horizon.`,
+          (STEPS.length > 0
+            ? `${rs.filter((r) => r.promoted).length} of ${n} promoted.`
+            : `a rollout keeps being evaluated after it passes, so these count every peek up to the horizon.`),
       );
       continue;
     }
@@ -583,7 +619,8 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
     );
     notes.push(
       `${s.title}: ${wrong} rollout(s) failed on another guardrail first, ${falsePass} passed before failing ` +
-        `(a regressed candidate promoted).`,
+        `(a regressed candidate promoted)` +
+        (STEPS.length > 0 ? `; ${rs.filter((r) => r.promoted).length} promoted after the last step.` : '.'),
     );
   }
   if (ratios.length > 0) {
