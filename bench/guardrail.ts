@@ -373,13 +373,14 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       baselineInvocations: baseline.evidence.invocations - stepStart.baseline,
       candidateInvocations: candidate.evidence.invocations - stepStart.candidate,
     };
+    // The planned soak is the simulated horizon: PEEKS evaluations.
+    const soakFraction = (peek + 1) / PEEKS;
     const { sampleRatio, comparisons, shares } = compareGuardrails({
       baseline: baseline.evidence,
       candidate: candidate.evidence,
       split,
       config: CONFIG,
-      // The planned soak is the simulated horizon: PEEKS evaluations.
-      ...(SPENDING ? { schedule: { soakFraction: (peek + 1) / PEEKS, earlier } } : {}),
+      ...(SPENDING ? { schedule: { soakFraction, earlier } } : {}),
     });
     // Exactly what evaluateGuardrails returns (it is these two lines), plus the naive tests on the same numbers.
     const results: GuardrailResult[] = [
@@ -387,7 +388,7 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       ...comparisons.map((c) => judge(c.comparison, shares.perGuardrail, c.reportedTolerance)),
     ];
     const verdict = combine(results).verdict;
-    earlier.push({ soakFraction: (peek + 1) / PEEKS, results });
+    earlier.push({ soakFraction, results });
     const served = candidate.evidence.invocations;
     if (verdict === 'fail' && record.seqFailAt === null) {
       record.seqFailAt = served;
