@@ -26,7 +26,7 @@ export default tseslint.config(
   {
     // Workflow code and the statistics it calls run in Temporal's deterministic sandbox: no Node built-ins, no
     // environment, no randomness. (Date.now is fine in workflows: the sandbox makes it deterministic.)
-    files: ['src/workflows/**/*.ts', 'src/analysis/**/*.ts', 'src/spec/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/analysis/**/*.ts', 'src/schema/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -68,10 +68,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(zod(/.*)?|\\.\\./spec(/(index|spec|signals|guardrails|names|errors))?)$',
+              regex: '^(zod(/.*)?|\\.\\./schema(/(index|spec|signals|guardrails|names|errors))?)$',
               allowTypeImports: true,
               message:
-                'Keep zod out of the workflow bundle: use ../spec/duration, ../spec/signal-check, or a type import.',
+                'Keep zod out of the workflow bundle: use ../schema/duration, ../schema/signal-check, or a type import.',
             },
             {
               group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],

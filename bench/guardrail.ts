@@ -31,7 +31,7 @@ import type {
   ScoredRequest,
   VariantEvidence,
 } from '../src/analysis';
-import { GuardrailsSpec } from '../src/spec/guardrails';
+import { GuardrailsSpec } from '../src/schema/guardrails';
 import { seeded } from '../test/unit/analysis/random'; // the tests' Mulberry32: one generator, same streams
 
 const args = process.argv.slice(2);

@@ -13,7 +13,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand 
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { SHARED_WORKFLOW_MODULES } from '../src/worker/shared-modules';
-import { resolveTemporalPath, startDevServer } from '../src/cli/dev-server';
+import { resolveTemporalPath, startDevServer } from '../src/local/dev-server';
 import {
   DEMO_IMAGE,
   DEMO_ROLE,
@@ -21,7 +21,7 @@ import {
   emulatorSageMaker,
   stageDemoData,
   waitInService,
-} from '../src/cli/local-stack';
+} from '../src/local/local-stack';
 import { startEmulator } from '../src/emulator';
 import { EmulatorAdmin } from '../src/emulator/admin-client';
 import type { RolloutResult } from '../src/workflows/shared';

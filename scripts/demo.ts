@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startEmulator } from '../src/emulator';
 import { EmulatorAdmin } from '../src/emulator/admin-client';
-import { freePort, resolveTemporalPath, startDevServer } from '../src/cli/dev-server';
+import { freePort, resolveTemporalPath, startDevServer } from '../src/local/dev-server';
 import {
   DEMO_IMAGE,
   DEMO_ROLE,
@@ -18,8 +18,8 @@ import {
   deployBaseline,
   emulatorSageMaker,
   stageDemoData,
-} from '../src/cli/local-stack';
-import type { RolloutSpecInput } from '../src/spec';
+} from '../src/local/local-stack';
+import type { RolloutSpecInput } from '../src/schema';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createRolloutWorker } from '../src/worker/worker';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../src/workflows/shared';

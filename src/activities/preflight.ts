@@ -1,7 +1,7 @@
 // Preflight: everything a rollout needs is checked READ-ONLY before the first mutating call, so a bad spec or a
 // missing resource is reported with a fix and leaves AWS exactly as it was.
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-import type { RolloutSpec } from '../spec';
+import type { RolloutSpec } from '../schema';
 import { userError } from './aws-errors';
 import type { cloudwatchActivities } from './cloudwatch';
 import type { AwsClients } from './clients';

@@ -2,7 +2,7 @@
 // rollout is within the number of periods its spec allows.
 //
 // The rollout can only look at as many CloudWatch periods as its steps can soak (the sum of every step's maxSoak
-// over the metric period, src/spec/duration.ts `soakPeriods`). Over such a known horizon an always-valid test
+// over the metric period, src/schema/duration.ts `soakPeriods`). Over such a known horizon an always-valid test
 // (which must hold for ALL T) pays for looks that will never happen. The classical answer is a group-sequential
 // test: Pocock's repeated significance test at a constant nominal level (S. J. Pocock, "Group sequential methods in
 // the design and analysis of clinical trials", Biometrika 64, 1977), here with the one-sample t statistic because

@@ -17,7 +17,7 @@ import { compareSampleRatio } from './sample-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
 import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
-import type { GuardrailsSpec } from '../spec/guardrails';
+import type { GuardrailsSpec } from '../schema/guardrails';
 import type {
   Evaluation,
   GuardrailConfig,
@@ -129,7 +129,7 @@ export function alphaShares(config: GuardrailConfig): AlphaShares {
 }
 
 /**
- * @param latencyHorizon the most metric periods the rollout can soak (src/spec/duration.ts `soakPeriods` of its
+ * @param latencyHorizon the most metric periods the rollout can soak (src/schema/duration.ts `soakPeriods` of its
  *   steps): enables latency's finite-horizon group-sequential test. Without it latency uses the t-mixture alone.
  */
 export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5, latencyHorizon?: number): GuardrailConfig {

@@ -1,5 +1,5 @@
 // Exit codes are part of the CLI's contract: scripts and CI branch on them (docs/cli.md lists them).
-import { InvalidInputError } from '../spec';
+import { InvalidInputError } from '../schema';
 import type { Outcome } from '../workflows/shared';
 
 export const EXIT = {

@@ -2,7 +2,7 @@
 // every ending into a documented exit code (docs/cli.md).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NamespaceNotFoundError } from '@temporalio/client';
-import { InvalidInputError } from '../spec';
+import { InvalidInputError } from '../schema';
 import { TASK_QUEUE } from '../workflows/shared';
 import { createContext, processIo, type CliContext, type CliIo } from './context';
 import { DEFAULT_EMULATOR_PORT } from './defaults';

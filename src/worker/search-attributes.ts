@@ -3,12 +3,14 @@
 // start; workflows learn the answer through the searchAttributesAvailable activity.
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../cli/dev-server';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../workflows/shared';
+
+const NAMES = ROLLOUT_SEARCH_ATTRIBUTES.map((key) => key.name);
 
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.keys(ROLLOUT_SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
+    const missing = NAMES.filter((name) => !(name in (customAttributes ?? {})));
     if (missing.length === 0) return true;
     await connection.operatorService.addSearchAttributes({
       namespace,
@@ -19,7 +21,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     return true;
   } catch (err) {
     console.warn(
-      `[worker] search attributes ${Object.keys(ROLLOUT_SEARCH_ATTRIBUTES).join(', ')} are not registered and could not be (${String(err)}); ` +
+      `[worker] search attributes ${NAMES.join(', ')} are not registered and could not be (${String(err)}); ` +
         'rollouts will use the memo only. Register them with: temporal operator search-attribute create --name RolloutEndpoint --type Keyword (and RolloutPhase)',
     );
     return false;

@@ -1,7 +1,8 @@
 // The public contract of the rollout workflow, defined once and imported by the workflow, the worker, the CLI and
 // the tests: names, signals, the status query, and the shapes of status and result.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../spec/signals';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../schema/signals';
 import type { Evaluation, VariantSummary } from '../analysis';
 
 export type { VariantSummary };
@@ -13,6 +14,14 @@ export const TASK_QUEUE = 'model-rollout';
 export function rolloutWorkflowId(endpointName: string): string {
   return `rollout-${endpointName}`;
 }
+
+/**
+ * Search attributes a rollout upserts so the Temporal UI and `model-rollout list` can filter rollouts by endpoint and
+ * phase. Defined once here: the workflow upserts them, the worker registers them, the dev server is started with them.
+ */
+export const RolloutEndpoint = defineSearchAttributeKey('RolloutEndpoint', SearchAttributeType.KEYWORD);
+export const RolloutPhase = defineSearchAttributeKey('RolloutPhase', SearchAttributeType.KEYWORD);
+export const ROLLOUT_SEARCH_ATTRIBUTES = [RolloutEndpoint, RolloutPhase] as const;
 
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');

@@ -19,7 +19,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { RolloutActivities, EndpointView, MetricsOutput, PreflightResult, ProductionVariant } from '../activities';
 import {
   evaluateGuardrails,
@@ -30,9 +29,9 @@ import {
 } from '../analysis';
 // Only zod-free parts of src/spec at run time (zod would be copied into every running workflow): the spec is
 // validated by an activity, signals by the zod-free checker that a unit test holds equal to the zod schemas.
-import { durationMs, formatDuration, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../spec/duration';
-import { checkSignal } from '../spec/signal-check';
-import type { RolloutSpec } from '../spec';
+import { durationMs, formatDuration, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
+import { checkSignal } from '../schema/signal-check';
+import type { RolloutSpec } from '../schema';
 import { endpointConfigName } from './names';
 import {
   approveSignal,
@@ -41,6 +40,8 @@ import {
   resumeSignal,
   rollbackSignal,
   rolloutWorkflowId,
+  RolloutEndpoint,
+  RolloutPhase,
   statusQuery,
   type Decision,
   type EvaluationRecord,
@@ -86,9 +87,6 @@ const soaks = proxyActivities<RolloutActivities>({
   heartbeatTimeout: '5 seconds', // replayTraffic heartbeats every second
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
-
-const RolloutEndpoint = defineSearchAttributeKey('RolloutEndpoint', SearchAttributeType.KEYWORD);
-const RolloutPhase = defineSearchAttributeKey('RolloutPhase', SearchAttributeType.KEYWORD);
 
 /** Ends the soak loop with a rollback; carries who asked and why. */
 class RollbackNow extends Error {

@@ -1,6 +1,6 @@
 // One real Temporal dev server for the whole jest run. Test files reach it through TEMPORAL_ADDRESS, which jest's
 // workers inherit because they are spawned after this runs; each test uses its own task queue and workflow ids.
-import { resolveTemporalPath, startDevServer, type DevServer } from '../../src/cli/dev-server';
+import { resolveTemporalPath, startDevServer, type DevServer } from '../../src/local/dev-server';
 
 declare global {
   var __TEMPORAL_DEV_SERVER__: DevServer | undefined;

@@ -15,9 +15,9 @@ import {
   deployBaseline,
   emulatorSageMaker,
   stageDemoData,
-} from '../../src/cli/local-stack';
+} from '../../src/local/local-stack';
 import { createRolloutWorker } from '../../src/worker/worker';
-import type { RolloutSpecInput } from '../../src/spec';
+import type { RolloutSpecInput } from '../../src/schema';
 import { connectClient, uniqueName, workflowBundle } from './temporal';
 
 export interface RolloutStack {

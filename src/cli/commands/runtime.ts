@@ -23,7 +23,8 @@ export interface EmulatorFlags {
 export const DEMO_ENDPOINT = { endpointName: 'churn', variantName: 'Champion', modelName: 'churn-xgb-v1' };
 
 async function seedDemoEndpoint(ctx: CliContext, url: string): Promise<void> {
-  const { deployBaseline, emulatorSageMaker } = require('../local-stack') as typeof import('../local-stack');
+  const { deployBaseline, emulatorSageMaker } =
+    require('../../local/local-stack') as typeof import('../../local/local-stack');
   const sm = emulatorSageMaker(url);
   const { DescribeEndpointCommand } =
     require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
@@ -42,7 +43,7 @@ async function seedDemoEndpoint(ctx: CliContext, url: string): Promise<void> {
 
 export async function emulatorCommand(ctx: CliContext, flags: EmulatorFlags): Promise<ExitCode> {
   if (flags.seedDemo) {
-    const { stageDemoData } = require('../local-stack') as typeof import('../local-stack');
+    const { stageDemoData } = require('../../local/local-stack') as typeof import('../../local/local-stack');
     stageDemoData(flags.dataDir);
   }
   const { runEmulatorCommand } = require('../../emulator/command') as typeof import('../../emulator/command');

@@ -1,6 +1,6 @@
 // `approve`, `rollback`, `pause`, `resume`: validated with the same schema the workflow uses, sent only to a
 // running rollout, and refused early when the rollout would ignore them anyway (so the user learns why now).
-import { parseSignal, type SignalName } from '../../spec';
+import { parseSignal, type SignalName } from '../../schema';
 import type { RolloutStatus } from '../../workflows/shared';
 import { approveSignal, pauseSignal, resumeSignal, rollbackSignal } from '../../workflows/shared';
 import type { CliContext } from '../context';

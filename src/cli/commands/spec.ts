@@ -1,7 +1,7 @@
 // `validate`, `schema` and `start`: everything that reads a rollout spec file.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { InvalidInputError, parseSpec, rolloutSpecJsonSchema, type RolloutSpec } from '../../spec';
+import { InvalidInputError, parseSpec, rolloutSpecJsonSchema, type RolloutSpec } from '../../schema';
 import { TASK_QUEUE, WORKFLOW_TYPE, rolloutWorkflowId } from '../../workflows/shared';
 import type { CliContext } from '../context';
 import { EXIT, badInput, type ExitCode } from '../exit-codes';

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { parseSpec } from '../../spec';
+import { parseSpec } from '../../schema';
 import { evaluationsQuery } from '../../workflows/shared';
 import type { CliContext } from '../context';
 import { CliError, EXIT, type ExitCode } from '../exit-codes';

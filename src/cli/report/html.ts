@@ -2,7 +2,7 @@
 // bundle inlined) from the report data embedded as JSON. Opens offline, in any browser, from a file or a CI artifact.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { formatDuration } from '../../spec/duration';
+import { formatDuration } from '../../schema/duration';
 import type { ReportData, StepRow } from './data';
 
 export interface ChartInfo {

@@ -1,7 +1,7 @@
 // Small, pure formatting helpers shared by the status view, the watch view, `list` and `result`.
 import type { GuardrailName, Verdict } from '../../analysis/types';
 
-export { formatDuration } from '../../spec/duration';
+export { formatDuration } from '../../schema/duration';
 
 // Colour codes do not take up columns on screen; matched to measure what a reader sees.
 // eslint-disable-next-line no-control-regex

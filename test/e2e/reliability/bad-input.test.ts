@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
-import { InvalidInputError, parseSignal, type SignalName } from '../../../src/spec';
+import { InvalidInputError, parseSignal, type SignalName } from '../../../src/schema';
 import { checkRolloutInvariants } from '../../harness/invariants';
 
 let stack: RolloutStack;

@@ -10,7 +10,7 @@ import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stac
 import { uniqueName } from '../../harness/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from '../../harness/worker-process';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
-import type { RolloutSpecInput } from '../../../src/spec';
+import type { RolloutSpecInput } from '../../../src/schema';
 import type { RequestLogEntry } from '../../../src/emulator';
 
 let stack: RolloutStack;

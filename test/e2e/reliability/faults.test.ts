@@ -7,7 +7,7 @@ import type { EmulatorFaults } from '../../../src/emulator';
 import { checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
-import type { RolloutSpecInput } from '../../../src/spec';
+import type { RolloutSpecInput } from '../../../src/schema';
 
 let stack: RolloutStack;
 

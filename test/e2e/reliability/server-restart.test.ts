@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/cli/dev-server';
+import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
 import { checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';

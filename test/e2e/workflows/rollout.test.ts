@@ -8,7 +8,7 @@ import { checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { temporalCli, uniqueName } from '../../harness/temporal';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
-import type { RolloutSpecInput } from '../../../src/spec';
+import type { RolloutSpecInput } from '../../../src/schema';
 
 let stack: RolloutStack;
 

@@ -19,8 +19,8 @@ import {
   emulatorSageMaker,
   stageDemoData,
   waitInService,
-} from '../../../src/cli/local-stack';
-import { parseSpec } from '../../../src/spec';
+} from '../../../src/local/local-stack';
+import { parseSpec } from '../../../src/schema';
 
 let emulator: RunningEmulator;
 let admin: EmulatorAdmin;

@@ -9,7 +9,7 @@ import {
   type VariantEvidence,
 } from '../../../src/analysis';
 import { compareGuardrails, ERROR_SPENDING_SHARE } from '../../../src/analysis/guardrails';
-import { GuardrailsSpec } from '../../../src/spec/guardrails';
+import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { labelledRows, latencyPeriods, variant } from './evidence';
 import { gaussian, seeded } from './random';
 

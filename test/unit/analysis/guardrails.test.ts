@@ -7,7 +7,7 @@ import {
   type SplitEvidence,
   type VariantEvidence,
 } from '../../../src/analysis';
-import { GuardrailsSpec } from '../../../src/spec/guardrails';
+import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { labelledRows, latencyPeriods, numbersIn, variant } from './evidence';
 
 const defaults = toGuardrailConfig(GuardrailsSpec.parse({}));

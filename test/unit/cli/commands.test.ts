@@ -13,7 +13,7 @@ import {
   exitCodeForOutcome,
 } from '../../../src/cli/exit-codes';
 import { uiLink } from '../../../src/cli/temporal';
-import { InvalidInputError } from '../../../src/spec';
+import { InvalidInputError } from '../../../src/schema';
 import { runCli } from './capture';
 import { soakingStatus } from './fixtures';
 

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { createAwsClients } from '../../../src/activities/clients';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../../src/cli/dev-server';
+import { searchAttributeFlags } from '../../../src/local/dev-server';
 import { DEFAULT_EMULATOR_PORT, TEMPORAL_DEV_PORT, TEMPORAL_DEV_UI_PORT } from '../../../src/cli/defaults';
 import { buildProgram } from '../../../src/cli/main';
 import { temporalConnectConfig } from '../../../src/worker/connection';
@@ -54,9 +54,7 @@ describe('docker-compose.yml', () => {
     expect(flag(temporal.command, '--port')).toBe(String(TEMPORAL_DEV_PORT));
     expect(flag(temporal.command, '--ui-port')).toBe(String(TEMPORAL_DEV_UI_PORT));
     // the search attributes the workflow upserts, as the test dev server registers them
-    for (const [name, type] of Object.entries(ROLLOUT_SEARCH_ATTRIBUTES)) {
-      expect(temporal.command).toContain(`${name}=${type}`);
-    }
+    for (const flag of searchAttributeFlags()) expect(temporal.command).toContain(flag);
   });
 
   it('runs the emulator on its default port, on all interfaces, seeded, with a /health check', () => {

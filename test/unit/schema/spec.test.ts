@@ -5,7 +5,7 @@ import {
   parseSpec,
   rolloutSpecJsonSchema,
   InvalidInputError,
-} from '../../../src/spec';
+} from '../../../src/schema';
 
 const minimal = {
   endpointName: 'churn',

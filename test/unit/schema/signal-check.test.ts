@@ -1,7 +1,7 @@
 // The workflow's zod-free signal check must agree with the zod schemas (the one definition) on every payload:
 // the same accept/reject, the same fields named, the same value out.
-import { checkSignal } from '../../../src/spec/signal-check';
-import { InvalidInputError, parseSignal, type SignalName } from '../../../src/spec';
+import { checkSignal } from '../../../src/schema/signal-check';
+import { InvalidInputError, parseSignal, type SignalName } from '../../../src/schema';
 
 const NAMES: SignalName[] = ['approve', 'rollback', 'pause', 'resume'];
 const PAYLOADS: unknown[] = [

@@ -7,6 +7,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../workflows/shared';
 
 export interface DevServerOptions {
   /** Path of the `temporal` binary; defaults to `npm run -s temporal:path`'s answer. */
@@ -31,8 +32,10 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Search attributes the rollout workflow upserts so the Temporal UI can filter rollouts by endpoint and phase. */
-export const ROLLOUT_SEARCH_ATTRIBUTES = { RolloutEndpoint: 'Keyword', RolloutPhase: 'Keyword' } as const;
+/** `--search-attribute` values for the dev server: the rollout's search attributes, as `Name=Keyword`. */
+export function searchAttributeFlags(): string[] {
+  return ROLLOUT_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${key.type[0]}${key.type.slice(1).toLowerCase()}`);
+}
 
 export function resolveTemporalPath(): string {
   if (process.env.TEMPORAL_CLI_PATH) return process.env.TEMPORAL_CLI_PATH;
@@ -81,9 +84,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
   if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
   if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const [name, type] of Object.entries(ROLLOUT_SEARCH_ATTRIBUTES)) {
-    args.push('--search-attribute', `${name}=${type}`);
-  }
+  for (const flag of searchAttributeFlags()) args.push('--search-attribute', flag);
   const { openSync } = await import('node:fs');
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), temporal, ...args], {

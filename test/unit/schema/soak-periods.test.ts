@@ -1,5 +1,5 @@
-import { soakPeriods } from '../../../src/spec/duration';
-import type { StepSpec } from '../../../src/spec';
+import { soakPeriods } from '../../../src/schema/duration';
+import type { StepSpec } from '../../../src/schema';
 
 const step = (soak: string, maxSoak?: string): StepSpec => ({
   candidateWeight: 10,

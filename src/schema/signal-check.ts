@@ -3,7 +3,7 @@
 // Why a second checker: the Temporal worker gives every running workflow its own copy of each module it imports,
 // and zod with our schemas costs about 1.3 MB per running rollout (measured: 340 KB for a bare workflow, 1,630 KB
 // with src/spec imported). The zod schemas in signals.ts stay the one definition (the CLI validates with them);
-// test/unit/spec/signal-check.test.ts runs a corpus through both and requires the same verdicts, fields and values.
+// test/unit/schema/signal-check.test.ts runs a corpus through both and requires the same verdicts, fields and values.
 import type { SignalName } from './signals';
 
 /** The same rule as signals.ts's Approver. */
