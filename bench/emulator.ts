@@ -297,7 +297,7 @@ async function main(): Promise<void> {
       await startChild(
         'emulator',
         process.execPath,
-        [tsxCli, 'src/emulator/main.ts', '--port', String(emuPort), '--data-dir', dataDir],
+        [tsxCli, 'src/cli/main.ts', 'emulator', '--port', String(emuPort), '--data-dir', dataDir],
         answers(`${emuUrl}/health`),
       ),
     );

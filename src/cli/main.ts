@@ -8,6 +8,7 @@ import { createContext, processIo, type CliContext, type CliIo } from './context
 import { DEFAULT_EMULATOR_PORT } from './defaults';
 import { CliError, EXIT, exitCodeForError, type ExitCode } from './exit-codes';
 import { applyConnectionFlags } from './temporal';
+import type { EmulatorFlags } from './commands/runtime';
 
 interface GlobalFlags {
   address?: string;
@@ -22,6 +23,17 @@ function positiveNumber(what: string) {
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
     return n;
   };
+}
+
+function profileName(value: string): 'ideal' | 'aws' {
+  if (value !== 'ideal' && value !== 'aws') throw new InvalidArgumentError('profile must be "ideal" or "aws"');
+  return value;
+}
+
+function quota(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^(ml\.[a-z0-9]+\.[a-z0-9]+)=(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('quota must be <instance type>=<whole number>, e.g. ml.m5.xlarge=4');
+  return { ...previous, [m[1]]: Number(m[2]) };
 }
 
 function port(value: string): number {
@@ -170,11 +182,27 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     .requiredOption('--data-dir <dir>', 'where models, data and state live (s3://bucket/key → <dir>/bucket/key)')
     .option('--config <file.json>', 'emulator settings (e.g. fault injection)')
     .option('--seed-demo', 'copy the churn demo models and data in, and create endpoint "churn" (variant Champion)')
-    .action(
-      act(async (ctx, o: { port: number; host?: string; dataDir: string; config?: string; seedDemo?: boolean }) =>
-        (await commands.runtime()).emulatorCommand(ctx, o),
-      ),
-    );
+    .option(
+      '--profile <ideal|aws>',
+      'aws: behave as AWS documents (IAM, consistency windows, fleets, quotas, autoscaling, CloudWatch lag); ideal: instant and kind (default)',
+      profileName,
+    )
+    .option(
+      '--time-scale <factor>',
+      "multiply AWS's durations in the aws profile (0.01: a 6-minute fleet in 3.6 s)",
+      positiveNumber('--time-scale'),
+    )
+    .option(
+      '--iam-policy <file.json>',
+      'the IAM policy callers are bound by in the aws profile (default: deploy/iam-policy.json)',
+    )
+    .option(
+      '--quota <type=n>',
+      'instances of a type the account may run for endpoints (repeatable): ml.m5.xlarge=4',
+      quota,
+      {},
+    )
+    .action(act(async (ctx, o: EmulatorFlags) => (await commands.runtime()).emulatorCommand(ctx, o)));
   return program;
 }
 

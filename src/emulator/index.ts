@@ -14,6 +14,7 @@ import type { EmulatorConfig } from './types';
 
 export type {
   EmulatorConfig,
+  EmulatorProfile,
   EmulatorFaults,
   EndpointFaults,
   OperationFaults,
@@ -35,6 +36,8 @@ export interface StartEmulatorOptions {
   dataDir: string;
   /** The config itself, or the path of a JSON file holding it. */
   config?: EmulatorConfig | string;
+  /** Settings that win over the config's (the command line's --profile, --time-scale, --iam-policy, --quota). */
+  overrides?: Pick<EmulatorConfig, 'profile' | 'timeScale' | 'iamPolicy' | 'quotas'>;
 }
 
 export interface RunningEmulator {
@@ -49,6 +52,10 @@ export interface RunningEmulator {
 }
 
 const CONFIG_KEYS = [
+  'profile',
+  'timeScale',
+  'iamPolicy',
+  'quotas',
   'defaultRegion',
   'accountId',
   'seed',
@@ -103,13 +110,33 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
     );
   }
   const out = obj as EmulatorConfig;
+  checkProfileSettings(out);
   if (Object.keys(faults).length > 0) out.faults = validateFaults(faults, 'config.faults');
   return out;
 }
 
+function checkProfileSettings(config: EmulatorConfig): void {
+  if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
+    throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
+  }
+  if (config.timeScale !== undefined && !(typeof config.timeScale === 'number' && config.timeScale > 0)) {
+    throw new Error(
+      `emulator config timeScale must be a number above 0 (1 = AWS's own durations), got ${JSON.stringify(config.timeScale)}`,
+    );
+  }
+  for (const [type, n] of Object.entries(config.quotas ?? {})) {
+    if (!/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(type) || !Number.isInteger(n) || n < 0) {
+      throw new Error(
+        `emulator config quotas must map an instance type to a whole number of instances, e.g. {"ml.m5.xlarge": 4}; got ${type}=${JSON.stringify(n)}`,
+      );
+    }
+  }
+}
+
 export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
   if (!opts.dataDir) throw new Error('startEmulator needs a dataDir (where s3://bucket/key objects live)');
-  const config = await loadEmulatorConfig(opts.config);
+  const config = { ...(await loadEmulatorConfig(opts.config)), ...(opts.overrides ?? {}) };
+  checkProfileSettings(config);
   const resolved = resolveConfig(config);
   const dataDir = resolve(opts.dataDir);
   const ctx = new EmulatorContext(resolved, new ModelLoader(dataDir), dataDir, config.faults);

@@ -5,7 +5,7 @@
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
 import type { ModelLoader } from './model-loader';
-import type { EmulatorConfig, TransitionDelays } from './types';
+import type { EmulatorConfig, EmulatorProfile, TransitionDelays } from './types';
 import type { XGBoostModel } from './xgboost';
 
 export type Json = Record<string, unknown>;
@@ -112,6 +112,11 @@ export class RegionState {
 }
 
 export interface ResolvedConfig {
+  profile: EmulatorProfile;
+  timeScale: number;
+  /** The policy document or its path, as given (the IAM room resolves the default). */
+  iamPolicy?: string | Record<string, unknown>;
+  quotas: Record<string, number>;
   defaultRegion: string;
   accountId: string;
   seed: number;
@@ -128,6 +133,10 @@ export interface ResolvedConfig {
 
 export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
   return {
+    profile: config.profile ?? 'ideal',
+    timeScale: config.timeScale ?? 1,
+    ...(config.iamPolicy !== undefined ? { iamPolicy: config.iamPolicy } : {}),
+    quotas: { ...(config.quotas ?? {}) },
     defaultRegion: config.defaultRegion ?? 'us-east-1',
     accountId: config.accountId ?? '123456789012',
     seed: config.seed ?? 1,
@@ -202,6 +211,16 @@ export class EmulatorContext {
       this.regions.set(name, r);
     }
     return r;
+  }
+
+  /** True in the `aws` profile: behave as AWS documents, not as the kind emulator. */
+  get aws(): boolean {
+    return this.config.profile === 'aws';
+  }
+
+  /** One of AWS's durations (ms) as this emulator plays it: multiplied by the time scale. */
+  scaled(awsMs: number): number {
+    return awsMs * this.config.timeScale;
   }
 
   delays(): Required<TransitionDelays> {

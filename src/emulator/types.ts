@@ -53,7 +53,29 @@ export interface EmulatorFaults {
   cloudwatchNoData?: boolean;
 }
 
+/**
+ * `ideal`: the kind emulator (instant, consistent, any metric period, no IAM): fast unit-level tests.
+ * `aws`: AWS's documented behaviour wherever a rollout can break (IAM, consistency windows, fleets and quotas,
+ * Application Auto Scaling, CloudWatch's periods, publish lag and late samples); see the README's table of sources.
+ */
+export type EmulatorProfile = 'ideal' | 'aws';
+
 export interface EmulatorConfig {
+  /** Which AWS the emulator plays (default `ideal`; the `model-rollout emulator` command's default too). */
+  profile?: EmulatorProfile;
+  /**
+   * Multiplies AWS's durations in the `aws` profile (provisioning, scaling, publish lag, consistency windows): 0.01
+   * turns a 6-minute fleet into 3.6 s for tests. Default 1. No effect in the `ideal` profile.
+   */
+  timeScale?: number;
+  /**
+   * The IAM policy every caller is bound by in the `aws` profile (a path to a JSON policy document, or the document),
+   * except the account administrator, whose access key id is `admin`. Default in the `aws` profile: the shipped
+   * deploy/iam-policy.json with its placeholders filled for the emulator's account and region.
+   */
+  iamPolicy?: string | Record<string, unknown>;
+  /** Instances per type an account may run for endpoint usage in the `aws` profile, e.g. {"ml.m5.xlarge": 4}. */
+  quotas?: Record<string, number>;
   /** Region used when a request carries no SigV4 credential scope. Default us-east-1. */
   defaultRegion?: string;
   /** Account id in ARNs and messages. Default 123456789012. */

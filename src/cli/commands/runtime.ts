@@ -17,6 +17,10 @@ export interface EmulatorFlags {
   config?: string;
   /** Copy the churn demo models and replay data in, and create the "churn" endpoint once serving. */
   seedDemo?: boolean;
+  profile?: 'ideal' | 'aws';
+  timeScale?: number;
+  iamPolicy?: string;
+  quota?: Record<string, number>;
 }
 
 /** The demo's production endpoint, as `npm run demo` creates it: what a first `model-rollout start` rolls out beside. */
@@ -53,6 +57,10 @@ export async function emulatorCommand(ctx: CliContext, flags: EmulatorFlags): Pr
     dataDir: flags.dataDir,
     ...(flags.host ? { host: flags.host } : {}),
     ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}),
+    ...(flags.iamPolicy ? { iamPolicy: flags.iamPolicy } : {}),
+    ...(flags.quota && Object.keys(flags.quota).length > 0 ? { quotas: flags.quota } : {}),
   });
   if (flags.seedDemo) {
     // Seeding goes through the emulator's own AWS API, like any client would.
