@@ -21,6 +21,8 @@ export interface InvokeRequest {
   accept: string;
   targetVariant?: string;
   customAttributes?: string;
+  /** X-Amzn-SageMaker-Inference-Id: kept in the captured data ([BC-RT] InferenceId). */
+  inferenceId?: string;
 }
 
 export interface InvokeResponse {
@@ -98,6 +100,29 @@ function modelError(
   );
 }
 
+// [BC-RT] InvokeEndpointInput.InferenceId: length 1–64, pattern \A\S[\p{Print}]*\z (Java regex: a first character that
+// is not whitespace, then printable ASCII).
+const INFERENCE_ID_PATTERN = '\\A\\S[\\p{Print}]*\\z';
+const INFERENCE_ID = /^[^ \t\n\v\f\r][\x20-\x7e]*$/;
+
+/** A bad InferenceId is refused before anything else, in the words of AWS's input validation. */
+function checkInferenceId(id: string): void {
+  const why =
+    id.length > 64
+      ? 'Member must have length less than or equal to 64'
+      : id.length < 1
+        ? 'Member must have length greater than or equal to 1'
+        : INFERENCE_ID.test(id)
+          ? undefined
+          : `Member must satisfy regular expression pattern: ${INFERENCE_ID_PATTERN}`;
+  if (why !== undefined) {
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${id}' at 'inferenceId' failed to satisfy constraint: ${why}`,
+    );
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -110,6 +135,7 @@ export async function invokeEndpoint(
   req: InvokeRequest,
   receivedAt: bigint,
 ): Promise<InvokeResponse> {
+  if (ctx.aws && req.inferenceId !== undefined) checkInferenceId(req.inferenceId);
   const ep = region.endpoints.get(req.endpointName.toLowerCase());
   if (!ep) {
     throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);

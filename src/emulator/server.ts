@@ -16,6 +16,7 @@ import { CloudWatchError, handleCloudWatch } from './cloudwatch';
 import { AwsError } from './errors';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
+import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
 import { getObject, parseObjectPath, S3Error } from './s3';
 import { handleSageMaker, type OpResult } from './sagemaker';
 import type { EmulatorContext, Json } from './state';
@@ -34,8 +35,9 @@ const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
-// SageMaker Runtime's payload limit is 6 MB; other services get a generous cap so a bad client cannot exhaust memory.
-const RUNTIME_MAX_BYTES = 6 * 1024 * 1024;
+// SageMaker Runtime's payload limit ([BC-RT] InvokeEndpoint Body max 6291456); other services get a generous cap so a
+// bad client cannot exhaust memory.
+const RUNTIME_MAX_BYTES = 6291456;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
@@ -63,6 +65,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A header value as the client wrote it in UTF-8 (node reads header bytes as latin1). */
+function utf8Header(req: IncomingMessage, name: string): string | undefined {
+  const v = header(req, name);
+  return v === undefined ? undefined : Buffer.from(v, 'latin1').toString('utf8');
+}
+
 export function regionOf(req: IncomingMessage, fallback: string): string {
   const auth = header(req, 'authorization');
   const m = auth ? CREDENTIAL_SCOPE.exec(auth) : null;
@@ -75,6 +83,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     ...headers,
+  });
+  res.end(text);
+}
+
+/**
+ * A body over InvokeEndpoint's limit ([BC-RT] Body max 6291456 bytes) is refused before SageMaker's API layer, as
+ * SageMaker answered it: HTTP 413 with the plain-text message "HTTP content length exceeded <limit> bytes." and no
+ * error type, which botocore reports as error code "413" (aws/sagemaker-python-sdk#171, when the limit was 5 MB).
+ */
+function oversize(res: ServerResponse, reqId: string): void {
+  const text = `HTTP content length exceeded ${RUNTIME_MAX_BYTES} bytes.`;
+  res.writeHead(413, {
+    'Content-Type': 'text/plain',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': reqId,
   });
   res.end(text);
 }
@@ -190,7 +213,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       const result = isCloudWatch
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
         : handleSageMaker(ctx, ctx.region(r), operation, input);
-      const text = JSON.stringify(result.body);
+      const text = isCloudWatch
+        ? JSON.stringify(result.body)
+        : toWireJson(result.body, SAGEMAKER_FLOAT_PATHS[operation]);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
         // Logged when the change happened; the caller hears of it only after the hold.
@@ -242,12 +267,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const draft: LogDraft = { service: 'Runtime', operation: 'InvokeEndpoint', region, endpointName };
     const reqId = requestId();
     try {
-      const body = await readBody(req, RUNTIME_MAX_BYTES).catch((err: unknown) => {
-        if (err instanceof BodyTooLarge) {
-          throw new AwsError('ValidationError', 'Request payload size exceeds the 6 MB limit of InvokeEndpoint.', 413);
-        }
-        throw err;
-      });
+      const body = await readBody(req, RUNTIME_MAX_BYTES);
       const fault = operationFault('Runtime', 'InvokeEndpoint');
       if (fault) throw fault;
       const out = await invokeEndpoint(
@@ -260,6 +280,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
           accept: header(req, 'accept') ?? '',
           targetVariant: header(req, 'x-amzn-sagemaker-target-variant'),
           customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+          inferenceId: utf8Header(req, 'x-amzn-sagemaker-inference-id'),
         },
         receivedAt,
       );
@@ -274,6 +295,11 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.end(out.body);
       record(draft, startedAt, 200, { changed: false, mutating: false });
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        oversize(res, reqId);
+        record(draft, startedAt, 413, { errorCode: '413', changed: false, mutating: false });
+        return;
+      }
       const e = err instanceof AwsError ? err : new AwsError('InternalFailure', (err as Error).message, 500);
       const { variant, ...fields } = e.fields;
       const text = JSON.stringify({ message: e.message, Message: e.message, ...fields });
