@@ -6,6 +6,7 @@
  * Alarms on metric math (Metrics) or anomaly bands are not evaluated: they keep the state SetAlarmState gives them.
  */
 import { type Dimension, parseStat, sortDimensions } from './metrics';
+import { publishDueMetrics } from './sagemaker-metrics';
 import type { AlarmRecord, EmulatorContext, RegionState } from './state';
 
 const COMPARE: Record<string, (v: number, t: number) => boolean> = {
@@ -98,6 +99,7 @@ export function evaluateAlarm(ctx: EmulatorContext, region: RegionState, alarm: 
 
 /** Evaluates every alarm whose time has come; called about once a second. */
 export function evaluateDueAlarms(ctx: EmulatorContext, nowMs: number): void {
+  publishDueMetrics(ctx, nowMs);
   for (const region of ctx.regions.values()) {
     for (const alarm of region.alarms.values()) {
       if (alarm.nextEvaluationAt > nowMs) continue;

@@ -4,8 +4,10 @@
  * `x-amzn-query-error: <Code>;Sender` header, from which the SDK names the exception.
  */
 import { nextEvaluation } from './alarms';
+import { isValidAlarmPeriod, isValidQueryPeriod, periodServesStart, roundedStart } from './cloudwatch-periods';
 import { AwsError } from './errors';
 import { type Datapoint, type Dimension, parseStat, type ParsedStat, sortDimensions } from './metrics';
+import { publishDueMetrics } from './sagemaker-metrics';
 import type { OpResult } from './sagemaker';
 import type { AlarmRecord, EmulatorContext, Json, RegionState } from './state';
 
@@ -69,6 +71,23 @@ function periodOf(value: unknown, where: string): number {
   return value;
 }
 
+/**
+ * The aws profile's check of a query Period: a period valid for no metric (not 1, 5, 10, 20, 30 or a multiple of 60,
+ * [BC-CW] MetricStat.Period) is refused, or with `invalidPeriod: "no-data"` answered with no datapoints. The wording
+ * of the refusal is not documented.
+ */
+function queryPeriodOf(ctx: EmulatorContext, value: unknown, where: string): number {
+  const period = periodOf(value, where);
+  if (
+    ctx.aws &&
+    ctx.config.cloudwatch.invalidPeriod === 'reject' &&
+    !isValidQueryPeriod(period, ctx.config.cloudwatch)
+  ) {
+    throw invalid(`The parameter ${where} must be 1, 5, 10, 20, 30 or a multiple of 60.`);
+  }
+  return period;
+}
+
 function statOf(value: unknown, where: string): ParsedStat {
   if (typeof value !== 'string') throw missing(where);
   const stat = parseStat(value);
@@ -114,7 +133,7 @@ interface MetricQuery {
   unit?: string;
 }
 
-function parseQueries(input: Json): MetricQuery[] {
+function parseQueries(ctx: EmulatorContext, input: Json): MetricQuery[] {
   const raw = input.MetricDataQueries;
   if (!Array.isArray(raw) || raw.length === 0) throw missing('MetricDataQueries');
   if (raw.length > 500) throw invalid('The collection MetricDataQueries must not have a size greater than 500.');
@@ -151,7 +170,7 @@ function parseQueries(input: Json): MetricQuery[] {
       namespace: metric.Namespace,
       metricName: metric.MetricName,
       dimensions: dimensionsOf(metric.Dimensions, `${where}.MetricStat.Metric.Dimensions`),
-      period: periodOf(ms.Period, `${where}.MetricStat.Period`),
+      period: queryPeriodOf(ctx, ms.Period, `${where}.MetricStat.Period`),
       stat: statOf(ms.Stat, `${where}.MetricStat.Stat`),
       unit: typeof ms.Unit === 'string' ? ms.Unit : undefined,
     };
@@ -170,6 +189,16 @@ function runQuery(
   const series = region.metrics.find(q.namespace, q.metricName, q.dimensions);
   // CloudWatch matches a requested Unit exactly: another unit means no data.
   if (series && q.unit && series.unit && q.unit !== series.unit) return [];
+  if (ctx.aws) {
+    // AWS's period rules (cloudwatch-periods.ts): an invalid period or one too fine for old data gets no datapoints;
+    // periods are counted from the rounded StartTime.
+    const cw = ctx.config.cloudwatch;
+    const now = Date.now() / 1000;
+    const from = Math.floor(start);
+    if (!isValidQueryPeriod(q.period, cw) || !periodServesStart(q.period, from, now, cw)) return [];
+    const origin = roundedStart(from, q.period, now, cw);
+    return region.metrics.query(series, origin, Math.ceil(end), q.period, stat, origin);
+  }
   return region.metrics.query(series, Math.floor(start), Math.ceil(end), q.period, stat);
 }
 
@@ -179,7 +208,7 @@ const getMetricData: Handler = (ctx, region, input) => {
   const start = seconds(input.StartTime, 'StartTime');
   const end = seconds(input.EndTime, 'EndTime');
   if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-  const queries = parseQueries(input);
+  const queries = parseQueries(ctx, input);
   const descending = (input.ScanBy ?? 'TimestampDescending') !== 'TimestampAscending';
   const max =
     typeof input.MaxDatapoints === 'number' && input.MaxDatapoints > 0 ? input.MaxDatapoints : DEFAULT_MAX_DATAPOINTS;
@@ -188,29 +217,55 @@ const getMetricData: Handler = (ctx, region, input) => {
   if (!Number.isInteger(offset) || offset < 0) throw new CloudWatchError('InvalidNextToken', 'Invalid NextToken.');
 
   // Datapoints of every returned query, in response order, paged as one sequence.
-  let position = 0;
-  let remaining = max;
-  const results = queries
-    .filter((q) => q.returnData)
-    .map((q) => {
-      const points = runQuery(ctx, region, q, q.stat, start, end);
-      if (descending) points.reverse();
-      const from = Math.max(0, offset - position);
-      const take = Math.max(0, Math.min(points.length - from, remaining));
-      position += points.length;
-      const slice = points.slice(from, from + take);
-      remaining -= slice.length;
-      return {
-        Id: q.id,
-        Label: q.label,
-        Timestamps: slice.map((p) => p.timestamp),
-        Values: slice.map((p) => p.value),
-        StatusCode: from + take < points.length ? 'PartialData' : 'Complete',
+  const returned = queries.filter((q) => q.returnData);
+  const all = returned.map((q) => {
+    const points = runQuery(ctx, region, q, q.stat, start, end);
+    return descending ? points.reverse() : points;
+  });
+  const fault = ctx.faults.takeGetMetricDataStatus();
+  if (fault === 'InternalError') {
+    // "InternalError indicates that an error occurred. Retry your request using NextToken, if present." The token
+    // resumes where this answer would have started; the message text is ours (not documented).
+    return {
+      body: {
+        MetricDataResults: returned.map((q) => ({
+          Id: q.id,
+          Label: q.label,
+          Timestamps: [],
+          Values: [],
+          StatusCode: 'InternalError',
+          Messages: [{ Code: 'InternalError', Value: 'An internal error occurred (injected fault).' }],
+        })),
         Messages: [],
-      };
-    });
+        NextToken: encodeToken({ o: offset }),
+      },
+      changed: false,
+    };
+  }
+  const total = all.reduce((n, points) => n + points.length, 0);
+  // "PartialData means that an incomplete set of data points were returned. You can use the NextToken value that was
+  // returned and repeat your request to get more data points": the fault makes this answer hold half of what is left.
+  const pageMax = fault === 'PartialData' ? Math.min(max, Math.max(1, Math.ceil((total - offset) / 2))) : max;
+  let position = 0;
+  let remaining = pageMax;
+  const results = returned.map((q, k) => {
+    const points = all[k];
+    const from = Math.max(0, offset - position);
+    const take = Math.max(0, Math.min(points.length - from, remaining));
+    position += points.length;
+    const slice = points.slice(from, from + take);
+    remaining -= slice.length;
+    return {
+      Id: q.id,
+      Label: q.label,
+      Timestamps: slice.map((p) => p.timestamp),
+      Values: slice.map((p) => p.value),
+      StatusCode: from + take < points.length ? 'PartialData' : 'Complete',
+      Messages: [],
+    };
+  });
   const body: Json = { MetricDataResults: results, Messages: [] };
-  const consumed = offset + (max - remaining);
+  const consumed = offset + (pageMax - remaining);
   if (consumed < position) body.NextToken = encodeToken({ o: consumed });
   return { body, changed: false };
 };
@@ -223,7 +278,7 @@ const getMetricStatistics: Handler = (ctx, region, input) => {
   const start = seconds(input.StartTime, 'StartTime');
   const end = seconds(input.EndTime, 'EndTime');
   if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-  const period = periodOf(input.Period, 'Period');
+  const period = queryPeriodOf(ctx, input.Period, 'Period');
   const statistics = Array.isArray(input.Statistics) ? (input.Statistics as string[]) : [];
   const extended = Array.isArray(input.ExtendedStatistics) ? (input.ExtendedStatistics as string[]) : [];
   if (statistics.length === 0 && extended.length === 0) {
@@ -266,7 +321,22 @@ const getMetricStatistics: Handler = (ctx, region, input) => {
   return { body: { Label: q.metricName, Datapoints: [...byTime.values()] }, changed: false };
 };
 
-const putMetricData: Handler = (_ctx, region, input) => {
+/**
+ * Where a datum is stored in the aws profile: "Set this parameter to 1 to publish high-resolution metrics; omit it (or
+ * set it to 60) to publish at standard 1-minute resolution" — a regular-resolution datum lands in its minute, so a
+ * sub-minute period sees it only in the period that holds the minute's start ([BC-CW] PutMetricAlarm Period). Any
+ * other value is refused with CloudWatch's own message (boto/botocore#1671).
+ */
+function storedSecond(ctx: EmulatorContext, ts: number, storageResolution: unknown, where: string): number {
+  if (storageResolution === undefined || storageResolution === 60) {
+    const minute = ctx.config.cloudwatch.resolutionSeconds;
+    return Math.floor(ts / minute) * minute;
+  }
+  if (storageResolution === 1) return Math.floor(ts);
+  throw invalid(`The parameter ${where}.StorageResolution must be a value in the set [ 1, 60 ].`);
+}
+
+const putMetricData: Handler = (ctx, region, input) => {
   const namespace = input.Namespace;
   if (typeof namespace !== 'string' || namespace === '') throw missing('Namespace');
   if (namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is invalid.');
@@ -299,7 +369,7 @@ const putMetricData: Handler = (_ctx, region, input) => {
     return {
       metricName: datum.MetricName,
       dimensions: dimensionsOf(datum.Dimensions, `${where}.Dimensions`),
-      second: Math.floor(ts),
+      second: ctx.aws ? storedSecond(ctx, ts, datum.StorageResolution, where) : Math.floor(ts),
       value: datum.Value as number | undefined,
       values,
       counts,
@@ -313,7 +383,7 @@ const putMetricData: Handler = (_ctx, region, input) => {
     if (p.value !== undefined) row.add(p.value);
     if (p.values) p.values.forEach((v, k) => row.add(v, p.counts ? p.counts[k] : 1));
     if (p.stats) {
-      row.addStatistics(
+      row[ctx.aws ? 'addStatisticSet' : 'addStatistics'](
         Number(p.stats.SampleCount),
         Number(p.stats.Sum),
         Number(p.stats.Minimum),
@@ -378,7 +448,11 @@ const putMetricAlarm: Handler = (ctx, region, input) => {
   if (input.Metrics === undefined) {
     if (typeof input.MetricName !== 'string') throw missing('MetricName');
     if (typeof input.Namespace !== 'string') throw missing('Namespace');
-    periodOf(input.Period, 'Period');
+    const period = periodOf(input.Period, 'Period');
+    if (ctx.aws && !isValidAlarmPeriod(period, ctx.config.cloudwatch)) {
+      // [BC-CW] PutMetricAlarmInput.Period: "Valid values are 10, 20, 30, and any multiple of 60" (wording ours).
+      throw invalid('The parameter Period must be 10, 20, 30 or a multiple of 60.');
+    }
     if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
       throw new CloudWatchError(
         'MissingRequiredParameterException',
@@ -516,5 +590,6 @@ export function handleCloudWatch(ctx: EmulatorContext, region: RegionState, oper
       `The emulator does not implement CloudWatch.${operation}.`,
     );
   }
+  publishDueMetrics(ctx);
   return handler(ctx, region, input);
 }

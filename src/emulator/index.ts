@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
+import { checkDataPlaneSettings } from './data-plane-settings';
 import { validateFaults } from './faults';
 import { ModelLoader } from './model-loader';
 import { createEmulatorServer } from './server';
@@ -15,6 +16,8 @@ import type { EmulatorConfig } from './types';
 export type {
   EmulatorConfig,
   EmulatorProfile,
+  CloudWatchSettings,
+  DataCaptureSettings,
   EmulatorFaults,
   EndpointFaults,
   OperationFaults,
@@ -68,9 +71,11 @@ const CONFIG_KEYS = [
   'metricSecondRowBudget',
   'requestLogLimit',
   'alarmEvaluation',
+  'cloudwatch',
+  'dataCapture',
   'limits',
 ];
-const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData'];
+const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData', 'getMetricData'];
 
 /**
  * Reads and checks a config: unknown keys are refused (a typo must not silently run without the fault it meant).
@@ -116,6 +121,7 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
 }
 
 function checkProfileSettings(config: EmulatorConfig): void {
+  checkDataPlaneSettings(config);
   if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
     throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
   }

@@ -12,6 +12,7 @@
 import { AwsError } from './errors';
 import { decodeRows, encodePredictions, PayloadError } from './payload';
 import { sortDimensions } from './metrics';
+import { metricsPublisher } from './sagemaker-metrics';
 import type { EmulatorContext, EndpointRecord, LiveVariant, RegionState, VariantSeries } from './state';
 
 export interface InvokeRequest {
@@ -53,11 +54,30 @@ function variantSeries(region: RegionState, ep: EndpointRecord, v: LiveVariant):
 }
 
 function record(
+  ctx: EmulatorContext,
   region: RegionState,
   ep: EndpointRecord,
   v: LiveVariant,
   outcome: { e4: 0 | 1; e5: 0 | 1; modelLatencyUs?: number; overheadUs: number },
 ): void {
+  if (ctx.aws) {
+    // AWS's way: per instance, per minute, after a publish lag, with late samples (sagemaker-metrics.ts).
+    const perInstance = 1 / Math.max(1, v.currentInstanceCount);
+    const modelUs = outcome.modelLatencyUs === undefined ? undefined : Math.round(outcome.modelLatencyUs);
+    metricsPublisher(ctx).record(
+      region.name,
+      region.metrics,
+      sortDimensions([
+        { Name: 'EndpointName', Value: ep.name },
+        { Name: 'VariantName', Value: v.name },
+      ]),
+      `${ep.name}\u0000${v.name}`,
+      v.currentInstanceCount,
+      Date.now(),
+      [1, outcome.e4, outcome.e5, modelUs, Math.round(outcome.overheadUs), perInstance],
+    );
+    return;
+  }
   const s = variantSeries(region, ep, v);
   const second = Math.floor(Date.now() / 1000);
   s.invocations.add(second, 1);
@@ -173,7 +193,7 @@ export async function invokeEndpoint(
   const overhead = overheadUs();
 
   if (ctx.rng.chance(faults?.throttleRate)) {
-    record(region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
+    record(ctx, region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
     throw new AwsError('ThrottlingException', 'Rate exceeded', 400, { variant: variant.name });
   }
 
@@ -213,7 +233,7 @@ export async function invokeEndpoint(
   }
   const computeUs = Number(process.hrtime.bigint() - computeStart) / 1000;
   if (shouldSleep && sampledMs >= 1) await sleep(sampledMs);
-  record(region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
+  record(ctx, region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
   if (failure) {
     failure.fields.variant = variant.name;
     throw failure;

@@ -5,6 +5,12 @@
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
 import type { ModelLoader } from './model-loader';
+import {
+  resolveCloudWatch,
+  resolveDataCapture,
+  type ResolvedCloudWatch,
+  type ResolvedDataCapture,
+} from './data-plane-settings';
 import type { EmulatorConfig, EmulatorProfile, TransitionDelays } from './types';
 import type { XGBoostModel } from './xgboost';
 
@@ -128,6 +134,8 @@ export interface ResolvedConfig {
   metricSecondRowBudget: number;
   requestLogLimit: number;
   alarmEvaluation: boolean;
+  cloudwatch: ResolvedCloudWatch;
+  dataCapture: ResolvedDataCapture;
   limits: { endpoints: number; endpointConfigs: number; models: number };
 }
 
@@ -156,6 +164,8 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     metricSecondRowBudget: config.metricSecondRowBudget ?? 1_000_000,
     requestLogLimit: config.requestLogLimit ?? 100_000,
     alarmEvaluation: config.alarmEvaluation ?? true,
+    cloudwatch: resolveCloudWatch(config),
+    dataCapture: resolveDataCapture(config),
     limits: {
       endpoints: config.limits?.endpoints ?? 10_000,
       endpointConfigs: config.limits?.endpointConfigs ?? 100_000,
