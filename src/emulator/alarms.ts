@@ -5,6 +5,7 @@
  * alarm on a metric with no data drifts back to INSUFFICIENT_DATA as a real one does.
  * Alarms on metric math (Metrics) or anomaly bands are not evaluated: they keep the state SetAlarmState gives them.
  */
+import { evaluateCompositeAlarms } from './composite-alarms';
 import { type Dimension, parseStat, sortDimensions } from './metrics';
 import { publishDueMetrics } from './sagemaker-metrics';
 import type { AlarmRecord, EmulatorContext, RegionState } from './state';
@@ -106,5 +107,6 @@ export function evaluateDueAlarms(ctx: EmulatorContext, nowMs: number): void {
       alarm.nextEvaluationAt = nextEvaluation(alarm, nowMs);
       evaluateAlarm(ctx, region, alarm, nowMs);
     }
+    evaluateCompositeAlarms(region, nowMs);
   }
 }

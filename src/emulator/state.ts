@@ -2,6 +2,7 @@
  * Everything the emulator holds, per region (as AWS keeps it): SageMaker models, endpoint configs and endpoints,
  * CloudWatch metrics and alarms. Resource names are matched case-insensitively (SageMaker lower-cases them in ARNs).
  */
+import type { RuleNode } from './composite-alarms';
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
 import type { ModelLoader } from './model-loader';
@@ -98,6 +99,8 @@ export interface AlarmRecord {
   configUpdatedAt: number;
   /** Epoch ms of the next evaluation against its metric (see alarms.ts). */
   nextEvaluationAt: number;
+  /** Set for a composite alarm (PutCompositeAlarm): its parsed AlarmRule and the alarms it names. */
+  composite?: { rule: RuleNode; children: string[] };
 }
 
 export class RegionState {
