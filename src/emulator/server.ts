@@ -2,6 +2,7 @@
  * One node:http server for every emulated service, told apart the way AWS endpoints would be:
  * - `POST /` with `X-Amz-Target: SageMaker.<Op>` → SageMaker (awsJson1_1)
  * - `POST /` with `X-Amz-Target: GraniteServiceVersion20100801.<Op>` → CloudWatch (awsJson1_0, query-compatible)
+ * - `POST /` form-encoded `Action=<Op>&Version=2010-08-01` → CloudWatch (query protocol, XML answers)
  * - `POST /endpoints/{name}/invocations` → SageMaker Runtime (restJson1)
  * - `GET|HEAD /<bucket>/<key>` → S3 (path-style)
  * - `GET /health`, `/_emulator/*` → health and the admin API
@@ -13,10 +14,12 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
+import { CLOUDWATCH_QUERY_OPERATIONS, CLOUDWATCH_SHAPES, CLOUDWATCH_XML_NAMESPACE } from './cloudwatch-shapes';
 import { AwsError } from './errors';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
 import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
+import { parseQueryInput, QueryInputError, queryErrorXml, queryResponseXml } from './query-protocol';
 import { getObject, parseObjectPath, S3Error } from './s3';
 import { handleSageMaker, type OpResult } from './sagemaker';
 import type { EmulatorContext, Json } from './state';
@@ -33,6 +36,7 @@ function requestId(): string {
 
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
+const FORM = 'application/x-www-form-urlencoded';
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
 // SageMaker Runtime's payload limit ([BC-RT] InvokeEndpoint Body max 6291456); other services get a generous cap so a
@@ -250,6 +254,66 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     }
   }
 
+  /** CloudWatch over the query protocol (form-encoded `Action=<Op>&Version=2010-08-01`, XML answers). */
+  async function queryRpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: string,
+    startedAt: number,
+    region: string,
+  ): Promise<void> {
+    const reqId = requestId();
+    const params = new URLSearchParams(form);
+    const operation = params.get('Action') ?? '';
+    const draft: LogDraft = { service: 'CloudWatch', operation, region };
+    const send = (status: number, text: string) => {
+      res.writeHead(status, {
+        'Content-Type': 'text/xml',
+        'Content-Length': Buffer.byteLength(text),
+        'x-amzn-RequestId': reqId,
+      });
+      res.end(text);
+    };
+    try {
+      const op = CLOUDWATCH_QUERY_OPERATIONS[operation];
+      if (!op || params.get('Version') !== '2010-08-01') {
+        throw new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`);
+      }
+      let input: Json;
+      try {
+        input = parseQueryInput(params, op.input, CLOUDWATCH_SHAPES);
+      } catch (e) {
+        if (e instanceof QueryInputError) throw new CloudWatchError('InvalidParameterValueException', e.message);
+        throw e;
+      }
+      Object.assign(draft, resourceFrom(input));
+      const fault = operationFault('CloudWatch', operation);
+      if (fault) throw fault;
+      const result = handleCloudWatch(ctx, ctx.region(region), operation, input);
+      const text = queryResponseXml(
+        operation,
+        CLOUDWATCH_XML_NAMESPACE,
+        reqId,
+        { shape: op.output, resultWrapper: op.resultWrapper, body: result.body },
+        CLOUDWATCH_SHAPES,
+      );
+      send(200, text);
+      record(draft, startedAt, 200, { changed: result.changed, result });
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new CloudWatchError('InternalServiceFault', (err as Error).message);
+      const [code, type] = e instanceof CloudWatchError ? e.queryError.split(';') : [e.code, 'Sender'];
+      send(
+        e.status,
+        queryErrorXml(CLOUDWATCH_XML_NAMESPACE, reqId, {
+          type: type === 'Receiver' ? 'Receiver' : 'Sender',
+          code,
+          message: e.message,
+        }),
+      );
+      record(draft, startedAt, e.status, { errorCode: code, changed: false });
+    }
+  }
+
   async function runtime(
     req: IncomingMessage,
     res: ServerResponse,
@@ -392,6 +456,12 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       const target = header(req, 'x-amz-target');
       if (pathname === '/' && target && (target.startsWith(SAGEMAKER_TARGET) || target.startsWith(CLOUDWATCH_TARGET))) {
         jsonRpc(req, res, target, startedAt, region).catch(fail);
+        return;
+      }
+      if (pathname === '/' && !target && (header(req, 'content-type') ?? '').startsWith(FORM)) {
+        readBody(req, MAX_BODY_BYTES)
+          .then((body) => queryRpc(req, res, body.toString('utf8'), startedAt, region))
+          .catch(fail);
         return;
       }
     }
