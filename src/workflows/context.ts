@@ -4,7 +4,7 @@
 // continue-as-new carries to the next run.
 import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
-import type { ScoredRequest } from '../analysis';
+import type { EarlierEvaluation, Evaluation, ScoredRequest } from '../analysis';
 import type { RolloutSpec } from '../schema';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
@@ -38,6 +38,34 @@ export function initialStatus(endpointName: string, totalSteps: number): Rollout
   };
 }
 
+/** What the guardrails judge, gathered since the candidate went live (and, where the step matters, this step). */
+export interface Evidence {
+  /** Labelled replay results per variant since the candidate went live. */
+  labelled: Record<string, ScoredRequest[]>;
+  /** The same, for the current step (the step's summaries). */
+  stepLabelled: Record<string, ScoredRequest[]>;
+  /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
+  stepRequests: Record<string, number>;
+  /** The next row of the replay data set. */
+  replayRow: number;
+  /** When the candidate first got traffic, and when the current weights took effect (epoch ms). */
+  candidateLiveAt: number;
+  stepStartedAt: number;
+  /** The error-spending test's earlier looks (soak fraction, information per guardrail). */
+  looks: EarlierEvaluation[];
+}
+
+/**
+ * Where a step is: soaking, or at one of its gates. A gate's pending approval (and its deadline) is in
+ * `state.pendingApproval`, so a continued run waits for the same approval until the same deadline.
+ */
+export interface StepProgress {
+  index: number;
+  stage: 'soaking' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
+  soakedMs: number;
+  last: Evaluation | null;
+}
+
 /** The kinds of endpoint change whose duration the next wait of the same kind sleeps through. */
 export type ChangeKind = 'config' | 'weights';
 
@@ -51,25 +79,30 @@ export class RolloutContext {
   preflight?: PreflightResult;
   /** How long the last wait for each kind of endpoint change took (ms); the next wait sleeps through most of it. */
   settleMs: Partial<Record<ChangeKind, number>> = {};
-  /** Labelled replay results since the candidate went live (cumulative evidence), and for the current step. */
-  readonly labelled: Record<string, ScoredRequest[]> = {};
-  stepLabelled: Record<string, ScoredRequest[]> = {};
-  /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
-  stepRequests: Record<string, number> = {};
-  replayRow = 0;
-  candidateLiveAt = 0;
-  stepStartedAt = 0;
+  evidence: Evidence = {
+    labelled: {},
+    stepLabelled: {},
+    stepRequests: {},
+    replayRow: 0,
+    candidateLiveAt: 0,
+    stepStartedAt: 0,
+    looks: [],
+  };
+  /** Where the story is in the current step, so a continued run picks the step up where this one left it. */
+  progress: StepProgress | null = null;
   rollbackRequest: { by: string; reason: string } | null = null;
   approval: { by: string; reason?: string } | null = null;
   searchAttributes = true;
   /** Ends a live-traffic soak early (set while one runs), so a rollback signal need not wait for the timer. */
   cancelSoak: (() => void) | null = null;
+  /** Runs of this rollout before the current one (it continues as new when its history grows long). */
+  runs = 0;
   /** The step the memo last recorded (−1: nothing tagged yet): setPhase writes only what changed. */
   private memoStep = -1;
 
   constructor(
     readonly spec: RolloutSpec,
-    readonly runId: string,
+    readonly rolloutId: string,
   ) {
     this.baselineName = spec.baseline?.variantName ?? null;
     this.region = spec.region;
@@ -111,6 +144,11 @@ export class RolloutContext {
       this.memoStep = this.state.step;
     }
     upsertSearchAttributes([...endpoint, { key: RolloutPhase, value: phase }]);
+  }
+
+  /** A rollback the rollout decides on itself. */
+  rollbackNow(why: string): RollbackNow {
+    return new RollbackNow('model-rollout', why);
   }
 
   /** A rollback someone asked for and the story has not acted on yet. */

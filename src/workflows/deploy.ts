@@ -38,7 +38,7 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
 
 /** First deployment: the candidate is the only variant, created with the endpoint. */
 async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
-  const configName = endpointConfigName(ctx.spec.endpointName, ctx.runId, 'initial');
+  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'initial');
   ctx.state.resources.endpointConfigs.push(configName);
   await quick.createEndpointConfig({ configName, variants: [candidateVariant(ctx, 100)], region: ctx.region });
   ctx.state.resources.endpoint = true;
@@ -58,7 +58,7 @@ async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
 /** Beside the baseline: a new config with both variants, the candidate at weight 0 until the first step. */
 async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   const pre = ctx.preflight!;
-  const configName = endpointConfigName(ctx.spec.endpointName, ctx.runId, 'ab');
+  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'ab');
   ctx.state.resources.endpointConfigs.push(configName);
   await quick.createEndpointConfig({
     configName,

@@ -4,6 +4,7 @@ import type { MetricsOutput } from '../activities';
 import { evaluateGuardrails, summarizeVariant, toGuardrailConfig, type Evaluation } from '../analysis';
 import { durationMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
 import { quick } from './activities';
+import { appendEvaluation } from './evaluation-log';
 import type { RolloutContext } from './context';
 import type { EvaluationRecord, StepRecord } from './shared';
 
@@ -19,7 +20,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     quick.fetchVariantMetrics({
       ...ctx.where,
       variantNames: variants,
-      startTime: ctx.candidateLiveAt,
+      startTime: ctx.evidence.candidateLiveAt,
       endTime: now,
       periodSeconds,
     }),
@@ -37,19 +38,14 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   let evaluation: Evaluation;
   if (baseline) {
     evaluation = evaluateGuardrails({
-      baseline: { ...baseline, labelled: ctx.labelled[baseline.variantName] ?? [] },
-      candidate: { ...candidate, labelled: ctx.labelled[candidate.variantName] ?? [] },
+      baseline: { ...baseline, labelled: ctx.evidence.labelled[baseline.variantName] ?? [] },
+      candidate: { ...candidate, labelled: ctx.evidence.labelled[candidate.variantName] ?? [] },
       split: {
         candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight,
         ...stepInvocations(ctx, metrics, periodSeconds),
       },
       config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold(), soakPeriods(spec)),
-      schedule: {
-        soakFraction,
-        earlier: ctx.evaluations.flatMap((e) =>
-          e.soakFraction !== undefined ? [{ soakFraction: e.soakFraction, results: e.evaluation.results }] : [],
-        ),
-      },
+      schedule: { soakFraction, earlier: ctx.evidence.looks },
     });
   } else {
     evaluation = {
@@ -74,7 +70,15 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     evaluation,
     alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
   };
-  ctx.evaluations.push(evalRecord);
+  appendEvaluation(ctx.evaluations, evalRecord);
+  if (baseline) {
+    // The error-spending test's look: what it needs of this evaluation, kept apart from the (thinned) log.
+    const judged = evaluation.results.filter((r) => r.difference !== null);
+    ctx.evidence.looks.push({
+      soakFraction,
+      results: judged.map((r) => ({ guardrail: r.guardrail, difference: r.difference, samples: r.samples })),
+    });
+  }
   ctx.state.lastEvaluation = evalRecord;
   ctx.state.verdicts.push({
     at: evalRecord.at,
@@ -85,7 +89,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   if (ctx.state.verdicts.length > MAX_VERDICTS) ctx.state.verdicts.shift();
   record.evaluations++;
   record.variants = metrics.variants.map((v) =>
-    summarizeVariant({ ...v, labelled: ctx.stepLabelled[v.variantName] ?? [] }, ctx.qualityThreshold()),
+    summarizeVariant({ ...v, labelled: ctx.evidence.stepLabelled[v.variantName] ?? [] }, ctx.qualityThreshold()),
   );
   return evaluation;
 }
@@ -98,9 +102,12 @@ function stepInvocations(ctx: RolloutContext, metrics: MetricsOutput, periodSeco
   const b = ctx.baselineName!;
   const c = ctx.candidateName;
   if (ctx.spec.traffic.replay) {
-    return { baselineInvocations: ctx.stepRequests[b] ?? 0, candidateInvocations: ctx.stepRequests[c] ?? 0 };
+    return {
+      baselineInvocations: ctx.evidence.stepRequests[b] ?? 0,
+      candidateInvocations: ctx.evidence.stepRequests[c] ?? 0,
+    };
   }
-  const from = Math.ceil(ctx.stepStartedAt / (periodSeconds * 1000)) * periodSeconds * 1000;
+  const from = Math.ceil(ctx.evidence.stepStartedAt / (periodSeconds * 1000)) * periodSeconds * 1000;
   const count = (name: string) =>
     metrics.variants
       .find((v) => v.variantName === name)!

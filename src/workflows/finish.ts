@@ -25,7 +25,7 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
 
   if (ctx.state.weights[ctx.candidateName] !== 100) await setWeights(ctx, 100);
   // Replace the two-variant config with one that holds the candidate alone: the baseline's instances go away.
-  const finalConfig = endpointConfigName(spec.endpointName, ctx.runId, 'final');
+  const finalConfig = endpointConfigName(spec.endpointName, ctx.rolloutId, 'final');
   ctx.state.resources.endpointConfigs.push(finalConfig);
   await quick.createEndpointConfig({
     configName: finalConfig,
@@ -98,7 +98,7 @@ async function restoreOriginal(
 ): Promise<void> {
   let target = original.configName;
   if (!(await quick.describeEndpointConfig({ configName: target, region: ctx.region }))) {
-    target = endpointConfigName(ctx.spec.endpointName, ctx.runId, 'restore');
+    target = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'restore');
     ctx.state.resources.endpointConfigs.push(target);
     await quick.createEndpointConfig({ ...original, configName: target, region: ctx.region });
   }

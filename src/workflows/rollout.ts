@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   isCancellation,
   setHandler,
   workflowInfo,
@@ -14,13 +15,26 @@ import {
 import type { RolloutSpec } from '../schema';
 import { quick, recorded } from './activities';
 import { initialStatus, RollbackNow, RolloutContext } from './context';
+import { restore, type Continuation } from './continue-as-new';
 import { deploy } from './deploy';
 import { promote, rollBack, type Ending } from './finish';
 import { installHandlers } from './handlers';
 import { evaluationsQuery, rolloutWorkflowId, statusQuery, type RolloutResult } from './shared';
 import { runStep } from './step';
 
-export async function modelRollout(input: unknown): Promise<RolloutResult> {
+/**
+ * @param input the rollout spec, as users start it (`temporal workflow start --input-file spec.json`)
+ * @param continued what the previous run carried when this run continues a long rollout (continue-as-new.ts)
+ */
+export async function modelRollout(input: unknown, continued?: Continuation): Promise<RolloutResult> {
+  const info = workflowInfo();
+  if (continued) {
+    // The previous run validated the spec; this run takes the story up where it was.
+    const ctx = new RolloutContext(input as RolloutSpec, continued.rolloutId);
+    restore(ctx, continued);
+    installHandlers(ctx);
+    return await run(ctx);
+  }
   // Queries are answered from the first moment; signals sent meanwhile wait in Temporal until the rollout's
   // handlers are set (after validation), so none is lost.
   const named = (input as { endpointName?: unknown } | null)?.endpointName;
@@ -28,7 +42,6 @@ export async function modelRollout(input: unknown): Promise<RolloutResult> {
   setHandler(statusQuery, () => early);
   setHandler(evaluationsQuery, () => []);
   const spec = await validated(input);
-  const info = workflowInfo();
   const expectedId = rolloutWorkflowId(spec.endpointName);
   if (info.workflowId !== expectedId) {
     throw ApplicationFailure.nonRetryable(
@@ -55,14 +68,17 @@ async function validated(input: unknown): Promise<RolloutSpec> {
 
 async function run(ctx: RolloutContext): Promise<RolloutResult> {
   ctx.searchAttributes = await quick.searchAttributesAvailable();
-  ctx.setPhase('preflight');
-  // Read-only checks first: a missing endpoint or model fails here, having changed nothing.
-  ctx.preflight = await recorded.preflight({ spec: ctx.spec, ...ctx.inRegion });
+  if (!ctx.preflight) {
+    ctx.setPhase('preflight');
+    // Read-only checks first: a missing endpoint or model fails here, having changed nothing.
+    ctx.preflight = await recorded.preflight({ spec: ctx.spec, ...ctx.inRegion });
+  }
 
   let ending: Ending;
   try {
     ending = await deployAndStep(ctx);
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // this run hands over to the next; nothing ends
     const why = isCancellation(err)
       ? 'the workflow was cancelled'
       : `the rollout failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -87,9 +103,13 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
 }
 
 async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
-  const deployed = await deploy(ctx);
-  if (!deployed.ok) return await rollBack(ctx, 'model-rollout', deployed.reason);
-  for (let i = 0; i < ctx.spec.steps.length; i++) {
+  // A run continues as new only inside a step, so a continued run is past the deploy, in the step its progress names.
+  const resumeAt = ctx.progress?.index;
+  if (resumeAt === undefined) {
+    const deployed = await deploy(ctx);
+    if (!deployed.ok) return await rollBack(ctx, 'model-rollout', deployed.reason);
+  }
+  for (let i = resumeAt ?? 0; i < ctx.spec.steps.length; i++) {
     const result = await runStep(ctx, i);
     if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why);
   }

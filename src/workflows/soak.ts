@@ -36,7 +36,7 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
       ...(replay.format ? { format: replay.format } : {}),
       ratePerSecond: replay.ratePerSecond,
       rowsPerRequest: replay.rowsPerRequest,
-      startRow: ctx.replayRow,
+      startRow: ctx.evidence.replayRow,
       durationMs: ms,
     }),
   );
@@ -48,12 +48,12 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
     return ctx.pendingRollback();
   }
   const result = await traffic;
-  ctx.replayRow = result.nextRow;
+  ctx.evidence.replayRow = result.nextRow;
   for (const [variant, scores] of Object.entries(result.byVariant)) {
     const rows = scores.labels.map((label, k) => ({ label, score: scores.scores[k] }));
-    (ctx.labelled[variant] ??= []).push(...rows);
-    (ctx.stepLabelled[variant] ??= []).push(...rows);
-    ctx.stepRequests[variant] = (ctx.stepRequests[variant] ?? 0) + scores.requests;
+    (ctx.evidence.labelled[variant] ??= []).push(...rows);
+    (ctx.evidence.stepLabelled[variant] ??= []).push(...rows);
+    ctx.evidence.stepRequests[variant] = (ctx.evidence.stepRequests[variant] ?? 0) + scores.requests;
   }
   return null;
 }
