@@ -17,7 +17,7 @@ lock_hash=$(sha256sum package-lock.json | cut -c1-64)
 stamp=node_modules/.model-rollout-lock-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
   echo "$lock_hash" > "$stamp"
 else
   say "npm packages up to date"
@@ -48,20 +48,22 @@ done
 if [ "${#missing[@]}" -gt 0 ] && [ "${MODEL_ROLLOUT_SKIP_APT:-}" != 1 ]; then
   # Only as root with apt-get (CI and these machines run as root); elsewhere say what to install instead.
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null
+    # Failures here are notes, not errors: the tests that need a package then fail or skip naming it.
+    apt_lock=(-o DPkg::Lock::Timeout=300) # wait for another apt-get (or a person's) instead of failing at once
+    apt-get "${apt_lock[@]}" update -qq >/dev/null || say "note: apt-get update failed"
     available=()
     for package in "${missing[@]}"; do
       if apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
         available+=("$package")
       else
-        # Not fatal: the tests that need it skip and say why (the README's Quick start names them).
         say "note: Debian $(. /etc/os-release && echo "${VERSION_CODENAME:-?}") has no package $package;" \
-          "the tests that need it will be skipped, naming the reason"
+          "the tests that need it skip or fail, naming it"
       fi
     done
     if [ "${#available[@]}" -gt 0 ]; then
       say "installing Debian packages: ${available[*]}"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${available[@]}" >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get "${apt_lock[@]}" install -y -qq --no-install-recommends \
+        "${available[@]}" >/dev/null || say "note: apt-get install ${available[*]} failed"
     fi
   else
     say "note: install ${missing[*]} (Debian: apt-get install ${missing[*]}); the tests that need them skip or fail"
