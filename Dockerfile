@@ -1,6 +1,6 @@
 # The model-rollout image: the worker and the emulator (docker-compose.yml runs one container of each).
 # Runs the TypeScript sources through tsx, like a clone does: no build step, one code path.
-FROM node:20-slim
+FROM node:24-bookworm-slim
 
 WORKDIR /app
 ENV NODE_ENV=production NO_UPDATE_NOTIFIER=1

@@ -110,7 +110,8 @@ export interface SoakSchedule {
 
 export interface EarlierEvaluation {
   soakFraction: number;
-  results: readonly GuardrailResult[];
+  /** What the error-spending test reads of each guardrail's result at that look. */
+  results: readonly Pick<GuardrailResult, 'guardrail' | 'difference' | 'samples'>[];
 }
 
 export interface Evaluation {

@@ -22,6 +22,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own log goes; defaults to being discarded. */
   logFile?: string;
+  /** Server dynamic config, e.g. {"limit.historyCount.suggestContinueAsNew": 60} (`--dynamic-config-value`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -83,6 +85,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     uiUrl = `http://127.0.0.1:${uiPort}`;
   }
   if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const flag of searchAttributeFlags()) args.push('--search-attribute', flag);
   const { openSync } = await import('node:fs');

@@ -28,7 +28,10 @@ export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
 export const resumeSignal = defineSignal<[ResumeSignal]>('resume');
 export const statusQuery = defineQuery<RolloutStatus>('status');
-/** Every evaluation so far (status carries only the latest), for reports of a running rollout. */
+/**
+ * The evaluations so far (status carries only the latest), for reports of a running rollout: the latest 50 whole,
+ * up to 200 older ones compact and spread over the rollout.
+ */
 export const evaluationsQuery = defineQuery<EvaluationRecord[]>('evaluations');
 
 export type Phase =
@@ -80,6 +83,8 @@ export interface EvaluationRecord {
   step: number;
   /** Soak time so far, every step's added up, over the spec's total maxSoak (the guardrails' error spending). */
   soakFraction?: number;
+  /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */
+  compact?: true;
   evaluation: Evaluation;
   alarms: { name: string; state: string }[];
 }

@@ -121,9 +121,9 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('builds our image from node:20-slim and runs the CLI with npx', () => {
+  it('builds our image from node:24-bookworm-slim (the Node LTS the project runs on) and runs the CLI with npx', () => {
     const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
+    expect(dockerfile).toMatch(/^FROM node:24-bookworm-slim$/m);
     expect(dockerfile).toMatch(/RUN npm ci /);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["npx", "--offline", "model-rollout"\]$/m);
     const ignored = readFileSync(resolve(root, '.dockerignore'), 'utf8').split('\n');

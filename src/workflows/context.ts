@@ -1,0 +1,167 @@
+// The rollout's one shared context, as Argo Rollouts' rolloutContext: the spec, what `status` answers, the evidence
+// the guardrails judge, the ledger of what the rollout created, and the signals received. Every room of the story
+// (deploy, step, gates, evaluation, finish) reads and writes the rollout through it, and it is what a
+// continue-as-new carries to the next run.
+import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import type { EndpointView, PreflightResult } from '../activities';
+import type { EarlierEvaluation, Evaluation, ScoredRequest } from '../analysis';
+import type { RolloutSpec } from '../schema';
+import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
+
+/** Ends the story with a rollback; carries who asked and why. */
+export class RollbackNow extends Error {
+  constructor(
+    readonly by: string,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
+
+/** The status before anything has happened (also what `status` answers while the spec is being validated). */
+export function initialStatus(endpointName: string, totalSteps: number): RolloutStatus {
+  return {
+    endpointName,
+    phase: 'preflight',
+    step: 0,
+    totalSteps,
+    weights: {},
+    paused: false,
+    pendingApproval: null,
+    lastEvaluation: null,
+    verdicts: [],
+    soak: null,
+    waiting: null,
+    steps: [],
+    decisions: [],
+    resources: { models: [], endpointConfigs: [], endpoint: false, deleted: [] },
+  };
+}
+
+/** What the guardrails judge, gathered since the candidate went live (and, where the step matters, this step). */
+export interface Evidence {
+  /** Labelled replay results per variant since the candidate went live. */
+  labelled: Record<string, ScoredRequest[]>;
+  /** The same, for the current step (the step's summaries). */
+  stepLabelled: Record<string, ScoredRequest[]>;
+  /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
+  stepRequests: Record<string, number>;
+  /** The next row of the replay data set. */
+  replayRow: number;
+  /** When the candidate first got traffic, and when the current weights took effect (epoch ms). */
+  candidateLiveAt: number;
+  stepStartedAt: number;
+  /** The error-spending test's earlier looks (soak fraction, information per guardrail). */
+  looks: EarlierEvaluation[];
+}
+
+/**
+ * Where a step is: soaking, or at one of its gates. A gate's pending approval (and its deadline) is in
+ * `state.pendingApproval`, so a continued run waits for the same approval until the same deadline.
+ */
+export interface StepProgress {
+  index: number;
+  stage: 'soaking' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
+  soakedMs: number;
+  last: Evaluation | null;
+}
+
+/** The kinds of endpoint change whose duration the next wait of the same kind sleeps through. */
+export type ChangeKind = 'config' | 'weights';
+
+export class RolloutContext {
+  readonly baselineName: string | null;
+  readonly candidateName: string;
+  readonly region?: string;
+  readonly state: RolloutStatus;
+  readonly evaluations: EvaluationRecord[] = [];
+  readonly cleanupWarnings: string[] = [];
+  preflight?: PreflightResult;
+  /** How long the last wait for each kind of endpoint change took (ms); the next wait sleeps through most of it. */
+  settleMs: Partial<Record<ChangeKind, number>> = {};
+  evidence: Evidence = {
+    labelled: {},
+    stepLabelled: {},
+    stepRequests: {},
+    replayRow: 0,
+    candidateLiveAt: 0,
+    stepStartedAt: 0,
+    looks: [],
+  };
+  /** Where the story is in the current step, so a continued run picks the step up where this one left it. */
+  progress: StepProgress | null = null;
+  rollbackRequest: { by: string; reason: string } | null = null;
+  approval: { by: string; reason?: string } | null = null;
+  searchAttributes = true;
+  /** Ends a live-traffic soak early (set while one runs), so a rollback signal need not wait for the timer. */
+  cancelSoak: (() => void) | null = null;
+  /** Runs of this rollout before the current one (it continues as new when its history grows long). */
+  runs = 0;
+  /** The step the memo last recorded (−1: nothing tagged yet): setPhase writes only what changed. */
+  private memoStep = -1;
+
+  constructor(
+    readonly spec: RolloutSpec,
+    readonly rolloutId: string,
+  ) {
+    this.baselineName = spec.baseline?.variantName ?? null;
+    this.region = spec.region;
+    this.candidateName = spec.candidate.variantName;
+    this.state = initialStatus(spec.endpointName, spec.steps.length);
+  }
+
+  /** The endpoint and region every endpoint-level activity takes. */
+  get where(): { endpointName: string; region?: string } {
+    return { endpointName: this.spec.endpointName, ...(this.region ? { region: this.region } : {}) };
+  }
+
+  /** The region, for activities that take it alongside other fields. */
+  get inRegion(): { region?: string } {
+    return this.region ? { region: this.region } : {};
+  }
+
+  isFinishing(): boolean {
+    return ['promoting', 'rolling-back', 'promoted', 'rolled-back'].includes(this.state.phase);
+  }
+
+  decide(kind: Decision['kind'], by: string, reason: string): void {
+    this.state.decisions.push({ at: new Date().toISOString(), step: this.state.step, kind, by, reason });
+    log.info(`decision ${kind} by ${by}: ${reason}`);
+  }
+
+  setPhase(phase: RolloutStatus['phase']): void {
+    this.state.phase = phase;
+    if (!this.searchAttributes) {
+      upsertMemo({ endpointName: this.spec.endpointName, phase, step: this.state.step });
+      return;
+    }
+    // With search attributes the phase lives there alone, and the memo keeps only what they lack (the step): each
+    // upsert is a history event the server stores and replays, so a rollout writes the memo once per step, not per
+    // phase.
+    const endpoint = this.memoStep === -1 ? [{ key: RolloutEndpoint, value: this.spec.endpointName }] : [];
+    if (this.memoStep !== this.state.step) {
+      upsertMemo({ endpointName: this.spec.endpointName, step: this.state.step, phase: undefined });
+      this.memoStep = this.state.step;
+    }
+    upsertSearchAttributes([...endpoint, { key: RolloutPhase, value: phase }]);
+  }
+
+  /** A rollback the rollout decides on itself. */
+  rollbackNow(why: string): RollbackNow {
+    return new RollbackNow('model-rollout', why);
+  }
+
+  /** A rollback someone asked for and the story has not acted on yet. */
+  pendingRollback(): RollbackNow | null {
+    return this.rollbackRequest ? new RollbackNow(this.rollbackRequest.by, this.rollbackRequest.reason) : null;
+  }
+
+  weightsOf(view: EndpointView): Record<string, number> {
+    return Object.fromEntries(view.variants.map((v) => [v.variantName, v.currentWeight]));
+  }
+
+  /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
+  qualityThreshold(): number {
+    return this.spec.traffic.replay?.threshold ?? 0.5;
+  }
+}

@@ -1,0 +1,81 @@
+// Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment) or a two-variant
+// config with the baseline at 100% and the candidate at weight 0 until the first step.
+import type { ProductionVariant } from '../activities';
+import { quick } from './activities';
+import type { RolloutContext } from './context';
+import { waitForEndpoint } from './endpoint';
+import { endpointConfigName } from './names';
+
+export type Deployed = { ok: true } | { ok: false; reason: string };
+
+export function candidateVariant(ctx: RolloutContext, weight: number): ProductionVariant {
+  const c = ctx.spec.candidate;
+  return {
+    VariantName: c.variantName,
+    ModelName: c.modelName,
+    InstanceType: c.instanceType as ProductionVariant['InstanceType'],
+    InitialInstanceCount: c.instanceCount,
+    InitialVariantWeight: weight,
+  };
+}
+
+export async function deploy(ctx: RolloutContext): Promise<Deployed> {
+  ctx.setPhase('deploying');
+  const c = ctx.spec.candidate;
+  if (ctx.preflight!.createModel) {
+    ctx.state.resources.models.push(c.modelName); // recorded first: a lost response still gets cleaned up
+    await quick.createModel({
+      modelName: c.modelName,
+      image: c.image!,
+      modelDataUrl: c.modelDataUrl!,
+      executionRoleArn: c.executionRoleArn!,
+      ...(c.environment ? { environment: c.environment } : {}),
+      region: ctx.region,
+    });
+  }
+  return ctx.baselineName ? await deployBesideBaseline(ctx) : await createEndpoint(ctx);
+}
+
+/** First deployment: the candidate is the only variant, created with the endpoint. */
+async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
+  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'initial');
+  ctx.state.resources.endpointConfigs.push(configName);
+  await quick.createEndpointConfig({ configName, variants: [candidateVariant(ctx, 100)], region: ctx.region });
+  ctx.state.resources.endpoint = true;
+  await quick.createEndpoint({ endpointName: ctx.spec.endpointName, configName, region: ctx.region });
+  const view = await waitForEndpoint(ctx, 'creating the endpoint', 'config');
+  if (view?.status !== 'InService') {
+    return {
+      ok: false,
+      reason: `the new endpoint did not come up: ${view?.failureReason ?? view?.status ?? 'missing'}`,
+    };
+  }
+  ctx.state.weights = { [ctx.candidateName]: 100 };
+  ctx.decide('deployed', 'model-rollout', `created endpoint ${ctx.spec.endpointName} serving ${ctx.candidateName}`);
+  return { ok: true };
+}
+
+/** Beside the baseline: a new config with both variants, the candidate at weight 0 until the first step. */
+async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
+  const pre = ctx.preflight!;
+  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'ab');
+  ctx.state.resources.endpointConfigs.push(configName);
+  await quick.createEndpointConfig({
+    configName,
+    variants: [{ ...pre.baselineVariant!, InitialVariantWeight: 100 }, candidateVariant(ctx, 0)],
+    ...(pre.originalConfig?.dataCaptureConfig ? { dataCaptureConfig: pre.originalConfig.dataCaptureConfig } : {}),
+    ...(pre.originalConfig?.kmsKeyId ? { kmsKeyId: pre.originalConfig.kmsKeyId } : {}),
+    region: ctx.region,
+  });
+  await quick.updateEndpoint({ endpointName: ctx.spec.endpointName, configName, region: ctx.region });
+  const view = await waitForEndpoint(ctx, 'deploying the candidate beside the baseline', 'config');
+  if (!view || view.status !== 'InService' || view.configName !== configName) {
+    return {
+      ok: false,
+      reason: `deploying the candidate failed: ${view?.failureReason ?? `endpoint is ${view?.status ?? 'missing'}`}`,
+    };
+  }
+  ctx.state.weights = ctx.weightsOf(view);
+  ctx.decide('deployed', 'model-rollout', `${ctx.candidateName} deployed beside ${ctx.baselineName} at weight 0`);
+  return { ok: true };
+}

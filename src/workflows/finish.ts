@@ -1,0 +1,146 @@
+// The endings: promote (the candidate alone in a new config), roll back (traffic back first, then the original
+// config), and clean up what the rollout created and the endpoint no longer uses. Every ending leaves the endpoint
+// serving 100% from one InService variant.
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import type { EndpointView, PreflightResult } from '../activities';
+import { quick } from './activities';
+import type { RolloutContext } from './context';
+import { candidateVariant } from './deploy';
+import { setWeights, waitForEndpoint } from './endpoint';
+import { endpointConfigName } from './names';
+import type { Outcome } from './shared';
+
+export interface Ending {
+  outcome: Outcome;
+  reason: string;
+}
+
+export async function promote(ctx: RolloutContext): Promise<Ending> {
+  ctx.setPhase('promoting');
+  const spec = ctx.spec;
+  const approved = ctx.state.decisions.some((d) => d.kind === 'approve') ? ' and were approved' : '';
+  const reason = `all ${spec.steps.length} steps passed${approved}`;
+  ctx.decide('promote', 'model-rollout', reason);
+  if (!ctx.baselineName) return { outcome: 'promoted', reason };
+
+  if (ctx.state.weights[ctx.candidateName] !== 100) await setWeights(ctx, 100);
+  // Replace the two-variant config with one that holds the candidate alone: the baseline's instances go away.
+  const finalConfig = endpointConfigName(spec.endpointName, ctx.rolloutId, 'final');
+  ctx.state.resources.endpointConfigs.push(finalConfig);
+  await quick.createEndpointConfig({
+    configName: finalConfig,
+    variants: [candidateVariant(ctx, 100)],
+    region: ctx.region,
+  });
+  let view: EndpointView | null = null;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    await quick.updateEndpoint({ endpointName: spec.endpointName, configName: finalConfig, region: ctx.region });
+    view = await waitForEndpoint(ctx, 'replacing the two-variant config with the candidate alone', 'config');
+    if (view?.status === 'InService' && view.configName === finalConfig) break;
+  }
+  if (view?.status === 'InService' && view.configName === finalConfig) {
+    ctx.state.weights = ctx.weightsOf(view);
+    ctx.setPhase('promoting');
+    await cleanUp(ctx, [finalConfig], false);
+    if (spec.cleanup.deleteReplacedEndpointConfig && ctx.preflight?.originalConfig) {
+      await deleteConfig(ctx, ctx.preflight.originalConfig.configName);
+    }
+    return { outcome: 'promoted', reason };
+  }
+  // The candidate serves 100% already; only removing the idle baseline failed. Say so rather than roll back a
+  // model that passed every guardrail.
+  ctx.cleanupWarnings.push(
+    `removing the baseline variant failed (${view?.failureReason ?? view?.status ?? 'endpoint missing'}): it stays deployed at weight 0`,
+  );
+  await cleanUp(ctx, [view?.configName ?? '', finalConfig], false);
+  return { outcome: 'promoted', reason: `${reason}; the baseline variant could not be removed (see cleanupWarnings)` };
+}
+
+export async function rollBack(ctx: RolloutContext, by: string, why: string): Promise<Ending> {
+  ctx.setPhase('rolling-back');
+  ctx.decide('rollback', by, why);
+  const spec = ctx.spec;
+  const reason = by === 'model-rollout' ? why : `rolled back by ${by}: ${why}`;
+
+  if (!ctx.baselineName) {
+    // First deployment: nothing served before us, so rolling back removes the endpoint we created.
+    if (ctx.state.resources.endpoint) {
+      await quick.deleteEndpoint({ endpointName: spec.endpointName, region: ctx.region });
+      ctx.state.resources.deleted.push(`endpoint ${spec.endpointName}`);
+    }
+    await cleanUp(ctx, [], true);
+    return { outcome: 'rolled_back', reason };
+  }
+
+  const original = ctx.preflight!.originalConfig!;
+  const current = await quick.describeEndpoint(spec.endpointName, ctx.region);
+  if (current && current.configName !== original.configName) {
+    if (current.status === 'InService' && current.variants.some((v) => v.variantName === ctx.candidateName)) {
+      // Traffic first: weights change in seconds, a config update takes minutes.
+      try {
+        await setWeights(ctx, 0);
+      } catch (err) {
+        ctx.cleanupWarnings.push(`shifting traffic back first failed: ${String(err)}; restoring the config instead`);
+      }
+    }
+    await restoreOriginal(ctx, original);
+  } else if (current && current.status !== 'InService') {
+    await waitForEndpoint(ctx, 'letting an update in progress finish before rolling back');
+  }
+  await cleanUp(ctx, [original.configName], true);
+  return { outcome: 'rolled_back', reason };
+}
+
+/** Puts the endpoint back on the config it had before the rollout (re-created if someone deleted it). */
+async function restoreOriginal(
+  ctx: RolloutContext,
+  original: NonNullable<PreflightResult['originalConfig']>,
+): Promise<void> {
+  let target = original.configName;
+  if (!(await quick.describeEndpointConfig({ configName: target, region: ctx.region }))) {
+    target = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'restore');
+    ctx.state.resources.endpointConfigs.push(target);
+    await quick.createEndpointConfig({ ...original, configName: target, region: ctx.region });
+  }
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await quick.updateEndpoint({ endpointName: ctx.spec.endpointName, configName: target, region: ctx.region });
+    const view = await waitForEndpoint(ctx, `restoring the original config ${target}`, 'config');
+    if (view?.status === 'InService' && view.configName === target) {
+      ctx.state.weights = ctx.weightsOf(view);
+      return;
+    }
+    ctx.cleanupWarnings.push(`restoring ${target} failed (attempt ${attempt}): ${view?.failureReason ?? view?.status}`);
+    await sleep('5 seconds');
+  }
+  throw ApplicationFailure.nonRetryable(
+    `could not restore endpoint ${ctx.spec.endpointName} to ${target}; the baseline still serves ${ctx.state.weights[ctx.baselineName!] ?? '?'}%`,
+  );
+}
+
+/** Deletes what the rollout created and the endpoint no longer uses. */
+async function cleanUp(ctx: RolloutContext, inUse: string[], candidateLost: boolean): Promise<void> {
+  for (const config of ctx.state.resources.endpointConfigs) {
+    if (!inUse.includes(config)) await deleteConfig(ctx, config);
+  }
+  if (candidateLost && ctx.spec.cleanup.deleteCandidateModel) {
+    for (const model of ctx.state.resources.models) {
+      try {
+        await quick.deleteModel({ modelName: model, ...ctx.inRegion });
+        ctx.state.resources.deleted.push(`model ${model}`);
+      } catch (err) {
+        ctx.cleanupWarnings.push(`deleting model ${model} failed: ${String(err)}`);
+      }
+    }
+  }
+  ctx.decide('cleanup', 'model-rollout', `deleted ${ctx.state.resources.deleted.join(', ') || 'nothing'}`);
+}
+
+async function deleteConfig(ctx: RolloutContext, configName: string): Promise<void> {
+  if (ctx.state.resources.deleted.includes(`endpoint config ${configName}`)) return;
+  try {
+    await quick.deleteEndpointConfig({ configName, ...ctx.inRegion });
+    ctx.state.resources.deleted.push(`endpoint config ${configName}`);
+  } catch (err) {
+    ctx.cleanupWarnings.push(`deleting endpoint config ${configName} failed: ${String(err)}`);
+  }
+}

@@ -1,0 +1,117 @@
+// The rollout, told as a story: preflight → deploy the candidate beside the baseline → for each step {shift
+// weights, soak, evaluate, gate} → promote or roll back → clean up. Each part lives in a room of its own around one
+// RolloutContext (context.ts); this file is the entry and the story's outline.
+//
+// Deterministic workflow code: every AWS call is an activity, every statistic a pure src/analysis function.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RolloutSpec } from '../schema';
+import { quick, recorded } from './activities';
+import { initialStatus, RollbackNow, RolloutContext } from './context';
+import { restore, type Continuation } from './continue-as-new';
+import { deploy } from './deploy';
+import { promote, rollBack, type Ending } from './finish';
+import { installHandlers } from './handlers';
+import { evaluationsQuery, rolloutWorkflowId, statusQuery, type RolloutResult } from './shared';
+import { runStep } from './step';
+
+/**
+ * @param input the rollout spec, as users start it (`temporal workflow start --input-file spec.json`)
+ * @param continued what the previous run carried when this run continues a long rollout (continue-as-new.ts)
+ */
+export async function modelRollout(input: unknown, continued?: Continuation): Promise<RolloutResult> {
+  const info = workflowInfo();
+  if (continued) {
+    // The previous run validated the spec; this run takes the story up where it was.
+    const ctx = new RolloutContext(input as RolloutSpec, continued.rolloutId);
+    restore(ctx, continued);
+    installHandlers(ctx);
+    return await run(ctx);
+  }
+  // Queries are answered from the first moment; signals sent meanwhile wait in Temporal until the rollout's
+  // handlers are set (after validation), so none is lost.
+  const named = (input as { endpointName?: unknown } | null)?.endpointName;
+  const early = initialStatus(typeof named === 'string' ? named : '', 0);
+  setHandler(statusQuery, () => early);
+  setHandler(evaluationsQuery, () => []);
+  const spec = await validated(input);
+  const expectedId = rolloutWorkflowId(spec.endpointName);
+  if (info.workflowId !== expectedId) {
+    throw ApplicationFailure.nonRetryable(
+      `workflow id must be "${expectedId}" (one rollout per endpoint at a time): start it with --workflow-id ${expectedId}`,
+      'InvalidSpec',
+    );
+  }
+  const ctx = new RolloutContext(spec, info.runId);
+  installHandlers(ctx);
+  return await run(ctx);
+}
+
+/** The spec with its defaults, or the workflow fails with the field-by-field message before any AWS call. */
+async function validated(input: unknown): Promise<RolloutSpec> {
+  try {
+    return await quick.validateSpec(input);
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidSpec') {
+      throw ApplicationFailure.nonRetryable(err.cause.message, 'InvalidSpec');
+    }
+    throw err;
+  }
+}
+
+async function run(ctx: RolloutContext): Promise<RolloutResult> {
+  ctx.searchAttributes = await quick.searchAttributesAvailable();
+  if (!ctx.preflight) {
+    ctx.setPhase('preflight');
+    // Read-only checks first: a missing endpoint or model fails here, having changed nothing.
+    ctx.preflight = await recorded.preflight({ spec: ctx.spec, ...ctx.inRegion });
+  }
+
+  let ending: Ending;
+  try {
+    ending = await deployAndStep(ctx);
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // this run hands over to the next; nothing ends
+    const why = isCancellation(err)
+      ? 'the workflow was cancelled'
+      : `the rollout failed: ${err instanceof Error ? err.message : String(err)}`;
+    ending = await CancellationScope.nonCancellable(() => rollBack(ctx, 'model-rollout', why));
+  }
+  ctx.state.outcome = ending.outcome;
+  ctx.state.reason = ending.reason;
+  ctx.setPhase(ending.outcome === 'promoted' ? 'promoted' : 'rolled-back');
+  return {
+    outcome: ending.outcome,
+    reason: ending.reason,
+    endpointName: ctx.spec.endpointName,
+    baselineVariant: ctx.baselineName,
+    candidateVariant: ctx.candidateName,
+    servingVariant: ending.outcome === 'promoted' ? ctx.candidateName : (ctx.baselineName ?? '(endpoint deleted)'),
+    steps: ctx.state.steps,
+    decisions: ctx.state.decisions,
+    evaluations: ctx.evaluations,
+    resources: ctx.state.resources,
+    cleanupWarnings: ctx.cleanupWarnings,
+  };
+}
+
+async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
+  // A run continues as new only inside a step, so a continued run is past the deploy, in the step its progress names.
+  const resumeAt = ctx.progress?.index;
+  if (resumeAt === undefined) {
+    const deployed = await deploy(ctx);
+    if (!deployed.ok) return await rollBack(ctx, 'model-rollout', deployed.reason);
+  }
+  for (let i = resumeAt ?? 0; i < ctx.spec.steps.length; i++) {
+    const result = await runStep(ctx, i);
+    if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why);
+  }
+  return await promote(ctx);
+}

@@ -1,0 +1,59 @@
+// One evaluation interval of soak: replay labelled traffic through the endpoint (its results are evidence), or
+// just wait while live traffic flows. A rollback signal cuts either short.
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { soaks } from './activities';
+import type { RollbackNow, RolloutContext } from './context';
+
+export async function soakFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
+  return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await watchLiveTraffic(ctx, ms);
+}
+
+async function watchLiveTraffic(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
+  // A plain timer that the rollback signal cancels, not condition(fn, ms): the SDK keeps a stack trace of every
+  // pending promise of a cached rollout (28% of its heap in bench:scale's heap snapshots), and condition's race
+  // holds about ten promises through the whole soak; a timer in a scope holds two or three.
+  if (ctx.rollbackRequest) return ctx.pendingRollback();
+  const soak = new CancellationScope();
+  ctx.cancelSoak = () => soak.cancel();
+  try {
+    await soak.run(() => sleep(ms));
+  } catch (err) {
+    // Only our own cancel ends the soak quietly; a cancelled workflow still unwinds to the story's rollback.
+    if (!(isCancellation(err) && ctx.rollbackRequest)) throw err;
+  } finally {
+    ctx.cancelSoak = null;
+  }
+  return ctx.pendingRollback();
+}
+
+async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
+  const replay = ctx.spec.traffic.replay!;
+  const scope = new CancellationScope();
+  const traffic = scope.run(() =>
+    soaks.replayTraffic({
+      ...ctx.where,
+      dataUrl: replay.dataUrl,
+      ...(replay.format ? { format: replay.format } : {}),
+      ratePerSecond: replay.ratePerSecond,
+      rowsPerRequest: replay.rowsPerRequest,
+      startRow: ctx.evidence.replayRow,
+      durationMs: ms,
+    }),
+  );
+  const stopped = condition(() => ctx.rollbackRequest !== null);
+  await Promise.race([traffic.catch(() => undefined), stopped]);
+  if (ctx.rollbackRequest) {
+    scope.cancel();
+    await traffic.catch(() => undefined);
+    return ctx.pendingRollback();
+  }
+  const result = await traffic;
+  ctx.evidence.replayRow = result.nextRow;
+  for (const [variant, scores] of Object.entries(result.byVariant)) {
+    const rows = scores.labels.map((label, k) => ({ label, score: scores.scores[k] }));
+    (ctx.evidence.labelled[variant] ??= []).push(...rows);
+    (ctx.evidence.stepLabelled[variant] ??= []).push(...rows);
+    ctx.evidence.stepRequests[variant] = (ctx.evidence.stepRequests[variant] ?? 0) + scores.requests;
+  }
+  return null;
+}
