@@ -9,6 +9,7 @@
  * microseconds. Requests refused before routing (unknown endpoint, operation-level faults) reach no variant and
  * publish nothing.
  */
+import { dataCapture } from './capture';
 import { AwsError } from './errors';
 import { decodeRows, encodePredictions, PayloadError } from './payload';
 import { sortDimensions } from './metrics';
@@ -239,5 +240,13 @@ export async function invokeEndpoint(
     throw failure;
   }
   if (req.customAttributes !== undefined) response!.customAttributes = req.customAttributes;
+  dataCapture(ctx).record(region, ep, variant, {
+    body: req.body,
+    contentType: req.contentType,
+    inferenceId: req.inferenceId,
+    output: response!.body,
+    outputContentType: response!.contentType,
+    atMs: Date.now(),
+  });
   return response!;
 }

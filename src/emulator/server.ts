@@ -4,7 +4,7 @@
  * - `POST /` with `X-Amz-Target: GraniteServiceVersion20100801.<Op>` → CloudWatch (awsJson1_0, query-compatible)
  * - `POST /` form-encoded `Action=<Op>&Version=2010-08-01` → CloudWatch (query protocol, XML answers)
  * - `POST /endpoints/{name}/invocations` → SageMaker Runtime (restJson1)
- * - `GET|HEAD /<bucket>/<key>` → S3 (path-style)
+ * - `GET|HEAD|PUT /<bucket>/<key>`, `GET /<bucket>?list-type=2` → S3 (path-style)
  * - `GET /health`, `/_emulator/*` → health and the admin API
  * The region is read from the SigV4 credential scope (signatures are not checked), so state is kept per region.
  */
@@ -20,7 +20,7 @@ import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
 import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
 import { parseQueryInput, QueryInputError, queryErrorXml, queryResponseXml } from './query-protocol';
-import { getObject, parseObjectPath, S3Error } from './s3';
+import { decodeAwsChunked, getObject, listObjectsV2, parseBucketPath, parseObjectPath, putObject, S3Error } from './s3';
 import { handleSageMaker, type OpResult } from './sagemaker';
 import type { EmulatorContext, Json } from './state';
 import type { ServiceName } from './types';
@@ -384,17 +384,76 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     req: IncomingMessage,
     res: ServerResponse,
     bucket: string,
-    key: string,
+    key: string | undefined,
+    search: string,
     startedAt: number,
     region: string,
   ): Promise<void> {
-    const operation = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
-    const draft: LogDraft = { service: 'S3', operation, region, resourceName: `${bucket}/${key}` };
+    const method = req.method ?? 'GET';
+    const query = new URLSearchParams(search);
+    const operation =
+      key === undefined
+        ? 'ListObjectsV2'
+        : method === 'PUT'
+          ? 'PutObject'
+          : method === 'HEAD'
+            ? 'HeadObject'
+            : 'GetObject';
+    const draft: LogDraft = {
+      service: 'S3',
+      operation,
+      region,
+      resourceName: key === undefined ? bucket : `${bucket}/${key}`,
+    };
     const reqId = requestId().toUpperCase();
     try {
+      if (operation === 'PutObject') {
+        let body = await readBody(req, MAX_BODY_BYTES);
+        if ((header(req, 'content-encoding') ?? '').includes('aws-chunked')) body = decodeAwsChunked(body);
+        const fault = operationFault('S3', operation);
+        if (fault) throw fault;
+        const { etag } = await putObject(ctx.dataDir, bucket, key!, body);
+        res.writeHead(200, { ETag: etag, 'Content-Length': '0', 'x-amz-request-id': reqId });
+        res.end();
+        record(draft, startedAt, 200, { changed: true, mutating: true });
+        return;
+      }
+      req.resume();
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
-      const obj = await getObject(ctx.dataDir, bucket, key);
+      if (operation === 'ListObjectsV2') {
+        if (query.get('list-type') !== '2') {
+          throw new S3Error(
+            'NotImplemented',
+            'The emulator lists objects with ListObjectsV2 (list-type=2) only.',
+            501,
+            {},
+          );
+        }
+        const maxKeys = query.has('max-keys') ? Number(query.get('max-keys')) : 1000;
+        if (!Number.isInteger(maxKeys) || maxKeys < 0) {
+          throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400, {
+            ArgumentName: 'max-keys',
+          });
+        }
+        const text = await listObjectsV2(ctx.dataDir, bucket, {
+          prefix: query.get('prefix') ?? '',
+          maxKeys: Math.min(maxKeys, 1000),
+          ...(query.has('delimiter') ? { delimiter: query.get('delimiter')! } : {}),
+          ...(query.has('continuation-token') ? { continuationToken: query.get('continuation-token')! } : {}),
+          ...(query.has('start-after') ? { startAfter: query.get('start-after')! } : {}),
+          ...(query.has('encoding-type') ? { encodingType: query.get('encoding-type')! } : {}),
+        });
+        res.writeHead(200, {
+          'Content-Type': 'application/xml',
+          'Content-Length': String(Buffer.byteLength(text)),
+          'x-amz-request-id': reqId,
+        });
+        res.end(text);
+        record(draft, startedAt, 200, { changed: false });
+        return;
+      }
+      const obj = await getObject(ctx.dataDir, bucket, key!);
       res.writeHead(200, {
         'Content-Type': obj.contentType,
         'Content-Length': String(obj.body.length),
@@ -403,11 +462,16 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         'Accept-Ranges': 'bytes',
         'x-amz-request-id': reqId,
       });
-      res.end(req.method === 'HEAD' ? undefined : obj.body);
+      res.end(method === 'HEAD' ? undefined : obj.body);
       record(draft, startedAt, 200, { changed: false });
     } catch (err) {
-      const e = err instanceof S3Error ? err : new S3Error('InternalError', (err as Error).message, 500, {});
-      const text = req.method === 'HEAD' ? '' : e.xml(reqId);
+      const e = err instanceof AwsError ? err : new S3Error('InternalError', (err as Error).message, 500, {});
+      const text =
+        method === 'HEAD'
+          ? ''
+          : e instanceof S3Error
+            ? e.xml(reqId)
+            : new S3Error(e.code, e.message, e.status, {}).xml(reqId);
       res.writeHead(e.status, {
         'Content-Type': 'application/xml',
         'Content-Length': String(Buffer.byteLength(text)),
@@ -473,11 +537,15 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       admin(req, res, pathname, search).catch(fail);
       return;
     }
-    if (method === 'GET' || method === 'HEAD') {
+    if (method === 'GET' || method === 'HEAD' || method === 'PUT') {
       const object = parseObjectPath(pathname);
       if (object) {
-        req.resume();
-        s3(req, res, object.bucket, object.key, startedAt, region).catch(fail);
+        s3(req, res, object.bucket, object.key, search, startedAt, region).catch(fail);
+        return;
+      }
+      const bucket = method === 'GET' ? parseBucketPath(pathname) : undefined;
+      if (bucket !== undefined) {
+        s3(req, res, bucket, undefined, search, startedAt, region).catch(fail);
         return;
       }
     }
