@@ -176,4 +176,7 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   expect(result.outcome).toBe('promoted');
   expect(result.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(['pause', 'resume', 'promote']));
   await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  const watched = await watching;
+  expect(watched.stdout).toMatch(/phase paused/);
+  expect(watched.stdout).toContain(`Rollout ${endpoint}: promoted`);
 });

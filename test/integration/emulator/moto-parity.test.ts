@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as SM from '@aws-sdk/client-sagemaker';
-import { findMotoServer } from '../../harness/moto';
+import { findMotoServer } from '../../../src/local/moto';
 import { type Harness, ROLE, startHarness, XGB_IMAGE } from './helpers';
 
 // moto is not on every machine (Debian 12 has no package for it): without it this file's one test is skipped, its
