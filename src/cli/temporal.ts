@@ -152,7 +152,7 @@ export async function closedResult(
   }
 }
 
-export function failureMessage(err: unknown): string {
+function failureMessage(err: unknown): string {
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;
     return cause ? `${err.message}: ${cause.message}` : err.message;

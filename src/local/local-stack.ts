@@ -10,7 +10,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 
-export const EXAMPLES_DIR = resolve(__dirname, '../../examples/churn');
+const EXAMPLES_DIR = resolve(__dirname, '../../examples/churn');
 export const DEMO_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 export const DEMO_ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
