@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
 import { validateFaults } from './faults';
+import { installIamPolicy } from './iam/authorize';
+import { loadIamPolicy } from './iam/default-policy';
 import { ModelLoader } from './model-loader';
 import { createEmulatorServer } from './server';
 import { EmulatorContext, resolveConfig } from './state';
@@ -140,6 +142,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const resolved = resolveConfig(config);
   const dataDir = resolve(opts.dataDir);
   const ctx = new EmulatorContext(resolved, new ModelLoader(dataDir), dataDir, config.faults);
+  if (ctx.aws) installIamPolicy(ctx, loadIamPolicy(resolved.iamPolicy));
   const { server } = createEmulatorServer(ctx, () => {
     ctx.reset();
     ctx.faults.replace(config.faults ?? {});

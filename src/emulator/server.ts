@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
 import { AwsError } from './errors';
+import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
 import { getObject, parseObjectPath, S3Error } from './s3';
@@ -184,9 +185,10 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         throw new AwsError('SerializationException', 'The request body is not valid JSON.');
       }
       Object.assign(draft, resourceFrom(input));
+      const r = region === '' ? ctx.config.defaultRegion : region;
+      authorize(ctx, r, accessKeyIdOf(req), { service, operation, input });
       const fault = operationFault(service, operation);
       if (fault) throw fault;
-      const r = region === '' ? ctx.config.defaultRegion : region;
       const result = isCloudWatch
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
         : handleSageMaker(ctx, ctx.region(r), operation, input);
@@ -248,6 +250,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         }
         throw err;
       });
+      authorize(ctx, region, accessKeyIdOf(req), { service: 'Runtime', operation: 'InvokeEndpoint', endpointName });
       const fault = operationFault('Runtime', 'InvokeEndpoint');
       if (fault) throw fault;
       const out = await invokeEndpoint(
@@ -301,10 +304,14 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const operation = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
     const draft: LogDraft = { service: 'S3', operation, region, resourceName: `${bucket}/${key}` };
     const reqId = requestId().toUpperCase();
+    const caller = accessKeyIdOf(req);
     try {
+      authorize(ctx, region, caller, { service: 'S3', operation, bucket, key });
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
-      const obj = await getObject(ctx.dataDir, bucket, key);
+      const obj = await getObject(ctx.dataDir, bucket, key).catch((err: unknown) => {
+        throw hiddenWithoutListBucket(err, bucket, caller);
+      });
       res.writeHead(200, {
         'Content-Type': obj.contentType,
         'Content-Length': String(obj.body.length),
@@ -326,6 +333,18 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.end(text);
       record(draft, startedAt, e.status, { errorCode: e.code, changed: false });
     }
+  }
+
+  /**
+   * A missing key is 404 NoSuchKey only to a caller allowed s3:ListBucket on the bucket; anyone else gets 403
+   * AccessDenied, so objects cannot be probed for (S3 API reference, GetObject and HeadObject: "If you don't have the
+   * s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error").
+   */
+  function hiddenWithoutListBucket(err: unknown, bucket: string, caller: string | undefined): unknown {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchKey') return err;
+    const listBucket = { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+    if (isAllowed(ctx, caller, [listBucket])) return err;
+    return new S3Error('AccessDenied', 'Access Denied', 403, {});
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
