@@ -9,13 +9,26 @@ import {
   DescribeEndpointCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { ADMIN_ACCESS_KEY_ID } from '../emulator/iam/authorize';
 
 export const EXAMPLES_DIR = resolve(__dirname, '../../examples/churn');
 export const DEMO_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 export const DEMO_ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
-/** Fake static credentials: the emulator accepts any signature, and nothing here may reach real AWS. */
+/**
+ * Fake static credentials: the emulator accepts any signature, and nothing here may reach real AWS. The worker uses
+ * these; in the emulator's aws profile they are bound by the IAM policy, as the worker's role would be.
+ */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
+
+/**
+ * The account administrator's credentials: what seeds the emulator (the production endpoint a rollout starts from),
+ * never denied by the aws profile's IAM, as the person who set up the endpoint would not be.
+ */
+export const EMULATOR_ADMIN_CREDENTIALS = {
+  accessKeyId: ADMIN_ACCESS_KEY_ID,
+  secretAccessKey: 'emulator-admin-secret',
+};
 
 /**
  * Copies the demo artifacts into the emulator's data dir, laid out as an S3 bucket would be:
@@ -41,8 +54,9 @@ export function stageDemoData(dataDir: string): {
   };
 }
 
+/** A SageMaker client for seeding the emulator, as the account administrator. */
 export function emulatorSageMaker(url: string, region = 'us-east-1'): SageMakerClient {
-  return new SageMakerClient({ endpoint: url, region, credentials: EMULATOR_CREDENTIALS });
+  return new SageMakerClient({ endpoint: url, region, credentials: EMULATOR_ADMIN_CREDENTIALS });
 }
 
 /** Creates a one-variant endpoint (the "production" endpoint a rollout starts from) and waits until InService. */
