@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
+import { checkAwsBehaviour } from './aws-behaviour';
 import { validateFaults } from './faults';
 import { installIamPolicy } from './iam/authorize';
 import { loadIamPolicy } from './iam/default-policy';
@@ -15,6 +16,7 @@ import { EmulatorContext, resolveConfig } from './state';
 import type { EmulatorConfig } from './types';
 
 export type {
+  AwsBehaviour,
   EmulatorConfig,
   EmulatorProfile,
   EmulatorFaults,
@@ -58,6 +60,7 @@ const CONFIG_KEYS = [
   'timeScale',
   'iamPolicy',
   'quotas',
+  'awsBehaviour',
   'defaultRegion',
   'accountId',
   'seed',
@@ -126,6 +129,7 @@ function checkProfileSettings(config: EmulatorConfig): void {
       `emulator config timeScale must be a number above 0 (1 = AWS's own durations), got ${JSON.stringify(config.timeScale)}`,
     );
   }
+  checkAwsBehaviour(config.awsBehaviour);
   for (const [type, n] of Object.entries(config.quotas ?? {})) {
     if (!/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(type) || !Number.isInteger(n) || n < 0) {
       throw new Error(
