@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
+import { startTargetTracking } from './autoscaling/target-tracking';
 import { checkAwsBehaviour } from './aws-behaviour';
 import { validateFaults } from './faults';
 import { installIamPolicy } from './iam/authorize';
@@ -158,6 +159,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   compaction.unref();
   const alarmTimer = resolved.alarmEvaluation ? setInterval(() => evaluateDueAlarms(ctx, Date.now()), 1000) : undefined;
   alarmTimer?.unref();
+  const scalingTimer = ctx.aws ? startTargetTracking(ctx) : undefined;
 
   const host = opts.host ?? '127.0.0.1';
   const listen = (port: number) =>
@@ -179,6 +181,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
       closed ??= new Promise<void>((resolveClose) => {
         clearInterval(compaction);
         if (alarmTimer) clearInterval(alarmTimer);
+        if (scalingTimer) clearInterval(scalingTimer);
         ctx.timers.clear();
         server.close(() => resolveClose());
         // Keep-alive sockets of SDK clients would hold close() open; nothing is in flight that we need to finish.

@@ -17,13 +17,7 @@ import { removeTarget, scalableVariantsOf } from './autoscaling/registry';
 import { provisioningSeconds } from './aws-behaviour';
 import { isVisible, visibleAt } from './consistency';
 import { checkEndpointConfigFields, checkModelFields } from './field-checks';
-import {
-  checkInstanceQuotas,
-  fleetInstances,
-  fleetProvisioningMs,
-  planFleet,
-  retentionOf,
-} from './fleet';
+import { checkInstanceQuotas, fleetInstances, fleetProvisioningMs, planFleet, retentionOf } from './fleet';
 import { AwsError, badName, validation } from './errors';
 import { checkImage, DeployError } from './model-loader';
 import {

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
+import { handleApplicationAutoScaling } from './autoscaling/service';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
 import { AwsError } from './errors';
 import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
@@ -33,6 +34,19 @@ function requestId(): string {
 
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
+const AUTOSCALING_TARGET = 'AnyScaleFrontendService.';
+
+/** The awsJson service an X-Amz-Target addresses, and the length of its prefix. */
+function jsonService(
+  target: string,
+): { service: 'SageMaker' | 'CloudWatch' | 'ApplicationAutoScaling'; prefix: number } | undefined {
+  if (target.startsWith(SAGEMAKER_TARGET)) return { service: 'SageMaker', prefix: SAGEMAKER_TARGET.length };
+  if (target.startsWith(CLOUDWATCH_TARGET)) return { service: 'CloudWatch', prefix: CLOUDWATCH_TARGET.length };
+  if (target.startsWith(AUTOSCALING_TARGET)) {
+    return { service: 'ApplicationAutoScaling', prefix: AUTOSCALING_TARGET.length };
+  }
+  return undefined;
+}
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
 // SageMaker Runtime's payload limit is 6 MB; other services get a generous cap so a bad client cannot exhaust memory.
@@ -168,9 +182,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     startedAt: number,
     region: string,
   ): Promise<void> {
-    const isCloudWatch = target.startsWith(CLOUDWATCH_TARGET);
-    const service: ServiceName = isCloudWatch ? 'CloudWatch' : 'SageMaker';
-    const operation = target.slice(isCloudWatch ? CLOUDWATCH_TARGET.length : SAGEMAKER_TARGET.length);
+    const { service, prefix } = jsonService(target)!;
+    const isCloudWatch = service === 'CloudWatch';
+    const operation = target.slice(prefix);
     const contentType = isCloudWatch ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     const reqId = requestId();
     const draft: LogDraft = { service, operation, region };
@@ -191,7 +205,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       if (fault) throw fault;
       const result = isCloudWatch
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
-        : handleSageMaker(ctx, ctx.region(r), operation, input);
+        : service === 'ApplicationAutoScaling'
+          ? handleApplicationAutoScaling(ctx, ctx.region(r), operation, input)
+          : handleSageMaker(ctx, ctx.region(r), operation, input);
       const text = JSON.stringify(result.body);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
@@ -383,7 +399,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         return;
       }
       const target = header(req, 'x-amz-target');
-      if (pathname === '/' && target && (target.startsWith(SAGEMAKER_TARGET) || target.startsWith(CLOUDWATCH_TARGET))) {
+      if (pathname === '/' && target && jsonService(target)) {
         jsonRpc(req, res, target, startedAt, region).catch(fail);
         return;
       }
