@@ -7,6 +7,8 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ADMIN_ACCESS_KEY_ID } from '../emulator/iam/authorize';
@@ -71,6 +73,7 @@ export async function deployBaseline(
       PrimaryContainer: { Image: DEMO_IMAGE, ModelDataUrl: opts.modelDataUrl },
     }),
   );
+  await untilVisible(() => sm.send(new DescribeModelCommand({ ModelName: opts.modelName })));
   const configName = `${opts.endpointName}-initial`;
   await sm.send(
     new CreateEndpointConfigCommand({
@@ -86,8 +89,27 @@ export async function deployBaseline(
       ],
     }),
   );
+  await untilVisible(() => sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })));
   await sm.send(new CreateEndpointCommand({ EndpointName: opts.endpointName, EndpointConfigName: configName }));
   await waitInService(sm, opts.endpointName);
+}
+
+/**
+ * Waits out the eventual consistency of a resource just created, as SageMaker advises ([BC-SM] CreateEndpoint: "call
+ * DescribeEndpointConfig before calling CreateEndpoint"; "If you repeat your read request after a short time, the
+ * response should return the latest data"): the emulator's aws profile hides new models and configs for a while.
+ */
+async function untilVisible(describe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await describe();
+      return;
+    } catch (err) {
+      if (!/Could not find/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 export async function waitInService(sm: SageMakerClient, endpointName: string, timeoutMs = 60_000): Promise<void> {
