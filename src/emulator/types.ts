@@ -150,7 +150,7 @@ export interface RequestLogEntry {
   service: ServiceName;
   operation: string;
   region: string;
-  /** Create*, Update*, Delete*, Put*, Set*: calls that ask for a change. */
+  /** Create*, Update*, Delete*, Put*, Set*, Register*, Deregister*: calls that ask for a change. */
   mutating: boolean;
   status: number;
   errorCode?: string;

@@ -24,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type EmulatorConfig, type RunningEmulator } from '../../../src/emulator';
+import { EmulatorAdmin } from '../../../src/emulator/admin-client';
 import {
   ADMIN_CREDENTIALS,
   clientsFor,
@@ -137,6 +138,11 @@ describe('the API', () => {
       },
     });
     expect(targets.ScalableTargets![0].CreationTime).toBeInstanceOf(Date);
+    const logged = await new EmulatorAdmin(s.emulator.url).requests({ service: 'ApplicationAutoScaling' });
+    expect(logged.map((e) => [e.operation, e.mutating, e.changedState])).toEqual([
+      ['RegisterScalableTarget', true, true],
+      ['DescribeScalableTargets', false, false],
+    ]);
 
     const configuration = {
       TargetValue: 70,
