@@ -12,8 +12,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
+import { handleApplicationAutoScaling } from './autoscaling/service';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
 import { AwsError } from './errors';
+import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
 import { getObject, parseObjectPath, S3Error } from './s3';
@@ -32,6 +34,19 @@ function requestId(): string {
 
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
+const AUTOSCALING_TARGET = 'AnyScaleFrontendService.';
+
+/** The awsJson service an X-Amz-Target addresses, and the length of its prefix. */
+function jsonService(
+  target: string,
+): { service: 'SageMaker' | 'CloudWatch' | 'ApplicationAutoScaling'; prefix: number } | undefined {
+  if (target.startsWith(SAGEMAKER_TARGET)) return { service: 'SageMaker', prefix: SAGEMAKER_TARGET.length };
+  if (target.startsWith(CLOUDWATCH_TARGET)) return { service: 'CloudWatch', prefix: CLOUDWATCH_TARGET.length };
+  if (target.startsWith(AUTOSCALING_TARGET)) {
+    return { service: 'ApplicationAutoScaling', prefix: AUTOSCALING_TARGET.length };
+  }
+  return undefined;
+}
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
 // SageMaker Runtime's payload limit is 6 MB; other services get a generous cap so a bad client cannot exhaust memory.
@@ -167,9 +182,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     startedAt: number,
     region: string,
   ): Promise<void> {
-    const isCloudWatch = target.startsWith(CLOUDWATCH_TARGET);
-    const service: ServiceName = isCloudWatch ? 'CloudWatch' : 'SageMaker';
-    const operation = target.slice(isCloudWatch ? CLOUDWATCH_TARGET.length : SAGEMAKER_TARGET.length);
+    const { service, prefix } = jsonService(target)!;
+    const isCloudWatch = service === 'CloudWatch';
+    const operation = target.slice(prefix);
     const contentType = isCloudWatch ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     const reqId = requestId();
     const draft: LogDraft = { service, operation, region };
@@ -184,12 +199,15 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         throw new AwsError('SerializationException', 'The request body is not valid JSON.');
       }
       Object.assign(draft, resourceFrom(input));
+      const r = region === '' ? ctx.config.defaultRegion : region;
+      authorize(ctx, r, accessKeyIdOf(req), { service, operation, input });
       const fault = operationFault(service, operation);
       if (fault) throw fault;
-      const r = region === '' ? ctx.config.defaultRegion : region;
       const result = isCloudWatch
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
-        : handleSageMaker(ctx, ctx.region(r), operation, input);
+        : service === 'ApplicationAutoScaling'
+          ? handleApplicationAutoScaling(ctx, ctx.region(r), operation, input)
+          : handleSageMaker(ctx, ctx.region(r), operation, input);
       const text = JSON.stringify(result.body);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
@@ -248,6 +266,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         }
         throw err;
       });
+      authorize(ctx, region, accessKeyIdOf(req), { service: 'Runtime', operation: 'InvokeEndpoint', endpointName });
       const fault = operationFault('Runtime', 'InvokeEndpoint');
       if (fault) throw fault;
       const out = await invokeEndpoint(
@@ -301,10 +320,14 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const operation = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
     const draft: LogDraft = { service: 'S3', operation, region, resourceName: `${bucket}/${key}` };
     const reqId = requestId().toUpperCase();
+    const caller = accessKeyIdOf(req);
     try {
+      authorize(ctx, region, caller, { service: 'S3', operation, bucket, key });
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
-      const obj = await getObject(ctx.dataDir, bucket, key);
+      const obj = await getObject(ctx.dataDir, bucket, key).catch((err: unknown) => {
+        throw hiddenWithoutListBucket(err, bucket, caller);
+      });
       res.writeHead(200, {
         'Content-Type': obj.contentType,
         'Content-Length': String(obj.body.length),
@@ -326,6 +349,18 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.end(text);
       record(draft, startedAt, e.status, { errorCode: e.code, changed: false });
     }
+  }
+
+  /**
+   * A missing key is 404 NoSuchKey only to a caller allowed s3:ListBucket on the bucket; anyone else gets 403
+   * AccessDenied, so objects cannot be probed for (S3 API reference, GetObject and HeadObject: "If you don't have the
+   * s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error").
+   */
+  function hiddenWithoutListBucket(err: unknown, bucket: string, caller: string | undefined): unknown {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchKey') return err;
+    const listBucket = { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+    if (isAllowed(ctx, caller, [listBucket])) return err;
+    return new S3Error('AccessDenied', 'Access Denied', 403, {});
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
@@ -364,7 +399,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         return;
       }
       const target = header(req, 'x-amz-target');
-      if (pathname === '/' && target && (target.startsWith(SAGEMAKER_TARGET) || target.startsWith(CLOUDWATCH_TARGET))) {
+      if (pathname === '/' && target && jsonService(target)) {
         jsonRpc(req, res, target, startedAt, region).catch(fail);
         return;
       }
