@@ -15,6 +15,8 @@ COPY bin ./bin
 COPY src ./src
 # The demo models and replay data: `emulator --seed-demo` copies them into its data dir.
 COPY examples ./examples
+# The worker's IAM policy: the emulator's aws profile binds its callers by it unless --iam-policy names another.
+COPY deploy ./deploy
 
 USER node
 ENTRYPOINT ["npx", "--offline", "model-rollout"]

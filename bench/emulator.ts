@@ -25,7 +25,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { findMotoServer } from '../test/harness/moto';
+import { findMotoServer } from '../src/local/moto';
 
 const ROOT = resolve(__dirname, '..');
 const IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';

@@ -32,7 +32,7 @@ import type {
   VariantEvidence,
 } from '../src/analysis';
 import { GuardrailsSpec } from '../src/schema/guardrails';
-import { seeded } from '../test/unit/analysis/random'; // the tests' Mulberry32: one generator, same streams
+import { seeded } from './random'; // the tests' Mulberry32: one generator, same streams
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {

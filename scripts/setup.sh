@@ -41,7 +41,7 @@ debian_packages=(
   'awscli       | command -v aws'
 )
 # Not here: moto, for the moto-parity test and bench:emulator. Debian 12 has no python3-moto and Debian 13's (5.1.1)
-# is too old for the AWS SDK v3 (test/harness/moto.ts); without moto >= 5.2.1 (pip) they skip, naming the reason.
+# is too old for the AWS SDK v3 (src/local/moto.ts); without moto >= 5.2.1 (pip) they skip, naming the reason.
 missing=()
 for entry in "${debian_packages[@]}"; do
   package=${entry%%|*}

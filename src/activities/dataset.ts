@@ -18,7 +18,7 @@ export interface Dataset {
   features: number;
 }
 
-export function parseDataset(text: string, format: 'csv' | 'jsonl', where: string): Dataset {
+function parseDataset(text: string, format: 'csv' | 'jsonl', where: string): Dataset {
   const rows: LabelledRow[] = [];
   let features = -1;
   const lines = text.split(/\r?\n/);
@@ -62,7 +62,7 @@ function cells0IsEmpty(line: string, format: 'csv' | 'jsonl'): boolean {
   return format === 'csv' && line.startsWith(',');
 }
 
-export function datasetFormat(url: string, format?: 'csv' | 'jsonl'): 'csv' | 'jsonl' {
+function datasetFormat(url: string, format?: 'csv' | 'jsonl'): 'csv' | 'jsonl' {
   return format ?? (/\.jsonl?(\.gz)?$/i.test(url) ? 'jsonl' : 'csv');
 }
 

@@ -54,7 +54,7 @@ export interface EndpointConfigToCreate {
 
 const NOT_FOUND = /could not find|does not exist|not found/i;
 
-export function isNotFound(err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   const name = awsErrorName(err);
   return name === 'ResourceNotFound' || (name === 'ValidationException' && NOT_FOUND.test(awsErrorMessage(err)));
 }
@@ -63,7 +63,7 @@ function isAlreadyExists(err: unknown): boolean {
   return awsErrorName(err) === 'ValidationException' && /already exist/i.test(awsErrorMessage(err));
 }
 
-export function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
+function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
   return {
     endpointName: out.EndpointName ?? '',
     status: out.EndpointStatus ?? 'Unknown',

@@ -6,6 +6,3 @@ export const DEFAULT_EMULATOR_PORT = 4566;
 /** The Temporal dev server's frontend and Web UI ports (`temporal server start-dev`). */
 export const TEMPORAL_DEV_PORT = 7233;
 export const TEMPORAL_DEV_UI_PORT = 8233;
-
-/** The region the demo stack runs in; the emulator accepts any. */
-export const DEMO_REGION = 'us-east-1';

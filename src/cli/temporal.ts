@@ -69,9 +69,17 @@ function unknownRollout(endpointName: string, namespace: string): CliError {
   );
 }
 
+/**
+ * The rollout's latest run. A handle without a run id follows a rollout's chain of runs (it continues as new when
+ * its history grows long); should the answer still be a run that just handed over, ask again.
+ */
 export async function describeRollout(t: CliTemporal, endpointName: string): Promise<WorkflowExecutionDescription> {
   try {
-    return await rolloutHandle(t.client, endpointName).describe();
+    for (let attempt = 1; ; attempt++) {
+      const description = await rolloutHandle(t.client, endpointName).describe();
+      if (description.status.name !== 'CONTINUED_AS_NEW' || attempt >= 5) return description;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw unknownRollout(endpointName, t.namespace);
     throw err;
@@ -144,7 +152,7 @@ export async function closedResult(
   }
 }
 
-export function failureMessage(err: unknown): string {
+function failureMessage(err: unknown): string {
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;
     return cause ? `${err.message}: ${cause.message}` : err.message;

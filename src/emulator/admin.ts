@@ -53,7 +53,7 @@ export function stateView(ctx: EmulatorContext): EmulatorStateView {
   return view;
 }
 
-const SERVICES: ServiceName[] = ['SageMaker', 'Runtime', 'CloudWatch', 'S3'];
+const SERVICES: ServiceName[] = ['SageMaker', 'Runtime', 'CloudWatch', 'S3', 'ApplicationAutoScaling'];
 
 export function handleAdmin(
   ctx: EmulatorContext,

@@ -117,7 +117,7 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
     for (const [op, oRaw] of Object.entries(checkObject(f.operations, `${where}.operations`))) {
       if (oRaw === null) continue;
       const at = `${where}.operations.${op}`;
-      if (!/^(SageMaker|CloudWatch|Runtime|S3)\.[A-Za-z]+$/.test(op)) {
+      if (!/^(SageMaker|CloudWatch|Runtime|S3|ApplicationAutoScaling)\.[A-Za-z]+$/.test(op)) {
         throw new FaultError(`${at}: operation keys look like "SageMaker.UpdateEndpoint" or "Runtime.InvokeEndpoint"`);
       }
       const o = checkObject(oRaw, at);

@@ -6,14 +6,19 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
+import { startTargetTracking } from './autoscaling/target-tracking';
+import { checkAwsBehaviour } from './aws-behaviour';
 import { checkDataPlaneSettings } from './data-plane-settings';
 import { validateFaults } from './faults';
+import { installIamPolicy } from './iam/authorize';
+import { loadIamPolicy } from './iam/default-policy';
 import { ModelLoader } from './model-loader';
 import { createEmulatorServer } from './server';
 import { EmulatorContext, resolveConfig } from './state';
 import type { EmulatorConfig } from './types';
 
 export type {
+  AwsBehaviour,
   EmulatorConfig,
   EmulatorProfile,
   CloudWatchSettings,
@@ -59,6 +64,7 @@ const CONFIG_KEYS = [
   'timeScale',
   'iamPolicy',
   'quotas',
+  'awsBehaviour',
   'defaultRegion',
   'accountId',
   'seed',
@@ -130,6 +136,7 @@ function checkProfileSettings(config: EmulatorConfig): void {
       `emulator config timeScale must be a number above 0 (1 = AWS's own durations), got ${JSON.stringify(config.timeScale)}`,
     );
   }
+  checkAwsBehaviour(config.awsBehaviour);
   for (const [type, n] of Object.entries(config.quotas ?? {})) {
     if (!/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(type) || !Number.isInteger(n) || n < 0) {
       throw new Error(
@@ -146,6 +153,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const resolved = resolveConfig(config);
   const dataDir = resolve(opts.dataDir);
   const ctx = new EmulatorContext(resolved, new ModelLoader(dataDir), dataDir, config.faults);
+  if (ctx.aws) installIamPolicy(ctx, loadIamPolicy(resolved.iamPolicy));
   const { server } = createEmulatorServer(ctx, () => {
     ctx.reset();
     ctx.faults.replace(config.faults ?? {});
@@ -157,6 +165,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   compaction.unref();
   const alarmTimer = resolved.alarmEvaluation ? setInterval(() => evaluateDueAlarms(ctx, Date.now()), 1000) : undefined;
   alarmTimer?.unref();
+  const scalingTimer = ctx.aws ? startTargetTracking(ctx) : undefined;
 
   const host = opts.host ?? '127.0.0.1';
   const listen = (port: number) =>
@@ -178,6 +187,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
       closed ??= new Promise<void>((resolveClose) => {
         clearInterval(compaction);
         if (alarmTimer) clearInterval(alarmTimer);
+        if (scalingTimer) clearInterval(scalingTimer);
         ctx.timers.clear();
         server.close(() => resolveClose());
         // Keep-alive sockets of SDK clients would hold close() open; nothing is in flight that we need to finish.

@@ -1,7 +1,8 @@
 /** The emulator's request log: what was called, what it answered and whether it changed anything. Bounded. */
 import type { RequestLogEntry, ServiceName } from './types';
 
-const MUTATING = /^(Create|Update|Delete|Put|Set)/;
+// Register/Deregister: Application Auto Scaling's scalable targets change state too.
+const MUTATING = /^(Create|Update|Delete|Put|Set|Register|Deregister)/;
 
 export function isMutating(operation: string): boolean {
   return MUTATING.test(operation);

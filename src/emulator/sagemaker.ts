@@ -13,6 +13,11 @@
  * endpoint", as SageMaker does.
  */
 import { createHash } from 'node:crypto';
+import { removeTarget, scalableVariantsOf } from './autoscaling/registry';
+import { provisioningSeconds } from './aws-behaviour';
+import { isVisible, visibleAt } from './consistency';
+import { checkEndpointConfigFields, checkModelFields } from './field-checks';
+import { checkInstanceQuotas, fleetInstances, fleetProvisioningMs, planFleet, retentionOf } from './fleet';
 import { AwsError, badName, validation } from './errors';
 import { checkImage, DeployError } from './model-loader';
 import {
@@ -20,9 +25,11 @@ import {
   type EmulatorContext,
   type EndpointConfigRecord,
   type EndpointRecord,
+  type FleetVariant,
   type Json,
   type LiveVariant,
   type ModelRecord,
+  type PendingFleet,
   type RegionState,
 } from './state';
 
@@ -85,6 +92,7 @@ const createModel: Handler = (ctx, region, input) => {
   if (!primary && (!Array.isArray(containers) || containers.length === 0)) {
     throw validation('Either PrimaryContainer or Containers must be specified.');
   }
+  if (ctx.aws) checkModelFields(input);
   if (region.models.has(name.toLowerCase())) throw alreadyExists('model', modelArn);
   if (region.models.size >= ctx.config.limits.models)
     throw limitExceeded('Number of models', ctx.config.limits.models, 'Models');
@@ -98,6 +106,7 @@ const createModel: Handler = (ctx, region, input) => {
     image: typeof container.Image === 'string' ? container.Image : undefined,
     modelDataUrl: typeof container.ModelDataUrl === 'string' ? container.ModelDataUrl : undefined,
     tags: Array.isArray(Tags) ? Tags : [],
+    visibleAt: visibleAt(ctx),
   };
   region.models.set(name.toLowerCase(), record);
   return { body: { ModelArn: modelArn }, changed: true, resourceName: name };
@@ -105,7 +114,7 @@ const createModel: Handler = (ctx, region, input) => {
 
 function getModel(ctx: EmulatorContext, region: RegionState, name: string): ModelRecord {
   const m = region.models.get(name.toLowerCase());
-  if (!m) throw notFound('model', arn(ctx.config, region.name, 'model', name));
+  if (!m || !isVisible(m)) throw notFound('model', arn(ctx.config, region.name, 'model', name));
   return m;
 }
 
@@ -152,6 +161,7 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
         `length less than or equal to 10`,
     );
   }
+  if (ctx.aws) checkEndpointConfigFields(input);
   const seen = new Set<string>();
   variants.forEach((raw, i) => {
     const v = (raw ?? {}) as Json;
@@ -185,6 +195,9 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
     }
     getModel(ctx, region, modelName);
   });
+  if (ctx.aws && Array.isArray(input.ShadowProductionVariants)) {
+    for (const v of input.ShadowProductionVariants as Json[]) getModel(ctx, region, String(v?.ModelName));
+  }
   if (region.configs.has(name.toLowerCase())) throw alreadyExists('endpoint configuration', configArn);
   if (region.configs.size >= ctx.config.limits.endpointConfigs) {
     throw limitExceeded('Number of endpoint configs', ctx.config.limits.endpointConfigs, 'Endpoint Configs');
@@ -197,6 +210,7 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
     request,
     variants: (variants as Json[]).map((v) => ({ InitialVariantWeight: 1, ...v })),
     tags: Array.isArray(Tags) ? Tags : [],
+    visibleAt: visibleAt(ctx),
   };
   region.configs.set(name.toLowerCase(), record);
   return { body: { EndpointConfigArn: configArn }, changed: true, resourceName: name };
@@ -204,7 +218,8 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
 
 function getConfig(ctx: EmulatorContext, region: RegionState, name: string): EndpointConfigRecord {
   const c = region.configs.get(name.toLowerCase());
-  if (!c) throw notFound('endpoint configuration', arn(ctx.config, region.name, 'endpoint-config', name));
+  if (!c || !isVisible(c))
+    throw notFound('endpoint configuration', arn(ctx.config, region.name, 'endpoint-config', name));
   return c;
 }
 
@@ -258,7 +273,9 @@ async function startVariants(
   region: RegionState,
   config: EndpointConfigRecord,
   retained?: Map<string, LiveVariant>,
+  plan?: FleetVariant[],
 ): Promise<LiveVariant[]> {
+  const planned = new Map(plan?.map((p) => [p.name, p]));
   return Promise.all(
     config.variants.map(async (v) => {
       const variantName = String(v.VariantName);
@@ -277,8 +294,13 @@ async function startVariants(
       if (!model.modelDataUrl) throw new DeployError(`Model ${modelName} has no ModelDataUrl to load.`);
       const loaded = await ctx.loader.load(model.modelDataUrl);
       const keep = retained?.get(variantName);
-      const weight = keep ? keep.currentWeight : Number(v.InitialVariantWeight ?? 1);
-      const count = keep ? keep.currentInstanceCount : Number(v.InitialInstanceCount ?? 1);
+      const fleet = planned.get(variantName);
+      const weight = fleet ? fleet.weight : keep ? keep.currentWeight : Number(v.InitialVariantWeight ?? 1);
+      const count = fleet
+        ? fleet.instanceCount
+        : keep
+          ? keep.currentInstanceCount
+          : Number(v.InitialInstanceCount ?? 1);
       const live: LiveVariant = {
         name: variantName,
         modelName,
@@ -292,6 +314,7 @@ async function startVariants(
         currentInstanceCount: count,
         desiredInstanceCount: count,
         deployedAt: Date.now(),
+        ...(fleet ? { spec: fleet.spec } : {}),
       };
       return live;
     }),
@@ -308,11 +331,18 @@ function deploy(
   ep: EndpointRecord,
   config: EndpointConfigRecord,
   kind: 'create' | 'update',
-  options: { delayMs: number; injectedFailure?: string; retain?: boolean },
+  options: { delayMs: number; injectedFailure?: string; retain?: boolean; fleet?: PendingFleet },
 ): void {
   const token = ++ep.token;
+  ep.fleet = options.fleet;
   // Loading starts at once and overlaps the transition delay, as a real deployment pulls while it provisions.
-  const started = startVariants(ctx, region, config, options.retain ? ep.byName : undefined).then(
+  const started = startVariants(
+    ctx,
+    region,
+    config,
+    options.retain ? ep.byName : undefined,
+    options.fleet?.variants,
+  ).then(
     (variants) => ({ ok: true as const, variants }),
     (err: unknown) => ({ ok: false as const, reason: reasonOf(err) }),
   );
@@ -322,6 +352,9 @@ function deploy(
       const now = Date.now();
       ep.modifiedAt = now;
       const failure = !outcome.ok ? outcome.reason : options.injectedFailure;
+      // The new fleet either serves now or is gone (a failed one is torn down; the old one keeps serving).
+      ep.fleet = undefined;
+      if (failure === undefined && options.fleet) ep.shadowVariants = options.fleet.shadowVariants;
       if (kind === 'create') {
         if (failure !== undefined) {
           ep.status = 'Failed';
@@ -378,12 +411,36 @@ const createEndpoint: Handler = (ctx, region, input) => {
     token: 0,
     tags: Array.isArray(input.Tags) ? input.Tags : [],
   };
+  if (ctx.aws) {
+    // A new fleet for every variant, counted against the instance quotas before anything is created.
+    const planned = planFleet(config, undefined);
+    checkInstanceQuotas(ctx, region, fleetInstances(planned));
+    region.endpoints.set(name.toLowerCase(), ep);
+    const fleet: PendingFleet = { configName: config.name, startedAt: now, ...planned };
+    const delayMs = ctx.faults.endpoint(name)?.updateDelayMs ?? fleetProvisioningMs(ctx, planned);
+    deploy(ctx, region, ep, config, 'create', { delayMs, fleet });
+    return { body: { EndpointArn: endpointArn }, changed: true, endpointName: name, resourceName: name };
+  }
   region.endpoints.set(name.toLowerCase(), ep);
   deploy(ctx, region, ep, config, 'create', { delayMs: ctx.delays().createMs });
   return { body: { EndpointArn: endpointArn }, changed: true, endpointName: name, resourceName: name };
 };
 
 function variantView(v: LiveVariant): Json {
+  const serverless = v.spec?.ServerlessConfig;
+  if (serverless !== undefined) {
+    // A serverless variant has no instances: [BC-SM] ProductionVariantSummary's Current/DesiredServerlessConfig.
+    return {
+      VariantName: v.name,
+      DeployedImages: [
+        { SpecifiedImage: v.image, ResolvedImage: v.resolvedImage, ResolutionTime: epoch(v.deployedAt) },
+      ],
+      CurrentWeight: v.currentWeight,
+      DesiredWeight: v.desiredWeight,
+      CurrentServerlessConfig: serverless,
+      DesiredServerlessConfig: serverless,
+    };
+  }
   return {
     VariantName: v.name,
     DeployedImages: [{ SpecifiedImage: v.image, ResolvedImage: v.resolvedImage, ResolutionTime: epoch(v.deployedAt) }],
@@ -394,7 +451,82 @@ function variantView(v: LiveVariant): Json {
   };
 }
 
-export function describeEndpointBody(ep: EndpointRecord, region: RegionState): Json {
+/** A planned variant as DescribeEndpoint shows it (shadow variants, and the fleet being brought up). */
+function fleetVariantView(region: RegionState, v: FleetVariant, pending?: { startedAt: number }): Json {
+  const image = region.models.get(v.modelName.toLowerCase())?.image;
+  const serverless = v.spec.ServerlessConfig;
+  return {
+    VariantName: v.name,
+    ...(image
+      ? {
+          DeployedImages: [
+            {
+              SpecifiedImage: image,
+              ResolvedImage: resolvedImage(image),
+              ResolutionTime: epoch(pending?.startedAt ?? Date.now()),
+            },
+          ],
+        }
+      : {}),
+    CurrentWeight: pending ? 0 : v.weight,
+    DesiredWeight: v.weight,
+    ...(serverless !== undefined
+      ? { ...(pending ? {} : { CurrentServerlessConfig: serverless }), DesiredServerlessConfig: serverless }
+      : { CurrentInstanceCount: pending ? 0 : v.instanceCount, DesiredInstanceCount: v.instanceCount }),
+    ...(pending && v.instanceType ? { InstanceType: v.instanceType } : {}),
+    ...(pending
+      ? {
+          VariantStatus: [
+            {
+              Status: 'Creating',
+              StatusMessage: `Launching ${v.instanceCount} instance(s).`,
+              StartTime: epoch(pending.startedAt),
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
+/**
+ * What the aws profile adds to DescribeEndpoint ([BC-SM] DescribeEndpointOutput): the fleet being brought up as
+ * PendingDeploymentSummary (while Creating too: "only returned when the endpoint is creating or updating with a new
+ * endpoint configuration"; shape as the [ACK] testdata update_deployment_config.json shows), the serving config's
+ * shadow variants, data capture and async inference settings.
+ */
+function awsEndpointExtras(ep: EndpointRecord, region: RegionState, body: Json): void {
+  if (ep.fleet) {
+    body.PendingDeploymentSummary = {
+      EndpointConfigName: ep.fleet.configName,
+      StartTime: epoch(ep.fleet.startedAt),
+      ProductionVariants: ep.fleet.variants.map((v) => fleetVariantView(region, v, ep.fleet)),
+      ...(ep.fleet.shadowVariants.length > 0
+        ? { ShadowProductionVariants: ep.fleet.shadowVariants.map((v) => fleetVariantView(region, v, ep.fleet)) }
+        : {}),
+    };
+  }
+  if (ep.shadowVariants && ep.shadowVariants.length > 0) {
+    body.ShadowProductionVariants = ep.shadowVariants.map((v) => fleetVariantView(region, v));
+  }
+  // The settings of the config that serves (the previous one while an update is in flight).
+  const servingName = ep.pending?.previousConfigName ?? ep.configName;
+  const serving = ep.variants.length > 0 ? region.configs.get(servingName.toLowerCase()) : undefined;
+  const capture = serving?.request.DataCaptureConfig as Json | undefined;
+  if (capture) {
+    const enabled = capture.EnableCapture !== false;
+    body.DataCaptureConfig = {
+      EnableCapture: enabled,
+      CaptureStatus: enabled ? 'Started' : 'Stopped',
+      CurrentSamplingPercentage: capture.InitialSamplingPercentage,
+      DestinationS3Uri: capture.DestinationS3Uri,
+      ...(capture.KmsKeyId !== undefined ? { KmsKeyId: capture.KmsKeyId } : {}),
+    };
+  }
+  if (serving?.request.AsyncInferenceConfig !== undefined)
+    body.AsyncInferenceConfig = serving.request.AsyncInferenceConfig;
+}
+
+export function describeEndpointBody(ep: EndpointRecord, region: RegionState, aws = false): Json {
   const body: Json = {
     EndpointName: ep.name,
     EndpointArn: ep.arn,
@@ -406,7 +538,9 @@ export function describeEndpointBody(ep: EndpointRecord, region: RegionState): J
   // A creating (or failed-to-create) endpoint has no production variants yet.
   if (ep.variants.length > 0) body.ProductionVariants = ep.variants.map(variantView);
   if (ep.failureReason !== undefined) body.FailureReason = ep.failureReason;
-  if (ep.pending) {
+  if (aws) {
+    awsEndpointExtras(ep, region, body);
+  } else if (ep.pending) {
     const pendingConfig = region.configs.get(ep.pending.configName.toLowerCase());
     body.PendingDeploymentSummary = {
       EndpointConfigName: ep.pending.configName,
@@ -425,8 +559,39 @@ export function describeEndpointBody(ep: EndpointRecord, region: RegionState): J
 const describeEndpoint: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
   const ep = getEndpoint(ctx, region, name);
-  return { body: describeEndpointBody(ep, region), changed: false, endpointName: ep.name, resourceName: ep.name };
+  return {
+    body: describeEndpointBody(ep, region, ctx.aws),
+    changed: false,
+    endpointName: ep.name,
+    resourceName: ep.name,
+  };
 };
+
+/**
+ * [DG-AS]: "If the update would change the instance type for any model that is a target for automatic scaling, the
+ * update fails … If you are trying to update the endpoint by calling the UpdateEndpoint API, the call fails", and
+ * deregistering first is required when "Removing a production variant that has automatic scaling configured".
+ * Changing only the model is allowed. AWS's exact message is not documented; this one names the variants and the fix.
+ */
+function checkAutoscaledVariantsKept(region: RegionState, ep: EndpointRecord, config: EndpointConfigRecord): void {
+  const blocked: string[] = [];
+  for (const target of scalableVariantsOf(region, ep.name)) {
+    const variantName = target.resourceId.split('/')[3];
+    const live = ep.byName.get(variantName);
+    if (!live) continue;
+    const next = config.variants.find((v) => v.VariantName === variantName);
+    if (!next || (typeof next.InstanceType === 'string' && next.InstanceType !== live.instanceType)) {
+      blocked.push(variantName);
+    }
+  }
+  if (blocked.length > 0) {
+    throw validation(
+      `The variant(s) "[${blocked.join(', ')}]" of endpoint "${ep.arn}" are registered for automatic scaling ` +
+        '(Application Auto Scaling scalable targets); an update may not remove them or change their instance type. ' +
+        'Deregister the scalable target(s) first (DeregisterScalableTarget), then register them again after the update.',
+    );
+  }
+}
 
 const updateEndpoint: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
@@ -441,6 +606,14 @@ const updateEndpoint: Handler = (ctx, region, input) => {
   if (ep.status !== 'InService') throw inProgress(ep);
   const config = getConfig(ctx, region, configName);
   const faults = ctx.faults.endpoint(ep.name);
+  let fleet: PendingFleet | undefined;
+  if (ctx.aws) {
+    checkAutoscaledVariantsKept(region, ep, config);
+    const planned = planFleet(config, ep, retentionOf(input));
+    // The new fleet comes on top of the serving one, which keeps serving until the new one is InService.
+    checkInstanceQuotas(ctx, region, fleetInstances(planned));
+    fleet = { configName: config.name, startedAt: Date.now(), ...planned };
+  }
   const injectedFailure = ctx.faults.takeUpdateFailure(ep.name);
   ep.pending = { configName: config.name, previousConfigName: ep.configName };
   ep.configName = config.name;
@@ -448,9 +621,10 @@ const updateEndpoint: Handler = (ctx, region, input) => {
   ep.failureReason = undefined;
   ep.modifiedAt = Date.now();
   deploy(ctx, region, ep, config, 'update', {
-    delayMs: faults?.updateDelayMs ?? ctx.delays().updateMs,
+    delayMs: faults?.updateDelayMs ?? (fleet ? fleetProvisioningMs(ctx, fleet) : ctx.delays().updateMs),
     injectedFailure,
     retain: input.RetainAllVariantProperties === true,
+    ...(fleet ? { fleet } : {}),
   });
   return {
     body: { EndpointArn: ep.arn },
@@ -512,6 +686,28 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
       );
     }
   });
+  if (ctx.aws) {
+    changeWeightsAndCapacities(
+      ctx,
+      region,
+      ep,
+      desired.map((raw) => {
+        const d = raw as Json;
+        return {
+          variant: String(d.VariantName),
+          ...(typeof d.DesiredWeight === 'number' ? { weight: d.DesiredWeight } : {}),
+          ...(typeof d.DesiredInstanceCount === 'number' ? { instanceCount: d.DesiredInstanceCount } : {}),
+        };
+      }),
+    );
+    return {
+      body: { EndpointArn: ep.arn },
+      changed: true,
+      endpointName: ep.name,
+      resourceName: ep.name,
+      detail: `weights ${ep.variants.map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`,
+    };
+  }
   for (const raw of desired) {
     const d = raw as Json;
     const v = ep.byName.get(String(d.VariantName))!;
@@ -542,10 +738,92 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
   };
 };
 
+export interface CapacityChange {
+  variant: string;
+  weight?: number;
+  instanceCount?: number;
+}
+
+/**
+ * The aws profile's UpdateEndpointWeightsAndCapacities (also how Application Auto Scaling scales a variant): checked
+ * against the instance quotas at once, then the endpoint is Updating while each part takes its time ([BC-SM]
+ * EndpointStatus "Updating: UpdateEndpoint or UpdateEndpointWeightsAndCapacities is executing"): new instances take
+ * their type's provisioning time, removing instances awsBehaviour.scaleInSeconds, a weight change
+ * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it.
+ */
+export function changeWeightsAndCapacities(
+  ctx: EmulatorContext,
+  region: RegionState,
+  ep: EndpointRecord,
+  changes: CapacityChange[],
+  onDone?: () => void,
+): void {
+  const delta = new Map<string, number>();
+  for (const c of changes) {
+    const v = ep.byName.get(c.variant);
+    if (!v || c.instanceCount === undefined || !v.instanceType) continue;
+    const more = c.instanceCount - Math.max(v.currentInstanceCount, v.desiredInstanceCount);
+    if (more > 0) delta.set(v.instanceType, (delta.get(v.instanceType) ?? 0) + more);
+  }
+  checkInstanceQuotas(ctx, region, delta);
+  const behaviour = ctx.config.awsBehaviour;
+  const override = ctx.faults.endpoint(ep.name)?.updateDelayMs;
+  const parts: { afterMs: number; apply: () => void }[] = [];
+  for (const c of changes) {
+    const v = ep.byName.get(c.variant)!;
+    if (c.weight !== undefined) {
+      v.desiredWeight = c.weight;
+      parts.push({
+        afterMs: ctx.scaled(behaviour.weightChangeSeconds * 1000),
+        apply: () => (v.currentWeight = v.desiredWeight),
+      });
+    }
+    if (c.instanceCount !== undefined) {
+      const growing = c.instanceCount > v.currentInstanceCount;
+      v.desiredInstanceCount = c.instanceCount;
+      const seconds = growing ? provisioningSeconds(behaviour, v.instanceType) : behaviour.scaleInSeconds;
+      parts.push({
+        afterMs: ctx.scaled(seconds * 1000),
+        apply: () => (v.currentInstanceCount = v.desiredInstanceCount),
+      });
+    }
+  }
+  ep.status = 'Updating';
+  ep.failureReason = undefined;
+  ep.modifiedAt = Date.now();
+  const token = ++ep.token;
+  let left = parts.length;
+  const finish = () => {
+    ep.status = 'InService';
+    ep.modifiedAt = Date.now();
+    rebuildRouting(ep);
+    onDone?.();
+  };
+  if (left === 0) {
+    ctx.timers.after(ctx.scaled(behaviour.weightChangeSeconds * 1000), () => {
+      if (ep.token === token && region.endpoints.get(ep.name.toLowerCase()) === ep) finish();
+    });
+    return;
+  }
+  for (const part of parts) {
+    ctx.timers.after(override ?? part.afterMs, () => {
+      if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return; // deleted meanwhile
+      part.apply();
+      rebuildRouting(ep);
+      if (--left === 0) finish();
+    });
+  }
+}
+
 const deleteEndpoint: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
   const ep = getEndpoint(ctx, region, name);
   if (ep.status === 'Creating' || ep.status === 'Updating' || ep.status === 'Deleting') throw inProgress(ep);
+  if (ctx.aws) {
+    // [DG-AS]: "If you delete an endpoint, Application Auto Scaling checks to see whether any of the models on that
+    // endpoint are targets for automatic scaling … deregisters those models as scalable targets without notifying you."
+    for (const target of scalableVariantsOf(region, ep.name)) removeTarget(region, target);
+  }
   ep.status = 'Deleting';
   ep.modifiedAt = Date.now();
   const token = ++ep.token;

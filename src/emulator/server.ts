@@ -13,9 +13,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
+import { handleApplicationAutoScaling } from './autoscaling/service';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
 import { CLOUDWATCH_QUERY_OPERATIONS, CLOUDWATCH_SHAPES, CLOUDWATCH_XML_NAMESPACE } from './cloudwatch-shapes';
 import { AwsError } from './errors';
+import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
 import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
@@ -37,6 +39,19 @@ function requestId(): string {
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
 const FORM = 'application/x-www-form-urlencoded';
+const AUTOSCALING_TARGET = 'AnyScaleFrontendService.';
+
+/** The awsJson service an X-Amz-Target addresses, and the length of its prefix. */
+function jsonService(
+  target: string,
+): { service: 'SageMaker' | 'CloudWatch' | 'ApplicationAutoScaling'; prefix: number } | undefined {
+  if (target.startsWith(SAGEMAKER_TARGET)) return { service: 'SageMaker', prefix: SAGEMAKER_TARGET.length };
+  if (target.startsWith(CLOUDWATCH_TARGET)) return { service: 'CloudWatch', prefix: CLOUDWATCH_TARGET.length };
+  if (target.startsWith(AUTOSCALING_TARGET)) {
+    return { service: 'ApplicationAutoScaling', prefix: AUTOSCALING_TARGET.length };
+  }
+  return undefined;
+}
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
 // SageMaker Runtime's payload limit ([BC-RT] InvokeEndpoint Body max 6291456); other services get a generous cap so a
@@ -194,9 +209,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     startedAt: number,
     region: string,
   ): Promise<void> {
-    const isCloudWatch = target.startsWith(CLOUDWATCH_TARGET);
-    const service: ServiceName = isCloudWatch ? 'CloudWatch' : 'SageMaker';
-    const operation = target.slice(isCloudWatch ? CLOUDWATCH_TARGET.length : SAGEMAKER_TARGET.length);
+    const { service, prefix } = jsonService(target)!;
+    const isCloudWatch = service === 'CloudWatch';
+    const operation = target.slice(prefix);
     const contentType = isCloudWatch ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     const reqId = requestId();
     const draft: LogDraft = { service, operation, region };
@@ -211,15 +226,19 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         throw new AwsError('SerializationException', 'The request body is not valid JSON.');
       }
       Object.assign(draft, resourceFrom(input));
+      const r = region === '' ? ctx.config.defaultRegion : region;
+      authorize(ctx, r, accessKeyIdOf(req), { service, operation, input });
       const fault = operationFault(service, operation);
       if (fault) throw fault;
-      const r = region === '' ? ctx.config.defaultRegion : region;
       const result = isCloudWatch
         ? handleCloudWatch(ctx, ctx.region(r), operation, input)
-        : handleSageMaker(ctx, ctx.region(r), operation, input);
-      const text = isCloudWatch
-        ? JSON.stringify(result.body)
-        : toWireJson(result.body, SAGEMAKER_FLOAT_PATHS[operation]);
+        : service === 'ApplicationAutoScaling'
+          ? handleApplicationAutoScaling(ctx, ctx.region(r), operation, input)
+          : handleSageMaker(ctx, ctx.region(r), operation, input);
+      const text =
+        service === 'SageMaker'
+          ? toWireJson(result.body, SAGEMAKER_FLOAT_PATHS[operation])
+          : JSON.stringify(result.body);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
         // Logged when the change happened; the caller hears of it only after the hold.
@@ -287,6 +306,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         throw e;
       }
       Object.assign(draft, resourceFrom(input));
+      authorize(ctx, region, accessKeyIdOf(req), { service: 'CloudWatch', operation, input });
       const fault = operationFault('CloudWatch', operation);
       if (fault) throw fault;
       const result = handleCloudWatch(ctx, ctx.region(region), operation, input);
@@ -332,6 +352,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const reqId = requestId();
     try {
       const body = await readBody(req, RUNTIME_MAX_BYTES);
+      authorize(ctx, region, accessKeyIdOf(req), { service: 'Runtime', operation: 'InvokeEndpoint', endpointName });
       const fault = operationFault('Runtime', 'InvokeEndpoint');
       if (fault) throw fault;
       const out = await invokeEndpoint(
@@ -406,10 +427,12 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       resourceName: key === undefined ? bucket : `${bucket}/${key}`,
     };
     const reqId = requestId().toUpperCase();
+    const caller = accessKeyIdOf(req);
     try {
       if (operation === 'PutObject') {
         let body = await readBody(req, MAX_BODY_BYTES);
         if ((header(req, 'content-encoding') ?? '').includes('aws-chunked')) body = decodeAwsChunked(body);
+        authorize(ctx, region, caller, { service: 'S3', operation, bucket, key });
         const fault = operationFault('S3', operation);
         if (fault) throw fault;
         const { etag } = await putObject(ctx.dataDir, bucket, key!, body);
@@ -419,6 +442,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         return;
       }
       req.resume();
+      authorize(ctx, region, caller, { service: 'S3', operation, bucket, ...(key === undefined ? {} : { key }) });
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
       if (operation === 'ListObjectsV2') {
@@ -453,7 +477,9 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         record(draft, startedAt, 200, { changed: false });
         return;
       }
-      const obj = await getObject(ctx.dataDir, bucket, key!);
+      const obj = await getObject(ctx.dataDir, bucket, key!).catch((err: unknown) => {
+        throw hiddenWithoutListBucket(err, bucket, caller);
+      });
       res.writeHead(200, {
         'Content-Type': obj.contentType,
         'Content-Length': String(obj.body.length),
@@ -480,6 +506,18 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.end(text);
       record(draft, startedAt, e.status, { errorCode: e.code, changed: false });
     }
+  }
+
+  /**
+   * A missing key is 404 NoSuchKey only to a caller allowed s3:ListBucket on the bucket; anyone else gets 403
+   * AccessDenied, so objects cannot be probed for (S3 API reference, GetObject and HeadObject: "If you don't have the
+   * s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error").
+   */
+  function hiddenWithoutListBucket(err: unknown, bucket: string, caller: string | undefined): unknown {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchKey') return err;
+    const listBucket = { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+    if (isAllowed(ctx, caller, [listBucket])) return err;
+    return new S3Error('AccessDenied', 'Access Denied', 403, {});
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> {
@@ -518,7 +556,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         return;
       }
       const target = header(req, 'x-amz-target');
-      if (pathname === '/' && target && (target.startsWith(SAGEMAKER_TARGET) || target.startsWith(CLOUDWATCH_TARGET))) {
+      if (pathname === '/' && target && jsonService(target)) {
         jsonRpc(req, res, target, startedAt, region).catch(fail);
         return;
       }

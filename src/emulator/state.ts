@@ -2,6 +2,7 @@
  * Everything the emulator holds, per region (as AWS keeps it): SageMaker models, endpoint configs and endpoints,
  * CloudWatch metrics and alarms. Resource names are matched case-insensitively (SageMaker lower-cases them in ARNs).
  */
+import { resolveAwsBehaviour, type ResolvedAwsBehaviour } from './aws-behaviour';
 import type { RuleNode } from './composite-alarms';
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
@@ -26,6 +27,8 @@ export interface ModelRecord {
   image?: string;
   modelDataUrl?: string;
   tags: unknown[];
+  /** aws profile: epoch ms from which reads see it (eventual consistency, see consistency.ts). */
+  visibleAt?: number;
 }
 
 export interface EndpointConfigRecord {
@@ -35,6 +38,8 @@ export interface EndpointConfigRecord {
   request: Json;
   variants: Json[];
   tags: unknown[];
+  /** aws profile: epoch ms from which reads see it (eventual consistency, see consistency.ts). */
+  visibleAt?: number;
 }
 
 /** Per-variant series SageMaker publishes, looked up once and reused (re-fetched if the store dropped them). */
@@ -62,6 +67,27 @@ export interface LiveVariant {
   desiredInstanceCount: number;
   deployedAt: number;
   series?: VariantSeries;
+  /** aws profile: the ProductionVariant as configured (ServerlessConfig, VolumeSizeInGB, …), for DescribeEndpoint. */
+  spec?: Json;
+}
+
+/** aws profile: one variant of a fleet, planned from a config (and the live variant's retained properties). */
+export interface FleetVariant {
+  name: string;
+  modelName: string;
+  /** Undefined for a serverless variant: it uses no instances. */
+  instanceType?: string;
+  instanceCount: number;
+  weight: number;
+  spec: Json;
+}
+
+/** aws profile: the fleet CreateEndpoint or UpdateEndpoint is bringing up; the old one serves until it is ready. */
+export interface PendingFleet {
+  configName: string;
+  startedAt: number;
+  variants: FleetVariant[];
+  shadowVariants: FleetVariant[];
 }
 
 export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
@@ -86,6 +112,10 @@ export interface EndpointRecord {
   /** Incremented by every transition; a timer whose token is stale does nothing. */
   token: number;
   tags: unknown[];
+  /** aws profile: the fleet being brought up, counted against quotas with the serving one. */
+  fleet?: PendingFleet;
+  /** aws profile: the shadow variants of the serving config (they run on instances too, but take no traffic). */
+  shadowVariants?: FleetVariant[];
 }
 
 export interface AlarmRecord {
@@ -126,6 +156,7 @@ export interface ResolvedConfig {
   /** The policy document or its path, as given (the IAM room resolves the default). */
   iamPolicy?: string | Record<string, unknown>;
   quotas: Record<string, number>;
+  awsBehaviour: ResolvedAwsBehaviour;
   defaultRegion: string;
   accountId: string;
   seed: number;
@@ -148,6 +179,7 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     timeScale: config.timeScale ?? 1,
     ...(config.iamPolicy !== undefined ? { iamPolicy: config.iamPolicy } : {}),
     quotas: { ...(config.quotas ?? {}) },
+    awsBehaviour: resolveAwsBehaviour(config.awsBehaviour),
     defaultRegion: config.defaultRegion ?? 'us-east-1',
     accountId: config.accountId ?? '123456789012',
     seed: config.seed ?? 1,

@@ -65,6 +65,33 @@ export interface EmulatorFaults {
  */
 export type EmulatorProfile = 'ideal' | 'aws';
 
+/**
+ * How long AWS takes, in the `aws` profile, where AWS documents no number (each default and what it rests on is in
+ * the README's aws-profile table). All are AWS seconds: the emulator multiplies them by `timeScale`.
+ */
+export interface AwsBehaviour {
+  /** A new model or endpoint config is invisible to reads and to calls naming it this long. Default 3. */
+  consistencySeconds?: number;
+  /**
+   * Time to bring up a fleet, by instance type ("ml.g5.xlarge") or family ("ml.g5"), "default" for the rest.
+   * Defaults: 300 for CPU families, 480 for GPU and accelerator families (ml.g*, ml.p*, ml.inf*, ml.trn*).
+   */
+  provisioningSeconds?: Record<string, number>;
+  /** Time to take instances away (scale-in). Default 60. */
+  scaleInSeconds?: number;
+  /** Time for an UpdateEndpointWeightsAndCapacities that changes only weights. Default 30. */
+  weightChangeSeconds?: number;
+  /** The alarms a target tracking policy scales by (1-minute datapoints). */
+  targetTracking?: {
+    /** Consecutive datapoints above the target before a scale-out. Default 3. */
+    scaleOutDatapoints?: number;
+    /** Consecutive datapoints below scaleInRatio × target before a scale-in. Default 15. */
+    scaleInDatapoints?: number;
+    /** Default 0.9. */
+    scaleInRatio?: number;
+  };
+}
+
 export interface EmulatorConfig {
   /** Which AWS the emulator plays (default `ideal`; the `model-rollout emulator` command's default too). */
   profile?: EmulatorProfile;
@@ -81,6 +108,8 @@ export interface EmulatorConfig {
   iamPolicy?: string | Record<string, unknown>;
   /** Instances per type an account may run for endpoint usage in the `aws` profile, e.g. {"ml.m5.xlarge": 4}. */
   quotas?: Record<string, number>;
+  /** The control plane's timings and windows in the `aws` profile (AWS's seconds, before timeScale). */
+  awsBehaviour?: AwsBehaviour;
   /** Region used when a request carries no SigV4 credential scope. Default us-east-1. */
   defaultRegion?: string;
   /** Account id in ARNs and messages. Default 123456789012. */
@@ -152,7 +181,7 @@ export interface DataCaptureSettings {
   flushSeconds?: number;
 }
 
-export type ServiceName = 'SageMaker' | 'Runtime' | 'CloudWatch' | 'S3';
+export type ServiceName = 'SageMaker' | 'Runtime' | 'CloudWatch' | 'S3' | 'ApplicationAutoScaling';
 
 export interface RequestLogEntry {
   seq: number;
@@ -161,7 +190,7 @@ export interface RequestLogEntry {
   service: ServiceName;
   operation: string;
   region: string;
-  /** Create*, Update*, Delete*, Put*, Set*: calls that ask for a change. */
+  /** Create*, Update*, Delete*, Put*, Set*, Register*, Deregister*: calls that ask for a change. */
   mutating: boolean;
   status: number;
   errorCode?: string;

@@ -7,15 +7,30 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { ADMIN_ACCESS_KEY_ID } from '../emulator/iam/authorize';
 
-export const EXAMPLES_DIR = resolve(__dirname, '../../examples/churn');
+const EXAMPLES_DIR = resolve(__dirname, '../../examples/churn');
 export const DEMO_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 export const DEMO_ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
-/** Fake static credentials: the emulator accepts any signature, and nothing here may reach real AWS. */
+/**
+ * Fake static credentials: the emulator accepts any signature, and nothing here may reach real AWS. The worker uses
+ * these; in the emulator's aws profile they are bound by the IAM policy, as the worker's role would be.
+ */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
+
+/**
+ * The account administrator's credentials: what seeds the emulator (the production endpoint a rollout starts from),
+ * never denied by the aws profile's IAM, as the person who set up the endpoint would not be.
+ */
+export const EMULATOR_ADMIN_CREDENTIALS = {
+  accessKeyId: ADMIN_ACCESS_KEY_ID,
+  secretAccessKey: 'emulator-admin-secret',
+};
 
 /**
  * Copies the demo artifacts into the emulator's data dir, laid out as an S3 bucket would be:
@@ -41,8 +56,9 @@ export function stageDemoData(dataDir: string): {
   };
 }
 
+/** A SageMaker client for seeding the emulator, as the account administrator. */
 export function emulatorSageMaker(url: string, region = 'us-east-1'): SageMakerClient {
-  return new SageMakerClient({ endpoint: url, region, credentials: EMULATOR_CREDENTIALS });
+  return new SageMakerClient({ endpoint: url, region, credentials: EMULATOR_ADMIN_CREDENTIALS });
 }
 
 /** Creates a one-variant endpoint (the "production" endpoint a rollout starts from) and waits until InService. */
@@ -57,6 +73,7 @@ export async function deployBaseline(
       PrimaryContainer: { Image: DEMO_IMAGE, ModelDataUrl: opts.modelDataUrl },
     }),
   );
+  await untilVisible(() => sm.send(new DescribeModelCommand({ ModelName: opts.modelName })));
   const configName = `${opts.endpointName}-initial`;
   await sm.send(
     new CreateEndpointConfigCommand({
@@ -72,8 +89,27 @@ export async function deployBaseline(
       ],
     }),
   );
+  await untilVisible(() => sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })));
   await sm.send(new CreateEndpointCommand({ EndpointName: opts.endpointName, EndpointConfigName: configName }));
   await waitInService(sm, opts.endpointName);
+}
+
+/**
+ * Waits out the eventual consistency of a resource just created, as SageMaker advises ([BC-SM] CreateEndpoint: "call
+ * DescribeEndpointConfig before calling CreateEndpoint"; "If you repeat your read request after a short time, the
+ * response should return the latest data"): the emulator's aws profile hides new models and configs for a while.
+ */
+async function untilVisible(describe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await describe();
+      return;
+    } catch (err) {
+      if (!/Could not find/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 export async function waitInService(sm: SageMakerClient, endpointName: string, timeoutMs = 60_000): Promise<void> {

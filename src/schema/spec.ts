@@ -21,13 +21,13 @@ export const StepSpec = z.strictObject({
   approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
 });
 
-export const DEFAULT_STEPS = [
+const DEFAULT_STEPS = [
   { candidateWeight: 50, soak: '10m', approval: 'none' as const },
   { candidateWeight: 75, soak: '10m', approval: 'none' as const },
   { candidateWeight: 100, soak: '5m', approval: 'none' as const },
 ];
 
-export const CandidateSpec = z.strictObject({
+const CandidateSpec = z.strictObject({
   variantName: awsName('candidate.variantName').default('Candidate'),
   modelName: awsName('candidate.modelName'),
   /** image, modelDataUrl and executionRoleArn create the model; leave all three out to deploy an existing model. */
@@ -62,7 +62,7 @@ export type RolloutSpec = z.output<typeof RolloutSpec>;
 export type RolloutSpecInput = z.input<typeof RolloutSpec>;
 export type StepSpec = z.output<typeof StepSpec>;
 
-export const ReplaySpec = z.strictObject({
+const ReplaySpec = z.strictObject({
   /** Labelled data: CSV with the label first (SageMaker XGBoost convention), or JSONL {"label":…, "features":[…]}. */
   dataUrl: dataUrl('traffic.replay.dataUrl', ['s3', 'file']),
   format: z.enum(['csv', 'jsonl']).optional(),

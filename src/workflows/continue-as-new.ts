@@ -51,7 +51,7 @@ export async function continueAsNewIfDue(ctx: RolloutContext): Promise<void> {
   await next(ctx.spec, toContinuation(ctx));
 }
 
-export function toContinuation(ctx: RolloutContext): Continuation {
+function toContinuation(ctx: RolloutContext): Continuation {
   return {
     version: 1,
     rolloutId: ctx.rolloutId,

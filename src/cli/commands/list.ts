@@ -25,7 +25,9 @@ export interface RolloutListEntry {
 }
 
 export function visibilityQuery(opts: ListOptions): string {
-  const clauses = [`WorkflowType="${WORKFLOW_TYPE}"`];
+  // A long rollout is a chain of runs (it continues as new); every run but the latest says ContinuedAsNew. One line
+  // per rollout: its latest run.
+  const clauses = [`WorkflowType="${WORKFLOW_TYPE}"`, 'ExecutionStatus!="ContinuedAsNew"'];
   if (opts.running) clauses.push('ExecutionStatus="Running"');
   return clauses.join(' AND ');
 }

@@ -24,7 +24,7 @@ export interface EmulatorFlags {
 }
 
 /** The demo's production endpoint, as `npm run demo` creates it: what a first `model-rollout start` rolls out beside. */
-export const DEMO_ENDPOINT = { endpointName: 'churn', variantName: 'Champion', modelName: 'churn-xgb-v1' };
+const DEMO_ENDPOINT = { endpointName: 'churn', variantName: 'Champion', modelName: 'churn-xgb-v1' };
 
 async function seedDemoEndpoint(ctx: CliContext, url: string): Promise<void> {
   const { deployBaseline, emulatorSageMaker } =

@@ -9,7 +9,7 @@ import { WorkflowExecutionAlreadyStartedError, connectTemporal, uiLink, type Cli
 import { shellQuote } from '../view/format';
 import { watchRollout } from './watch';
 
-export function readSpecFile(path: string): unknown {
+function readSpecFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -25,7 +25,7 @@ export function readSpecFile(path: string): unknown {
 }
 
 /** Parses the spec file, or throws the field-by-field errors (exit 2) naming the file. */
-export function loadSpec(path: string): { input: unknown; spec: RolloutSpec } {
+function loadSpec(path: string): { input: unknown; spec: RolloutSpec } {
   const input = readSpecFile(path);
   try {
     return { input, spec: parseSpec(input) };

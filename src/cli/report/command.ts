@@ -44,7 +44,7 @@ export async function reportCommand(ctx: CliContext, endpointName: string, opts:
   return EXIT.ok;
 }
 
-export async function writeReport(
+async function writeReport(
   data: ReportData,
   outDir: string,
   opts: { png: boolean; chromiumPath: string | null },
@@ -63,7 +63,7 @@ export async function writeReport(
   return { html, images: await renderChartImages(html, chartsFor(data), outDir, opts.chromiumPath) };
 }
 
-export async function reportSource(t: CliTemporal, endpointName: string): Promise<ReportSource> {
+async function reportSource(t: CliTemporal, endpointName: string): Promise<ReportSource> {
   const snap = await snapshotRollout(t, endpointName);
   if (snap.kind === 'closed' && snap.result) return { kind: 'result', result: snap.result };
   // A running rollout, or one that failed without a result: its status query still tells its story (a closed

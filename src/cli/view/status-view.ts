@@ -63,7 +63,7 @@ export function renderStatus(status: RolloutStatus, opts: ViewOptions): string[]
   return lines;
 }
 
-export function renderWeights(weights: Record<string, number>): string[] {
+function renderWeights(weights: Record<string, number>): string[] {
   const entries = Object.entries(weights);
   if (!entries.length) return ['Weights: not set yet'];
   return [
@@ -89,7 +89,7 @@ export function renderSoak(status: RolloutStatus, now: Date): string | null {
   return `Soak: ${elapsed} elapsed, minimum reached; waiting for conclusive guardrails, at most ${formatDuration(Math.max(0, maxEnd - t))} more`;
 }
 
-export function renderEvaluation(record: EvaluationRecord | null, opts: ViewOptions): string[] {
+function renderEvaluation(record: EvaluationRecord | null, opts: ViewOptions): string[] {
   const c = opts.color;
   if (!record) return ['Guardrails: no evaluation yet'];
   const { evaluation } = record;
@@ -103,7 +103,7 @@ export function renderEvaluation(record: EvaluationRecord | null, opts: ViewOpti
   return lines;
 }
 
-export function guardrailTable(results: GuardrailResult[], color: boolean): string[] {
+function guardrailTable(results: GuardrailResult[], color: boolean): string[] {
   const header = ['GUARDRAIL', 'BASELINE', 'CANDIDATE', 'DIFFERENCE', 'INTERVAL', 'TOLERANCE', 'VERDICT'];
   const rows = results.map((r) => [
     r.guardrail,
@@ -117,7 +117,7 @@ export function guardrailTable(results: GuardrailResult[], color: boolean): stri
   return table([header, ...rows], '  ');
 }
 
-export function renderPendingApproval(status: RolloutStatus, opts: ViewOptions): string[] {
+function renderPendingApproval(status: RolloutStatus, opts: ViewOptions): string[] {
   const p = status.pendingApproval;
   if (!p) return [];
   const ep = shellQuote(status.endpointName);
@@ -130,7 +130,7 @@ export function renderPendingApproval(status: RolloutStatus, opts: ViewOptions):
   ];
 }
 
-export function renderDecisions(decisions: Decision[]): string[] {
+function renderDecisions(decisions: Decision[]): string[] {
   return table(
     decisions.map((d) => [clock(d.at), `step ${d.step}`, d.kind, `by ${d.by}`, d.reason]),
     '  ',

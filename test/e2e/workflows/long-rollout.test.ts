@@ -1,9 +1,10 @@
 // Rollouts longer than one history: on a dev server whose history limits are tiny (continue-as-new suggested after 60
 // events, a run terminated past 250), a rollout whose evaluations alone would cross the limit continues as new,
 // carries its step, soak, evidence, pending approval and deadline over, and is promoted with no run terminated.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { evaluationsQuery, statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
@@ -39,6 +40,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const BIN = resolve(__dirname, '../../../bin/model-rollout.js');
+
+/** The operator CLI, as a user runs it against this file's server; resolves when it exits. */
+function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((done) => {
+    const env = { ...process.env, NO_COLOR: '1' };
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stdout += String(d)));
+    child.on('exit', (code) => done({ code: code ?? 1, stdout }));
+  });
+}
+
 async function runsOf(workflowId: string): Promise<WorkflowExecutionInfo[]> {
   const runs: WorkflowExecutionInfo[] = [];
   for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run);
@@ -72,6 +87,8 @@ test('a rollout whose evaluations cross the history limit continues as new and i
     workflowId,
     args: [spec],
   });
+  // `model-rollout watch` follows the rollout across its runs to the end.
+  const watching = cli(['watch', endpoint, '--interval', '0.5']);
 
   // The approval is asked for after the first run has continued as new at least once.
   const pending = await waitFor(workflowId, 'awaited approval', (s) => s.pendingApproval !== null);
@@ -111,6 +128,21 @@ test('a rollout whose evaluations cross the history limit continues as new and i
   expect(fractions.every((f, k) => k === 0 || f > fractions[k - 1])).toBe(true);
   expect(result.steps.map((s) => s.ended)).toEqual(['advanced', 'advanced']);
   await checkRolloutInvariants(stack.sm, result, 'Challenger');
+
+  // The CLI follows the chain: watch saw the promotion, list shows the rollout once, status shows its result.
+  const watched = await watching;
+  expect(watched.code).toBe(0);
+  expect(watched.stdout).toContain(`Rollout ${endpoint}: promoted`);
+  const listed = JSON.parse((await cli(['--json', 'list', '--limit', '100'])).stdout) as {
+    workflowId: string;
+    outcome: string;
+  }[];
+  expect(listed.filter((e) => e.workflowId === workflowId)).toEqual([
+    expect.objectContaining({ workflowId, outcome: 'promoted' }),
+  ]);
+  const fromCli = JSON.parse((await cli(['--json', 'result', endpoint])).stdout) as RolloutResult;
+  expect(fromCli.outcome).toBe('promoted');
+  expect(fromCli.decisions).toEqual(result.decisions);
 });
 
 test('a paused rollout that continues as new stays paused, and resumes where its soak was', async () => {
@@ -126,6 +158,8 @@ test('a paused rollout that continues as new stays paused, and resumes where its
     workflowId,
     args: [spec],
   });
+  // `model-rollout watch` follows the rollout across its runs to the end.
+  const watching = cli(['watch', endpoint, '--interval', '0.5']);
   await waitFor(workflowId, 'soaked', (s) => s.phase === 'soaking' && s.steps[0]?.soakedMs >= 2_000);
   await handle.signal('pause', { by: 'carol', reason: 'holiday freeze' });
   const paused = await waitFor(workflowId, 'paused', (s) => s.phase === 'paused');
@@ -142,4 +176,7 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   expect(result.outcome).toBe('promoted');
   expect(result.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(['pause', 'resume', 'promote']));
   await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  const watched = await watching;
+  expect(watched.stdout).toMatch(/phase paused/);
+  expect(watched.stdout).toContain(`Rollout ${endpoint}: promoted`);
 });

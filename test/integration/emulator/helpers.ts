@@ -21,6 +21,26 @@ export const EXAMPLES = resolve(__dirname, '../../../examples/churn');
 export const XGB_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 export const ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 export const CREDENTIALS = { accessKeyId: 'AKIDEMULATORTEST', secretAccessKey: 'emulator-test-secret' };
+/** The account administrator's key in the aws profile: never denied by IAM (seeding). */
+export const ADMIN_CREDENTIALS = { accessKeyId: 'admin', secretAccessKey: 'emulator-admin-secret' };
+
+/** Real SDK clients for one caller (maxAttempts 1: errors reach the test as the SDK decodes them). */
+export function clientsFor(
+  url: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region = 'us-east-1',
+) {
+  const cfg = { endpoint: url, region, credentials, maxAttempts: 1 };
+  return {
+    sm: new SageMakerClient(cfg),
+    runtime: new SageMakerRuntimeClient(cfg),
+    cw: new CloudWatchClient(cfg),
+    s3: new S3Client({ ...cfg, forcePathStyle: true }),
+    destroy() {
+      for (const c of [this.sm, this.runtime, this.cw, this.s3]) c.destroy();
+    },
+  };
+}
 
 export interface Harness {
   emulator: RunningEmulator;

@@ -2,12 +2,15 @@
 // compared step by step after normalising (status codes, error names, messages, resource fields). Where the two
 // differ, the difference is one of moto's known gaps, listed in MOTO_GAPS with what each side does; any other
 // difference fails the test. Inference and metrics are not compared: moto's InvokeEndpoint returns canned bodies and
-// it publishes no AWS/SageMaker metrics (design.md).
+// it publishes no AWS/SageMaker metrics (design.md). A second sequence compares the aws profile where moto implements
+// the calls: the fields a rollout carries over (model VPC settings, config KMS key, data capture, async inference,
+// variant timeouts) and Application Auto Scaling's targets and policies.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import * as AAS from '@aws-sdk/client-application-auto-scaling';
 import * as SM from '@aws-sdk/client-sagemaker';
-import { findMotoServer } from '../../harness/moto';
-import { type Harness, ROLE, startHarness, XGB_IMAGE } from './helpers';
+import { findMotoServer } from '../../../src/local/moto';
+import { ADMIN_CREDENTIALS, type Harness, ROLE, startHarness, XGB_IMAGE } from './helpers';
 
 // moto is not on every machine (Debian 12 has no package for it): without it this file's one test is skipped, its
 // title and the run's closing summary naming why, and a banner says so in the test output.
@@ -414,12 +417,248 @@ async function startMoto(): Promise<{ url: string; proc: ChildProcess; stderr: (
   return { url, proc, stderr: () => stderr };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The aws profile, where moto implements the calls: the fields a rollout carries over, and Application Auto Scaling.
+
+interface AwsClients {
+  sm: SM.SageMakerClient;
+  aas: AAS.ApplicationAutoScalingClient;
+}
+
+interface AwsStep {
+  name: string;
+  run: (c: AwsClients) => Promise<unknown>;
+  view?: (out: never) => unknown;
+}
+
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const CAPTURE = {
+  EnableCapture: true,
+  InitialSamplingPercentage: 20,
+  DestinationS3Uri: 's3://capture/parity',
+  CaptureOptions: [{ CaptureMode: 'Input' as const }],
+};
+const ASYNC = { OutputConfig: { S3OutputPath: 's3://async/out' } };
+const FIELD_VARIANT = {
+  VariantName: 'Champion',
+  ModelName: 'fields-model',
+  InstanceType: 'ml.m5.large' as const,
+  InitialInstanceCount: 1,
+  InitialVariantWeight: 1,
+  VolumeSizeInGB: 64,
+  ModelDataDownloadTimeoutInSeconds: 900,
+  ContainerStartupHealthCheckTimeoutInSeconds: 600,
+};
+const TARGET = {
+  ServiceNamespace: 'sagemaker' as const,
+  ResourceId: 'endpoint/parity-scaled/variant/Champion',
+  ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const,
+};
+const TRACKING = {
+  TargetValue: 70,
+  PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const },
+  ScaleInCooldown: 600,
+  ScaleOutCooldown: 300,
+};
+
+const AWS_GAPS: Record<
+  string,
+  { emulator: Partial<Outcome>; moto: Partial<Outcome>; sameMessage?: boolean; why: string }
+> = {
+  'DescribeModel shows them': {
+    emulator: {
+      ok: true,
+      result: [{ SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] }, true],
+    },
+    moto: {
+      ok: true,
+      result: [{ SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] }, false],
+    },
+    why: 'moto 5.2.1 stores VpcConfig but always describes EnableNetworkIsolation as false, whatever CreateModel sent',
+  },
+  'PutScalingPolicy before the target is registered': {
+    emulator: { ok: false, error: 'ObjectNotFoundException', status: 400 },
+    moto: { ok: true },
+    why:
+      'moto accepts a policy for an unregistered target; AWS answers "No scalable target registered for service ' +
+      'namespace: …" (ansible/ansible#35632, [BC-AAS] PutScalingPolicy: "You cannot create a scaling policy until you ' +
+      'have registered the resource as a scalable target")',
+  },
+  'DeregisterScalableTarget of a missing target': {
+    sameMessage: true,
+    emulator: { ok: false, error: 'ObjectNotFoundException', status: 400 },
+    moto: { ok: false, error: 'ValidationException', status: 400 },
+    why:
+      'same message; [BC-AAS] ObjectNotFoundException: "For any operation that deletes or deregisters a resource, this ' +
+      'exception is thrown if the resource cannot be found"; moto answers ValidationException',
+  },
+  'DeleteScalingPolicy of a missing policy': {
+    sameMessage: true,
+    emulator: { ok: false, error: 'ObjectNotFoundException', status: 400 },
+    moto: { ok: false, error: 'ValidationException', status: 400 },
+    why: 'as above: AWS models the not-found as ObjectNotFoundException',
+  },
+};
+
+const AWS_STEPS: AwsStep[] = [
+  {
+    name: 'CreateModel with VpcConfig and EnableNetworkIsolation',
+    run: ({ sm }) =>
+      sm.send(
+        new SM.CreateModelCommand({
+          ModelName: 'fields-model',
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: { Image: XGB_IMAGE, ModelDataUrl: 's3://models/churn/champion/model.tar.gz' },
+          VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] },
+          EnableNetworkIsolation: true,
+        }),
+      ),
+    view: (out: SM.CreateModelCommandOutput) => out.ModelArn,
+  },
+  {
+    name: 'DescribeModel shows them',
+    run: ({ sm }) => sm.send(new SM.DescribeModelCommand({ ModelName: 'fields-model' })),
+    view: (out: SM.DescribeModelCommandOutput) => [out.VpcConfig, out.EnableNetworkIsolation],
+  },
+  {
+    name: 'CreateEndpointConfig with KmsKeyId, DataCaptureConfig, AsyncInferenceConfig and variant settings',
+    run: ({ sm }) =>
+      sm.send(
+        new SM.CreateEndpointConfigCommand({
+          EndpointConfigName: 'fields-config',
+          ProductionVariants: [FIELD_VARIANT],
+          KmsKeyId: KEY,
+          DataCaptureConfig: CAPTURE,
+          AsyncInferenceConfig: ASYNC,
+        }),
+      ),
+    view: (out: SM.CreateEndpointConfigCommandOutput) => out.EndpointConfigArn,
+  },
+  {
+    name: 'DescribeEndpointConfig shows them',
+    run: ({ sm }) => sm.send(new SM.DescribeEndpointConfigCommand({ EndpointConfigName: 'fields-config' })),
+    view: (out: SM.DescribeEndpointConfigCommandOutput) => [
+      out.KmsKeyId,
+      out.DataCaptureConfig,
+      out.AsyncInferenceConfig,
+      out.ProductionVariants,
+    ],
+  },
+  {
+    name: 'PutScalingPolicy before the target is registered',
+    run: ({ aas }) =>
+      aas.send(
+        new AAS.PutScalingPolicyCommand({
+          ...TARGET,
+          PolicyName: 'invocations',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: TRACKING,
+        }),
+      ),
+  },
+  {
+    name: 'RegisterScalableTarget',
+    run: ({ aas }) => aas.send(new AAS.RegisterScalableTargetCommand({ ...TARGET, MinCapacity: 1, MaxCapacity: 4 })),
+    view: (out: AAS.RegisterScalableTargetCommandOutput) =>
+      /^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/\w+$/.test(out.ScalableTargetARN ?? ''),
+  },
+  {
+    name: 'RegisterScalableTarget again (an update of MaxCapacity)',
+    run: ({ aas }) => aas.send(new AAS.RegisterScalableTargetCommand({ ...TARGET, MaxCapacity: 6 })),
+    view: () => 'updated',
+  },
+  {
+    name: 'DescribeScalableTargets',
+    run: ({ aas }) => aas.send(new AAS.DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' })),
+    view: (out: AAS.DescribeScalableTargetsCommandOutput) =>
+      (out.ScalableTargets ?? []).map((t) => [
+        t.ServiceNamespace,
+        t.ResourceId,
+        t.ScalableDimension,
+        t.MinCapacity,
+        t.MaxCapacity,
+      ]),
+  },
+  {
+    name: 'PutScalingPolicy',
+    run: ({ aas }) =>
+      aas.send(
+        new AAS.PutScalingPolicyCommand({
+          ...TARGET,
+          PolicyName: 'invocations',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: TRACKING,
+        }),
+      ),
+    view: (out: AAS.PutScalingPolicyCommandOutput) =>
+      /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[\w-]+:resource\/sagemaker\/endpoint\/parity-scaled\/variant\/Champion:policyName\/invocations$/.test(
+        out.PolicyARN ?? '',
+      ),
+  },
+  {
+    name: 'DescribeScalingPolicies',
+    run: ({ aas }) =>
+      aas.send(
+        new AAS.DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId: TARGET.ResourceId }),
+      ),
+    view: (out: AAS.DescribeScalingPoliciesCommandOutput) =>
+      (out.ScalingPolicies ?? []).map((p) => [
+        p.PolicyName,
+        p.PolicyType,
+        p.ResourceId,
+        p.ScalableDimension,
+        p.TargetTrackingScalingPolicyConfiguration,
+      ]),
+  },
+  {
+    name: 'DeleteScalingPolicy',
+    run: ({ aas }) => aas.send(new AAS.DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'invocations' })),
+    view: () => 'deleted',
+  },
+  {
+    name: 'DeleteScalingPolicy of a missing policy',
+    run: ({ aas }) => aas.send(new AAS.DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'invocations' })),
+  },
+  {
+    name: 'DeregisterScalableTarget',
+    run: ({ aas }) => aas.send(new AAS.DeregisterScalableTargetCommand(TARGET)),
+    view: () => 'deregistered',
+  },
+  {
+    name: 'DeregisterScalableTarget of a missing target',
+    run: ({ aas }) => aas.send(new AAS.DeregisterScalableTargetCommand(TARGET)),
+  },
+  {
+    name: 'DescribeScalableTargets after deregistering',
+    run: ({ aas }) => aas.send(new AAS.DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' })),
+    view: (out: AAS.DescribeScalableTargetsCommandOutput) => out.ScalableTargets,
+  },
+];
+
+async function runAwsSequence(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }) {
+  const cfg = { endpoint, region: 'us-east-1', credentials, maxAttempts: 1 };
+  const c: AwsClients = { sm: new SM.SageMakerClient(cfg), aas: new AAS.ApplicationAutoScalingClient(cfg) };
+  const outcomes: Outcome[] = [];
+  for (const step of AWS_STEPS) {
+    try {
+      const out = await step.run(c);
+      outcomes.push({ ok: true, ...(step.view ? { result: step.view(out as never) } : {}) });
+    } catch (err) {
+      const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+      outcomes.push({ ok: false, error: e.name, status: e.$metadata?.httpStatusCode, message: e.message });
+    }
+  }
+  c.sm.destroy();
+  c.aas.destroy();
+  return outcomes;
+}
+
 let h: Harness;
 let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
 
 beforeAll(async () => {
   h = await startHarness({ delays: { createMs: 100, updateMs: 100, deleteMs: 50 } });
-  moto = await startMoto();
+  if (motoServer.found) moto = await startMoto();
 }, 60_000);
 
 afterAll(async () => {
@@ -434,13 +673,14 @@ afterAll(async () => {
 });
 
 const PARITY = "the control-plane sequence answers the same on the emulator and moto, except moto's listed gaps";
+const AWS_PARITY =
+  "the aws profile's stored fields and Application Auto Scaling answer as moto does, except the listed gaps";
 const parityTest = motoServer.found ? test : test.skip;
-const parityTitle = motoServer.found
-  ? `${PARITY} (moto ${motoServer.version})`
-  : `${PARITY}: SKIPPED, ${motoServer.reason}`;
+const titled = (title: string) =>
+  motoServer.found ? `${title} (moto ${motoServer.version})` : `${title}: SKIPPED, ${motoServer.reason}`;
 
 parityTest(
-  parityTitle,
+  titled(PARITY),
   async () => {
     const emulator = await runSequence(h.emulator.url);
     const motoOut = await runSequence(moto!.url);
@@ -464,6 +704,40 @@ parityTest(
     const agreeing = STEPS.filter((s) => !MOTO_GAPS[s.name]);
     expect(agreeing.length).toBeGreaterThanOrEqual(20);
     expect(agreeing.filter((s) => !emulator[STEPS.indexOf(s)].ok).length).toBeGreaterThanOrEqual(8);
+  },
+  60_000,
+);
+
+parityTest(
+  titled(AWS_PARITY),
+  async () => {
+    // The admin key: this compares the calls' behaviour, not IAM (moto grants everything).
+    const aws = await startHarness({ profile: 'aws', timeScale: 0.001, awsBehaviour: { consistencySeconds: 0 } });
+    try {
+      const emulator = await runAwsSequence(aws.emulator.url, ADMIN_CREDENTIALS);
+      const motoOut = await runAwsSequence(moto!.url, { accessKeyId: 'testing', secretAccessKey: 'testing' });
+      const unexplained: string[] = [];
+      AWS_STEPS.forEach((step, i) => {
+        const gap = AWS_GAPS[step.name];
+        if (gap) {
+          expect({ step: step.name, ...emulator[i] }).toMatchObject({ step: step.name, ...gap.emulator });
+          expect({ step: step.name, ...motoOut[i] }).toMatchObject({ step: step.name, ...gap.moto });
+          if (gap.sameMessage) expect(emulator[i].message).toBe(motoOut[i].message);
+          return;
+        }
+        if (JSON.stringify(emulator[i]) !== JSON.stringify(motoOut[i])) {
+          unexplained.push(
+            `${step.name}:\n  emulator ${JSON.stringify(emulator[i])}\n  moto     ${JSON.stringify(motoOut[i])}`,
+          );
+        }
+      });
+      expect(unexplained).toEqual([]);
+      // The comparison has teeth: most steps agree exactly, and the emulator refused exactly the three bad calls.
+      expect(AWS_STEPS.filter((st) => !AWS_GAPS[st.name]).length).toBeGreaterThanOrEqual(10);
+      expect(emulator.filter((o) => o.ok)).toHaveLength(AWS_STEPS.length - 3);
+    } finally {
+      await aws.close();
+    }
   },
   60_000,
 );

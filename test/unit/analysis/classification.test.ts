@@ -1,7 +1,7 @@
 import reference from '../../fixtures/analysis/reference.json';
 import { classificationMetrics, rocAuc, rocCurve } from '../../../src/analysis';
 import type { ScoredRequest } from '../../../src/analysis';
-import { seeded } from './random';
+import { seeded } from '../../../bench/random';
 
 interface Case {
   name: string;

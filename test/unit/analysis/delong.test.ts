@@ -6,7 +6,7 @@ import type { ScoredRequest } from '../../../src/analysis';
 
 const compareRocAuc = (b: ScoredRequest[], c: ScoredRequest[], tolerance: number) =>
   compareRows(toArrays(b), toArrays(c), tolerance);
-import { seeded, gaussian } from './random';
+import { seeded, gaussian } from '../../../bench/random';
 
 interface Case {
   name: string;

@@ -17,7 +17,7 @@ import {
   type Spending,
 } from '../../../src/analysis/error-spending';
 import { normalQuantile } from '../../../src/analysis/normal';
-import { gaussian, seeded } from './random';
+import { gaussian, seeded } from '../../../bench/random';
 
 interface Design {
   name: string;

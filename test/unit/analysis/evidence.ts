@@ -1,6 +1,6 @@
 // Builders of seeded evidence for guardrail tests: CloudWatch-like sums and periods, labelled replay rows.
 import type { LatencyPeriod, ScoredRequest, VariantEvidence } from '../../../src/analysis';
-import { gaussian, seeded } from './random';
+import { gaussian, seeded } from '../../../bench/random';
 
 /** Per-period ModelLatency aggregates (µs) of lognormal requests: median `medianUs`, log-sd 0.5. */
 export function latencyPeriods(

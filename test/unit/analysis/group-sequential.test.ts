@@ -20,7 +20,7 @@ import { EFFECT_PRECISION, GROUP_SEQUENTIAL_SHARE, judge } from '../../../src/an
 import { compareLatency, MIN_PERIODS } from '../../../src/analysis/latency';
 import { tMixtureMultiplier } from '../../../src/analysis/sequential';
 import type { LatencyPeriod } from '../../../src/analysis';
-import { gaussian, seeded } from './random';
+import { gaussian, seeded } from '../../../bench/random';
 
 describe('the table (scripts/group-sequential-t.py → group-sequential-table.ts)', () => {
   it('is exactly what the script wrote to test/fixtures/analysis/group-sequential-t.json', () => {

@@ -11,7 +11,7 @@ import {
 import { compareGuardrails, ERROR_SPENDING_SHARE } from '../../../src/analysis/guardrails';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { labelledRows, latencyPeriods, variant } from './evidence';
-import { gaussian, seeded } from './random';
+import { gaussian, seeded } from '../../../bench/random';
 
 const defaults = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, 24);
 

@@ -10,7 +10,7 @@ import {
   twoSidedRadius,
 } from '../../../src/analysis/sequential';
 import { logGamma, studentCdf } from '../../../src/analysis/student';
-import { gaussian, seeded } from './random';
+import { gaussian, seeded } from '../../../bench/random';
 
 describe('normal distribution against scipy', () => {
   it.each(reference.normal.cdf.map((r) => [r.x, r] as const))('Φ(%d)', (_x, r) => {

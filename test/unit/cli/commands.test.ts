@@ -162,8 +162,10 @@ describe('start and list helpers', () => {
   });
 
   it('queries visibility for rollouts and reads endpoint and phase from search attributes or memo', () => {
-    expect(visibilityQuery({})).toBe('WorkflowType="modelRollout"');
-    expect(visibilityQuery({ running: true })).toBe('WorkflowType="modelRollout" AND ExecutionStatus="Running"');
+    expect(visibilityQuery({})).toBe('WorkflowType="modelRollout" AND ExecutionStatus!="ContinuedAsNew"');
+    expect(visibilityQuery({ running: true })).toBe(
+      'WorkflowType="modelRollout" AND ExecutionStatus!="ContinuedAsNew" AND ExecutionStatus="Running"',
+    );
     const info = {
       workflowId: 'rollout-churn',
       runId: 'run-1',

@@ -1,7 +1,9 @@
 // The shipped IAM policy must allow exactly the AWS calls the worker's activities make: a missing action breaks a
-// rollout in production, an extra one breaks least privilege.
+// rollout in production, an extra one breaks least privilege. A Create* that carries Tags is also authorized as
+// sagemaker:AddTags on the new resource (aws/aws-cdk#32294), so those count as using AddTags.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { evaluate, parsePolicy } from '../../../src/emulator/iam/policy';
 
 const root = resolve(__dirname, '../../..');
 
@@ -24,6 +26,32 @@ function tsFiles(dir: string): string[] {
 /** API calls that IAM authorizes under another action's name (HeadObject needs s3:GetObject). */
 const AUTHORIZED_AS: Record<string, string> = { 's3:HeadObject': 's3:GetObject' };
 
+/** The resource type each tagged Create* makes: what its AddTags is authorized on. */
+const CREATES: Record<string, string> = {
+  'sagemaker:CreateModel': 'model',
+  'sagemaker:CreateEndpointConfig': 'endpoint-config',
+  'sagemaker:CreateEndpoint': 'endpoint',
+};
+
+/** The argument text of every `new <name>(…)` in source (balanced parentheses). */
+function constructorArguments(source: string, name: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(new RegExp(`new\\s+${name}\\s*\\(`, 'g'))) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    const start = i;
+    for (; i < source.length && depth > 0; i++) {
+      if (source[i] === '(') depth++;
+      else if (source[i] === ')') depth--;
+    }
+    out.push(source.slice(start, i - 1));
+  }
+  return out;
+}
+
+/** Create* calls that send Tags, as their IAM action: each also needs sagemaker:AddTags. */
+const taggedCreates = new Set<string>();
+
 /** Every `XxxCommand` imported from an AWS SDK client and constructed with `new` in src/activities. */
 function actionsUsedByActivities(): Map<string, string[]> {
   const used = new Map<string, string[]>();
@@ -44,6 +72,11 @@ function actionsUsedByActivities(): Map<string, string[]> {
         const operation = `${prefix}:${name.replace(/Command$/, '')}`;
         const action = AUTHORIZED_AS[operation] ?? operation;
         used.set(action, [...(used.get(action) ?? []), file.slice(root.length + 1)]);
+        if (constructorArguments(source, name).some((args) => /\bTags\s*:/.test(args))) {
+          if (!CREATES[action]) throw new Error(`${file} tags ${name}: add its resource type to CREATES in this test`);
+          taggedCreates.add(action);
+          used.set('sagemaker:AddTags', [...(used.get('sagemaker:AddTags') ?? []), file.slice(root.length + 1)]);
+        }
       }
     }
   }
@@ -55,7 +88,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 const policy = JSON.parse(readFileSync(join(root, 'deploy/iam-policy.json'), 'utf8')) as {
   Version: string;
@@ -72,6 +105,33 @@ describe('deploy/iam-policy.json', () => {
     expect(used.has('sagemaker:UpdateEndpointWeightsAndCapacities')).toBe(true);
     expect(used.has('sagemaker:InvokeEndpoint')).toBe(true);
     expect(used.has('cloudwatch:GetMetricData')).toBe(true);
+    expect([...taggedCreates].sort()).toEqual([
+      'sagemaker:CreateEndpoint',
+      'sagemaker:CreateEndpointConfig',
+      'sagemaker:CreateModel',
+    ]);
+  });
+
+  it("lets each tagged Create* add exactly the rollout's tag keys to what it creates, and no other keys", () => {
+    // The keys rolloutTags() sends ({ Key: 'model-rollout:…', Value: … }).
+    const source = readFileSync(join(root, 'src/activities/sagemaker.ts'), 'utf8');
+    const keys = [...source.matchAll(/Key:\s*'([^']+)'/g)].map((m) => m[1]);
+    expect(keys.sort()).toEqual(['model-rollout:run-id', 'model-rollout:workflow-id']);
+    const evaluated = parsePolicy(policy);
+    for (const action of taggedCreates) {
+      const resource = `arn:aws:sagemaker:eu-west-1:123456789012:${CREATES[action]}/churn-abc`;
+      const addTags = (tagKeys: string[]) =>
+        evaluate(evaluated, { action: 'sagemaker:AddTags', resource, context: { 'aws:TagKeys': tagKeys } });
+      expect([action, addTags(keys)]).toEqual([action, 'allow']);
+      expect([action, addTags([...keys, 'team'])]).toEqual([action, 'implicitDeny']);
+    }
+    expect(
+      evaluate(evaluated, {
+        action: 'sagemaker:AddTags',
+        resource: 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/x',
+        context: { 'aws:TagKeys': keys },
+      }),
+    ).toBe('implicitDeny');
   });
 
   it('allows every action the activities use', () => {

@@ -1,4 +1,4 @@
-// Seeded randomness for the analysis tests (the code under test never draws random numbers itself).
+// Seeded randomness for the benchmarks and the analysis tests (the code under test never draws random numbers).
 
 /** Mulberry32: a small, fast, seedable 32-bit generator; good enough for test data. */
 export function seeded(seed: number): () => number {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
  * strings (CreationTime "2026-12-05 20:10:59"), which the AWS SDK v3's awsJson1_1 deserializer refuses ("Expected
  * real number"): the JSON protocols send timestamps as epoch seconds (Smithy timestampFormat epoch-seconds).
  */
-export const MOTO_MIN_VERSION = '5.2.1';
+const MOTO_MIN_VERSION = '5.2.1';
 
 export type MotoServer = { found: true; python: string; version: string } | { found: false; reason: string };
 
