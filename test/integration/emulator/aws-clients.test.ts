@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { CREDENTIALS, EXAMPLES, type Harness, startHarness } from './helpers';
+import { ADMIN_CREDENTIALS, EXAMPLES, type Harness, startHarness } from './helpers';
 
 const run = promisify(execFile);
 const SCRIPT = resolve(__dirname, 'aws-clients.py');
@@ -14,7 +14,10 @@ let h: Harness;
 let queryModels: string;
 let jsonModels: string;
 
-/** The environment a user would set: the endpoint, a region and keys, nothing else of the machine's AWS setup. */
+/**
+ * The environment a user would set: the endpoint, a region and keys (the account administrator's: IAM is not what
+ * this test is about), nothing else of the machine's AWS setup.
+ */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   return {
@@ -22,8 +25,8 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     AWS_ENDPOINT_URL: h.emulator.url,
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: ADMIN_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ADMIN_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: join(h.dataDir, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(h.dataDir, 'no-credentials'),
@@ -61,17 +64,23 @@ async function cli(
 }
 
 beforeAll(async () => {
-  h = await startHarness({
-    profile: 'aws',
-    timeScale: 0.001,
-    alarmEvaluation: false,
-    // A 2 s "minute" published 0.3 s after it ends, so the guide's CloudWatch step takes seconds.
-    cloudwatch: {
-      resolutionSeconds: 2,
-      publishLagSeconds: { min: 300, max: 300 },
-      lateSamples: { share: 0, withinSeconds: 0 },
+  h = await startHarness(
+    {
+      profile: 'aws',
+      awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+
+      timeScale: 0.001,
+      alarmEvaluation: false,
+      // A 2 s "minute" published 0.3 s after it ends, so the guide's CloudWatch step takes seconds.
+      cloudwatch: {
+        resolutionSeconds: 2,
+        publishLagSeconds: { min: 300, max: 300 },
+        lateSamples: { share: 0, withinSeconds: 0 },
+      },
     },
-  });
+    'us-east-1',
+    ADMIN_CREDENTIALS,
+  );
   // The installed botocore's own CloudWatch model with one protocol only: the query protocol, or JSON 1.0 (what
   // botocore 1.42.7+ sends; an older botocore, like Debian's 1.29, knows only the query protocol).
   queryModels = await protocolModels('query', { protocol: 'query', protocols: ['query'] });

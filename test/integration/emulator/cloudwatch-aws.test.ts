@@ -8,7 +8,7 @@ import {
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { deployEndpoint, errorOf, type Harness, startHarness } from './helpers';
+import { ADMIN_CREDENTIALS, deployEndpoint, errorOf, type Harness, startHarness } from './helpers';
 
 const ROW = '13,30.94,0,1,1,3,199.8,7';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +41,15 @@ describe('Period and StartTime rules (time scale 1: a minute is 60 s)', () => {
   // The current minute's start, and data put 10 and 9 minutes before it.
   const t0 = Math.floor(Date.now() / 60_000) * 60;
   beforeAll(async () => {
-    h = await startHarness({ profile: 'aws', alarmEvaluation: false });
+    h = await startHarness(
+      {
+        profile: 'aws',
+        awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+        alarmEvaluation: false,
+      },
+      'us-east-1',
+      ADMIN_CREDENTIALS,
+    );
     const at = (s: number) => new Date(s * 1000);
     for (const [metric, resolution] of [
       ['Regular', undefined],
@@ -164,16 +172,22 @@ describe("SageMaker's metrics after a publish lag, with late samples", () => {
   beforeAll(async () => {
     // A 2 s "minute", a 1 s publish lag and half the samples up to 2 s later. The time scale is tiny so the control
     // plane is quick; these settings are AWS seconds × 0.001.
-    h = await startHarness({
-      profile: 'aws',
-      timeScale: 0.001,
-      alarmEvaluation: false,
-      cloudwatch: {
-        resolutionSeconds: 2,
-        publishLagSeconds: { min: 1000, max: 1000 },
-        lateSamples: { share: 0.5, withinSeconds: 2000 },
+    h = await startHarness(
+      {
+        profile: 'aws',
+        awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+
+        timeScale: 0.001,
+        alarmEvaluation: false,
+        cloudwatch: {
+          resolutionSeconds: 2,
+          publishLagSeconds: { min: 1000, max: 1000 },
+          lateSamples: { share: 0.5, withinSeconds: 2000 },
+        },
       },
-    });
+      'us-east-1',
+      ADMIN_CREDENTIALS,
+    );
     await deployEndpoint(h.sm, 'lag', [{ variant: 'A', model: 'lag-a', artifact: 'champion' }]);
   });
   afterAll(() => h.close());

@@ -9,11 +9,20 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { errorOf, type Harness, startHarness } from './helpers';
+import { ADMIN_CREDENTIALS, errorOf, type Harness, startHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ profile: 'aws', timeScale: 0.001, alarmEvaluation: false });
+  h = await startHarness(
+    {
+      profile: 'aws',
+      awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+      timeScale: 0.001,
+      alarmEvaluation: false,
+    },
+    'us-east-1',
+    ADMIN_CREDENTIALS,
+  );
 });
 afterAll(() => h.close());
 

@@ -12,7 +12,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, type DataCaptureConfig } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { createModel, errorOf, type Harness, modelUrl, startHarness, waitForStatus } from './helpers';
+import {
+  ADMIN_CREDENTIALS,
+  createModel,
+  errorOf,
+  type Harness,
+  modelUrl,
+  startHarness,
+  waitForStatus,
+} from './helpers';
 
 const ROW = '13,30.94,0,1,1,3,199.8,7';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,12 +81,18 @@ describe('aws profile', () => {
   let h: Harness;
   beforeAll(async () => {
     // Capture files are written 1 s after their first record (60 s × 0.001 would be too short to see them missing).
-    h = await startHarness({
-      profile: 'aws',
-      timeScale: 0.001,
-      alarmEvaluation: false,
-      dataCapture: { flushSeconds: 1000 },
-    });
+    h = await startHarness(
+      {
+        profile: 'aws',
+        awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+
+        timeScale: 0.001,
+        alarmEvaluation: false,
+        dataCapture: { flushSeconds: 1000 },
+      },
+      'us-east-1',
+      ADMIN_CREDENTIALS,
+    );
   });
   afterAll(() => h.close());
 

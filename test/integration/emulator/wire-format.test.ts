@@ -3,7 +3,7 @@
 // aws profile a bad InferenceId is refused by input validation.
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { deployEndpoint, errorOf, type Harness, startHarness, waitForStatus } from './helpers';
+import { ADMIN_CREDENTIALS, deployEndpoint, errorOf, type Harness, startHarness, waitForStatus } from './helpers';
 
 const ROW = '13,30.94,0,1,1,3,199.8,7';
 
@@ -94,7 +94,15 @@ describe('ideal profile', () => {
 describe('aws profile', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ profile: 'aws', timeScale: 0.001 });
+    h = await startHarness(
+      {
+        profile: 'aws',
+        awsBehaviour: { consistencySeconds: 0 }, // new resources visible at once: not what this test is about
+        timeScale: 0.001,
+      },
+      'us-east-1',
+      ADMIN_CREDENTIALS,
+    );
     await deployEndpoint(h.sm, 'wire', [{ variant: 'A', model: 'wire-a', artifact: 'champion' }]);
   });
   afterAll(() => h.close());
