@@ -156,6 +156,13 @@ function cloudwatch(w: Where, operation: string, input: Json): AuthorizationRequ
     }
     case 'DeleteAlarms':
     case 'DescribeAlarms': {
+      // [BC-CW] DescribeAlarms: "To use this operation and return information about composite alarms, you must be
+      // signed on with the cloudwatch:DescribeAlarms permission that is scoped to *".
+      const composites =
+        (Array.isArray(input.AlarmTypes) && input.AlarmTypes.includes('CompositeAlarm')) ||
+        input.ChildrenOfAlarmName !== undefined ||
+        input.ParentsOfAlarmName !== undefined;
+      if (operation === 'DescribeAlarms' && composites) return [{ action, resource: '*' }];
       const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.filter((n) => typeof n === 'string') : [];
       // Without names DescribeAlarms reads every alarm of the account and region.
       if (names.length === 0) return [{ action, resource: alarmArn(w, '*') }];

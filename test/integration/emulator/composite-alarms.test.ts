@@ -9,7 +9,7 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { ADMIN_CREDENTIALS, errorOf, type Harness, startHarness } from './helpers';
+import { ADMIN_CREDENTIALS, CREDENTIALS, errorOf, type Harness, startHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -133,4 +133,48 @@ test('DeleteAlarms: not an alarm a composite names, at most one composite, unkno
   await h.cw.send(new DeleteAlarmsCommand({ AlarmNames: ['latency-high', 'deploy in progress'] }));
   const left = await h.cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
   expect([...left.MetricAlarms!, ...left.CompositeAlarms!]).toEqual([]);
+});
+
+test('composite alarms need cloudwatch:DescribeAlarms and PutCompositeAlarm scoped to *', async () => {
+  const scoped = (resource: string) => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutCompositeAlarm'],
+        Resource: resource,
+      },
+    ],
+  });
+  for (const [resource, allowed] of [
+    ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:*', false],
+    ['*', true],
+  ] as const) {
+    const e = await startHarness(
+      {
+        profile: 'aws',
+        awsBehaviour: { consistencySeconds: 0 },
+        timeScale: 0.001,
+        alarmEvaluation: false,
+        iamPolicy: scoped(resource),
+      },
+      'us-east-1',
+      CREDENTIALS,
+    );
+    try {
+      const metricOnly = await e.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['x'] }));
+      expect(metricOnly.MetricAlarms).toEqual([]);
+      const describe = () => e.cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['CompositeAlarm'] }));
+      const put = () => e.cw.send(new PutCompositeAlarmCommand({ AlarmName: 'c', AlarmRule: 'TRUE' }));
+      if (allowed) {
+        await put();
+        expect((await describe()).CompositeAlarms!.map((a) => a.AlarmName)).toEqual(['c']);
+      } else {
+        expect((await errorOf(describe)).name).toBe('AccessDenied');
+        expect((await errorOf(put)).name).toBe('AccessDenied');
+      }
+    } finally {
+      await e.close();
+    }
+  }
 });
