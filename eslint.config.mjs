@@ -59,6 +59,56 @@ export default tseslint.config(
     },
   },
   {
+    // src/analysis is statistics on plain numbers: it knows no spec (src/schema maps the spec to its GuardrailConfig,
+    // in guardrail-config.ts). Same sandbox rules as above, plus no import of src/schema.
+    files: ['src/analysis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./schema(/.*)?$',
+              message: 'src/analysis knows no spec: take plain numbers (GuardrailConfig), mapped in src/schema.',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],
+              message: 'Workflow code does no I/O.',
+            },
+            { group: ['@aws-sdk/*'], message: 'AWS calls belong in src/activities.' },
+            {
+              group: ['../activities/*', '!../activities/index'],
+              message: 'Import activity types only, through proxyActivities.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The zod-free files of src/schema, which the workflow imports at run time: zod and the zod schemas only as types.
+    files: ['src/schema/duration.ts', 'src/schema/signal-check.ts', 'src/schema/guardrail-config.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(zod(/.*)?|\\./(index|spec|signals|guardrails|names|errors))$',
+              allowTypeImports: true,
+              message: 'The workflow imports this file: keep zod out of it (type imports only).',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],
+              message: 'Workflow code does no I/O.',
+            },
+            { group: ['@aws-sdk/*'], message: 'AWS calls belong in src/activities.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // zod and the zod schemas cost about 1.3 MB per running workflow (each workflow gets its own module copies):
     // workflow code takes types from src/spec, and at run time only its zod-free files.
     files: ['src/workflows/**/*.ts'],

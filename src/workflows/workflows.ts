@@ -22,15 +22,20 @@ import {
 import type { RolloutActivities, EndpointView, MetricsOutput, PreflightResult, ProductionVariant } from '../activities';
 import {
   evaluateGuardrails,
+  foldCompletePeriods,
+  mergeLabelled,
+  NO_LATENCY_PERIODS,
   summarizeVariant,
-  toGuardrailConfig,
   type Evaluation,
-  type ScoredRequest,
+  type LabelledSummary,
+  type LatencyStatistics,
+  type SpendingLook,
 } from '../analysis';
 // Only zod-free parts of src/spec at run time (zod would be copied into every running workflow): the spec is
 // validated by an activity, signals by the zod-free checker that a unit test holds equal to the zod schemas.
 import { durationMs, formatDuration, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
 import { checkSignal } from '../schema/signal-check';
+import { toGuardrailConfig } from '../schema/guardrail-config';
 import type { RolloutSpec } from '../schema';
 import { endpointConfigName } from './names';
 import {
@@ -157,8 +162,11 @@ class Rollout {
   /** How long the last wait for each kind of endpoint change took (ms); the next wait sleeps through most of it. */
   private settleMs: Partial<Record<'config' | 'weights', number>> = {};
   /** Labelled replay results since the candidate went live (cumulative evidence), and for the current step. */
-  private readonly labelled: Record<string, ScoredRequest[]> = {};
-  private stepLabelled: Record<string, ScoredRequest[]> = {};
+  private readonly labelled: Record<string, LabelledSummary> = {};
+  private stepLabelled: Record<string, LabelledSummary> = {};
+  /** Latency's complete CloudWatch periods, folded; and the error-spending looks so far (at most 200). */
+  private latency: LatencyStatistics = NO_LATENCY_PERIODS;
+  private readonly spendingLooks: SpendingLook[] = [];
   /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
   private stepRequests: Record<string, number> = {};
   private replayRow = 0;
@@ -552,6 +560,7 @@ class Rollout {
         rowsPerRequest: replay.rowsPerRequest,
         startRow: this.replayRow,
         durationMs: ms,
+        threshold: this.qualityThreshold(),
       }),
     );
     const stopped = condition(() => this.rollbackRequest !== null);
@@ -563,11 +572,12 @@ class Rollout {
     }
     const result = await traffic;
     this.replayRow = result.nextRow;
-    for (const [variant, scores] of Object.entries(result.byVariant)) {
-      const rows = scores.labels.map((label, k) => ({ label, score: scores.scores[k] }));
-      (this.labelled[variant] ??= []).push(...rows);
-      (this.stepLabelled[variant] ??= []).push(...rows);
-      this.stepRequests[variant] = (this.stepRequests[variant] ?? 0) + scores.requests;
+    for (const [variant, replayed] of Object.entries(result.byVariant)) {
+      const add = (into: Record<string, LabelledSummary>) =>
+        (into[variant] = into[variant] ? mergeLabelled(into[variant], replayed.labelled) : replayed.labelled);
+      add(this.labelled);
+      add(this.stepLabelled);
+      this.stepRequests[variant] = (this.stepRequests[variant] ?? 0) + replayed.requests;
     }
     return null;
   }
@@ -602,18 +612,20 @@ class Rollout {
     let evaluation: Evaluation;
     if (baseline) {
       const stepCounts = this.stepInvocations(metrics, periodSeconds);
-      evaluation = evaluateGuardrails({
-        baseline: { ...baseline, labelled: this.labelled[baseline.variantName] ?? [] },
-        candidate: { ...candidate, labelled: this.labelled[candidate.variantName] ?? [] },
+      // Complete periods are folded once: every period both variants report except the newest either reports (the
+      // current, partial one), as latency judged them before.
+      const newest = Math.max(...[...baseline.latency, ...candidate.latency].map((p) => p.timestamp));
+      this.latency = foldCompletePeriods(this.latency, baseline.latency, candidate.latency, newest);
+      const { spendingLook, ...judged } = evaluateGuardrails({
+        baseline: { ...baseline, labelled: this.labelled[baseline.variantName] ?? null },
+        candidate: { ...candidate, labelled: this.labelled[candidate.variantName] ?? null },
+        latency: this.latency,
         split: { candidateWeight: this.spec.steps[this.state.step - 1].candidateWeight, ...stepCounts },
         config: toGuardrailConfig(this.spec.guardrails, this.qualityThreshold(), soakPeriods(this.spec)),
-        schedule: {
-          soakFraction,
-          earlier: this.evaluations.flatMap((e) =>
-            e.soakFraction !== undefined ? [{ soakFraction: e.soakFraction, results: e.evaluation.results }] : [],
-          ),
-        },
+        schedule: { soakFraction, looks: this.spendingLooks },
       });
+      if (spendingLook) this.spendingLooks.push(spendingLook);
+      evaluation = judged;
     } else {
       evaluation = {
         verdict: candidate.invocations > 0 || this.spec.traffic.replay === undefined ? 'pass' : 'continue',
@@ -648,7 +660,7 @@ class Rollout {
     if (this.state.verdicts.length > 200) this.state.verdicts.shift();
     record.evaluations++;
     record.variants = metrics.variants.map((v) =>
-      summarizeVariant({ ...v, labelled: this.stepLabelled[v.variantName] ?? [] }, this.qualityThreshold()),
+      summarizeVariant({ ...v, labelled: this.stepLabelled[v.variantName] ?? null }),
     );
     return evaluation;
   }
