@@ -7,7 +7,9 @@
 //  - per class, a sparse histogram of the scores on a fixed grid: bin k holds the scores that round to k/1000
 //    (k = floor(1000·score + 0.5), 1,001 bins over [0, 1]). Scores below 0 or above 1 (a model that answers margins,
 //    not probabilities) are counted in bin 0 or 1,000 and in `clamped`; rows with a label or score that is not a
-//    finite number are left out, as classification.ts does. JSON: [bin, rows] pairs of the non-empty bins only.
+//    finite number are left out, as classification.ts does. Sparse: the non-empty bins only, as (bin, rows) pairs kept
+//    in two parallel arrays: with all 1,001 bins of both classes filled, 16 KB of JSON and about 32 KB of heap (two
+//    packed arrays of small integers per class; an array per pair took 144 KB).
 // ROC AUC with ties counted one half (the Mann–Whitney form) and DeLong's placement-based variance depend on the
 // scores only through the ranks of the two classes, so on the binned scores both are exact from the histogram: every
 // positive in bin k has placement (negatives below k + ½·negatives in k)/n, every negative in bin k has
@@ -31,8 +33,11 @@ import type { ClassificationMetrics, RocCurve, ScoredRequest } from './types';
 /** Bins per unit of score: bin k holds the scores that round to k / SCORE_RESOLUTION. */
 export const SCORE_RESOLUTION = 1000;
 
-/** [bin, rows] pairs of the non-empty bins, in ascending bin order. */
-export type ScoreHistogram = [number, number][];
+/** The non-empty bins in ascending order and the rows in each: (bins[i], counts[i]) pairs. */
+export interface ScoreHistogram {
+  bins: number[];
+  counts: number[];
+}
 
 export interface LabelledSummary {
   /** Usable rows (finite label and score). */
@@ -98,8 +103,9 @@ export class LabelledSummaryBuilder {
   /** Adds every row of another summary at the same threshold and resolution. */
   addSummary(s: LabelledSummary): this {
     assertMergeable(this, s);
-    for (const [bin, n] of s.histogram.positive) this.positive[bin] += n;
-    for (const [bin, n] of s.histogram.negative) this.negative[bin] += n;
+    const add = (dense: Float64Array, h: ScoreHistogram) => h.bins.forEach((bin, i) => (dense[bin] += h.counts[i]));
+    add(this.positive, s.histogram.positive);
+    add(this.negative, s.histogram.negative);
     this.confusion.tp += s.confusion.tp;
     this.confusion.fp += s.confusion.fp;
     this.confusion.fn += s.confusion.fn;
@@ -112,8 +118,13 @@ export class LabelledSummaryBuilder {
 
   summary(): LabelledSummary {
     const sparse = (dense: Float64Array): ScoreHistogram => {
-      const out: ScoreHistogram = [];
-      for (let k = 0; k < dense.length; k++) if (dense[k] > 0) out.push([k, dense[k]]);
+      const out: ScoreHistogram = { bins: [], counts: [] };
+      for (let k = 0; k < dense.length; k++) {
+        if (dense[k] > 0) {
+          out.bins.push(k);
+          out.counts.push(dense[k]);
+        }
+      }
       return out;
     };
     return {
@@ -151,13 +162,15 @@ export function emptyLabelledSummary(threshold: number, resolution = SCORE_RESOL
 
 /** Two sparse histograms added bin by bin (both ascending). */
 function addHistograms(a: ScoreHistogram, b: ScoreHistogram): ScoreHistogram {
-  const out: ScoreHistogram = [];
+  const out: ScoreHistogram = { bins: [], counts: [] };
+  const n = a.bins.length;
+  const m = b.bins.length;
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i][0] < b[j][0])) out.push([a[i][0], a[i++][1]]);
-    else if (i >= a.length || b[j][0] < a[i][0]) out.push([b[j][0], b[j++][1]]);
-    else out.push([a[i][0], a[i++][1] + b[j++][1]]);
+  while (i < n || j < m) {
+    const k = j >= m || (i < n && a.bins[i] < b.bins[j]) ? a.bins[i] : b.bins[j];
+    out.bins.push(k);
+    out.counts.push((i < n && a.bins[i] === k ? a.counts[i++] : 0) + (j < m && b.bins[j] === k ? b.counts[j++] : 0));
   }
   return out;
 }
@@ -189,13 +202,15 @@ function binsOf(s: LabelledSummary): { positive: number[]; negative: number[]; b
   const pos = s.histogram.positive;
   const neg = s.histogram.negative;
   const out = { positive: [] as number[], negative: [] as number[], bin: [] as number[] };
+  const n = pos.bins.length;
+  const m = neg.bins.length;
   let i = 0;
   let j = 0;
-  while (i < pos.length || j < neg.length) {
-    const k = j >= neg.length || (i < pos.length && pos[i][0] < neg[j][0]) ? pos[i][0] : neg[j][0];
+  while (i < n || j < m) {
+    const k = j >= m || (i < n && pos.bins[i] < neg.bins[j]) ? pos.bins[i] : neg.bins[j];
     out.bin.push(k);
-    out.positive.push(i < pos.length && pos[i][0] === k ? pos[i++][1] : 0);
-    out.negative.push(j < neg.length && neg[j][0] === k ? neg[j++][1] : 0);
+    out.positive.push(i < n && pos.bins[i] === k ? pos.counts[i++] : 0);
+    out.negative.push(j < m && neg.bins[j] === k ? neg.counts[j++] : 0);
   }
   return out;
 }

@@ -145,7 +145,7 @@ describe('size and edge cases', () => {
     for (let i = 0; i < 1_000_000; i++) builder.add(random() < 0.3 ? 1 : 0, random());
     const s = builder.summary();
     expect(s.rows).toBe(1_000_000);
-    expect(s.histogram.positive.length).toBe(1001);
+    expect(s.histogram.positive.bins.length).toBe(1001);
     expect(JSON.stringify(s).length).toBeLessThan(30_000);
     expect(JSON.stringify(summarizeLabelled(labelledRows(500, { seed: 1 }), 0.5)).length).toBeLessThan(8_000);
   });
@@ -163,7 +163,10 @@ describe('size and edge cases', () => {
     );
     expect(s.rows).toBe(2);
     expect(s.clamped).toBe(2);
-    expect(s.histogram).toEqual({ positive: [[1000, 1]], negative: [[0, 1]] });
+    expect(s.histogram).toEqual({
+      positive: { bins: [1000], counts: [1] },
+      negative: { bins: [0], counts: [1] },
+    });
     expect(s.confusion).toEqual({ tp: 1, fp: 0, fn: 0, tn: 1 });
   });
 
