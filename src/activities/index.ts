@@ -35,5 +35,5 @@ export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
-export type { ReplayResult, VariantScores } from './traffic';
+export type { ReplayResult, VariantReplay } from './traffic';
 export type { PreflightResult } from './preflight';

@@ -4,7 +4,13 @@
 // continue-as-new carries to the next run.
 import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
-import type { EarlierEvaluation, Evaluation, ScoredRequest } from '../analysis';
+import {
+  NO_LATENCY_PERIODS,
+  type Evaluation,
+  type LabelledSummary,
+  type LatencyStatistics,
+  type SpendingLook,
+} from '../analysis';
 import type { RolloutSpec } from '../schema';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
@@ -40,10 +46,12 @@ export function initialStatus(endpointName: string, totalSteps: number): Rollout
 
 /** What the guardrails judge, gathered since the candidate went live (and, where the step matters, this step). */
 export interface Evidence {
-  /** Labelled replay results per variant since the candidate went live. */
-  labelled: Record<string, ScoredRequest[]>;
+  /** Labelled replay results per variant since the candidate went live, as summaries (bounded). */
+  labelled: Record<string, LabelledSummary>;
   /** The same, for the current step (the step's summaries). */
-  stepLabelled: Record<string, ScoredRequest[]>;
+  stepLabelled: Record<string, LabelledSummary>;
+  /** Latency's complete CloudWatch periods, folded once each. */
+  latency: LatencyStatistics;
   /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
   stepRequests: Record<string, number>;
   /** The next row of the replay data set. */
@@ -51,8 +59,8 @@ export interface Evidence {
   /** When the candidate first got traffic, and when the current weights took effect (epoch ms). */
   candidateLiveAt: number;
   stepStartedAt: number;
-  /** The error-spending test's earlier looks (soak fraction, information per guardrail). */
-  looks: EarlierEvaluation[];
+  /** The error-spending test's earlier looks (soak fraction, information per guardrail; at most 200). */
+  looks: SpendingLook[];
 }
 
 /**
@@ -82,6 +90,7 @@ export class RolloutContext {
   evidence: Evidence = {
     labelled: {},
     stepLabelled: {},
+    latency: NO_LATENCY_PERIODS,
     stepRequests: {},
     replayRow: 0,
     candidateLiveAt: 0,
@@ -161,7 +170,7 @@ export class RolloutContext {
   }
 
   /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
-  qualityThreshold(): number {
+  get qualityThreshold(): number {
     return this.spec.traffic.replay?.threshold ?? 0.5;
   }
 }

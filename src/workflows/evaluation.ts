@@ -1,7 +1,8 @@
 // One evaluation: gather the evidence (CloudWatch metrics, alarm states, labelled replay results), hand it to the
 // pure guardrails of src/analysis, and record the verdict where status, watch and the report read it.
 import type { MetricsOutput } from '../activities';
-import { evaluateGuardrails, summarizeVariant, toGuardrailConfig, type Evaluation } from '../analysis';
+import { evaluateGuardrails, foldCompletePeriods, summarizeVariant, type Evaluation } from '../analysis';
+import { toGuardrailConfig } from '../schema/guardrail-config';
 import { durationMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
 import { quick } from './activities';
 import { appendEvaluation } from './evaluation-log';
@@ -37,16 +38,23 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   const soakFraction = soaked / totalMaxSoakMs(spec.steps);
   let evaluation: Evaluation;
   if (baseline) {
-    evaluation = evaluateGuardrails({
-      baseline: { ...baseline, labelled: ctx.evidence.labelled[baseline.variantName] ?? [] },
-      candidate: { ...candidate, labelled: ctx.evidence.labelled[candidate.variantName] ?? [] },
+    // Complete periods are folded once: every period both variants report except the newest either reports (the
+    // current, partial one).
+    const newest = Math.max(...[...baseline.latency, ...candidate.latency].map((p) => p.timestamp));
+    ctx.evidence.latency = foldCompletePeriods(ctx.evidence.latency, baseline.latency, candidate.latency, newest);
+    const { spendingLook, ...judged } = evaluateGuardrails({
+      baseline: { ...baseline, labelled: ctx.evidence.labelled[baseline.variantName] ?? null },
+      candidate: { ...candidate, labelled: ctx.evidence.labelled[candidate.variantName] ?? null },
+      latency: ctx.evidence.latency,
       split: {
         candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight,
         ...stepInvocations(ctx, metrics, periodSeconds),
       },
-      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold(), soakPeriods(spec)),
-      schedule: { soakFraction, earlier: ctx.evidence.looks },
+      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec)),
+      schedule: { soakFraction, looks: ctx.evidence.looks },
     });
+    if (spendingLook) ctx.evidence.looks.push(spendingLook);
+    evaluation = judged;
   } else {
     evaluation = {
       verdict: candidate.invocations > 0 || spec.traffic.replay === undefined ? 'pass' : 'continue',
@@ -71,14 +79,6 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
   };
   appendEvaluation(ctx.evaluations, evalRecord);
-  if (baseline) {
-    // The error-spending test's look: what it needs of this evaluation, kept apart from the (thinned) log.
-    const judged = evaluation.results.filter((r) => r.difference !== null);
-    ctx.evidence.looks.push({
-      soakFraction,
-      results: judged.map((r) => ({ guardrail: r.guardrail, difference: r.difference, samples: r.samples })),
-    });
-  }
   ctx.state.lastEvaluation = evalRecord;
   ctx.state.verdicts.push({
     at: evalRecord.at,
@@ -89,7 +89,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   if (ctx.state.verdicts.length > MAX_VERDICTS) ctx.state.verdicts.shift();
   record.evaluations++;
   record.variants = metrics.variants.map((v) =>
-    summarizeVariant({ ...v, labelled: ctx.evidence.stepLabelled[v.variantName] ?? [] }, ctx.qualityThreshold()),
+    summarizeVariant({ ...v, labelled: ctx.evidence.stepLabelled[v.variantName] ?? null }),
   );
   return evaluation;
 }
