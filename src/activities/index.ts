@@ -34,6 +34,6 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
+export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { PreflightResult } from './preflight';

@@ -144,7 +144,7 @@ const digitsOf = (g: GuardrailName) => (g === 'errorRate5xx' || g === 'errorRate
 
 function describe(c: Comparison): string {
   const d = digitsOf(c.guardrail);
-  const what = c.guardrail === 'latency' ? ' (per-period median)' : '';
+  const what = c.statistic ? ` (${c.statistic})` : '';
   return `${c.guardrail}${what}: candidate ${formatValue(c.candidate, c.unit, d)} vs baseline ${formatValue(c.baseline, c.unit, d)}`;
 }
 
@@ -158,6 +158,7 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
     alpha,
     samples: c.samples,
     method: c.method,
+    ...(c.statistic ? { statistic: c.statistic } : {}),
   };
   if (c.missing !== undefined || !Number.isFinite(c.estimate) || !(c.variance >= 0)) {
     return {

@@ -21,6 +21,13 @@ export const StepSpec = z.strictObject({
   approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
 });
 
+/**
+ * AWS publishes no delay. Datadog measures CloudWatch's 1-minute metrics available "about 2 minutes" after the minute
+ * (its cloud metric delay page); late samples grow a published minute further (AWS Knowledge Center
+ * cloudwatch-trigger-metric), by up to 2 minutes in the emulator's aws profile. 5 minutes covers both with a margin.
+ */
+export const DEFAULT_SETTLE_DELAY = '5m';
+
 export const DEFAULT_STEPS = [
   { candidateWeight: 50, soak: '10m', approval: 'none' as const },
   { candidateWeight: 75, soak: '10m', approval: 'none' as const },
@@ -103,10 +110,17 @@ export const RolloutSpec = z
           interval: duration('evaluation.interval', '1s', '1h').default('30s'),
           /** CloudWatch period of the per-variant metrics; SageMaker publishes 60 s periods. */
           metricPeriod: duration('evaluation.metricPeriod', '1s', '1h').default('60s'),
+          /**
+           * How long after a CloudWatch period ends it is judged: SageMaker publishes each minute per instance some time
+           * after it ends and late samples keep growing it (aws-behaviour.md #4), so a younger period is incomplete and
+           * could make a healthy variant look under-served or slow. A step advances, and the rollout promotes, only
+           * after its last minutes have settled and passed.
+           */
+          settleDelay: duration('evaluation.settleDelay', '0s', '1h').default(DEFAULT_SETTLE_DELAY),
           /** When a step's maxSoak passes with guardrails still inconclusive: advance, roll back, or ask a human. */
           onInconclusive: z.enum(['pass', 'fail', 'ask']).default('ask'),
         })
-        .default({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' }),
+        .default({ interval: '30s', metricPeriod: '60s', settleDelay: DEFAULT_SETTLE_DELAY, onInconclusive: 'ask' }),
       guardrails: GuardrailsSpec.default(GuardrailsSpec.parse({})),
       approval: z
         .strictObject({

@@ -4,14 +4,9 @@
 // continue-as-new carries to the next run.
 import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
-import {
-  NO_LATENCY_PERIODS,
-  type Evaluation,
-  type LabelledSummary,
-  type LatencyStatistics,
-  type SpendingLook,
-} from '../analysis';
+import { NO_LATENCY_PERIODS, type Evaluation, type LabelledSummary, type SpendingLook } from '../analysis';
 import type { RolloutSpec } from '../schema';
+import type { CloudWatchEvidence } from './cloudwatch-evidence';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
 /** Ends the story with a rollback; carries who asked and why. */
@@ -50,8 +45,8 @@ export interface Evidence {
   labelled: Record<string, LabelledSummary>;
   /** The same, for the current step (the step's summaries). */
   stepLabelled: Record<string, LabelledSummary>;
-  /** Latency's complete CloudWatch periods, folded once each. */
-  latency: LatencyStatistics;
+  /** CloudWatch's settled periods, folded once each (cloudwatch-evidence.ts). */
+  cloudwatch: CloudWatchEvidence;
   /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
   stepRequests: Record<string, number>;
   /** The next row of the replay data set. */
@@ -69,7 +64,8 @@ export interface Evidence {
  */
 export interface StepProgress {
   index: number;
-  stage: 'soaking' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
+  /** `settling`: the soak passed; waiting out the settle delay so its last minutes are judged too. */
+  stage: 'soaking' | 'settling' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
   soakedMs: number;
   last: Evaluation | null;
 }
@@ -90,7 +86,7 @@ export class RolloutContext {
   evidence: Evidence = {
     labelled: {},
     stepLabelled: {},
-    latency: NO_LATENCY_PERIODS,
+    cloudwatch: { foldedUntil: 0, totals: {}, step: {}, stepLatency: {}, latency: NO_LATENCY_PERIODS },
     stepRequests: {},
     replayRow: 0,
     candidateLiveAt: 0,

@@ -100,7 +100,7 @@ export async function startRolloutStack(
           { candidateWeight: 100, soak: '2s' },
         ],
         traffic: { replay: { dataUrl: `file://${data.holdoutFile}`, ratePerSecond: 100 } },
-        evaluation: { interval: '2s', metricPeriod: '1s', onInconclusive: 'pass' },
+        evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
         ...overrides,
       };
     },
