@@ -8,7 +8,6 @@ const shared = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   setupFiles: ['<rootDir>/test/harness/quiet-runtime.ts'],
-  testTimeout: 120_000,
 };
 
 module.exports = {
@@ -23,6 +22,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
     },
   ],
+  // Jest reads the test timeout from the global config only (jest-circus), never from a project's.
+  testTimeout: 120_000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
 };
