@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from '../../harness/worker-process';
@@ -178,6 +178,7 @@ test.concurrent.each(KILL_POINTS.map((k) => [k.phase, k] as const))(
       traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 40 } },
       ...point.spec?.(endpoint),
     });
+    const before = await beforeRollout(stack.admin, spec);
     let worker: WorkerProcess = await startWorkerProcess({ taskQueue, bundlePath });
     try {
       const handle = await stack.client.workflow.start('modelRollout', {
@@ -193,7 +194,7 @@ test.concurrent.each(KILL_POINTS.map((k) => [k.phase, k] as const))(
       const result = (await handle.result()) as RolloutResult;
 
       expect(result.outcome).toBe(point.outcome);
-      await checkRolloutInvariants(stack.sm, result, point.outcome === 'promoted' ? 'Challenger' : 'Champion');
+      await checkRolloutInvariants(stack, before, result, point.outcome === 'promoted' ? 'Challenger' : 'Champion');
       expect(repeatedStateChanges(await stack.admin.requests(), endpoint)).toEqual([]);
     } finally {
       await worker.stop();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { evaluationsQuery, statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 
@@ -67,6 +67,7 @@ test('a rollout whose evaluations cross the history limit continues as new and i
     ],
     evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId,
@@ -110,7 +111,7 @@ test('a rollout whose evaluations cross the history limit continues as new and i
   const fractions = result.evaluations.map((e) => e.soakFraction!);
   expect(fractions.every((f, k) => k === 0 || f > fractions[k - 1])).toBe(true);
   expect(result.steps.map((s) => s.ended)).toEqual(['advanced', 'advanced']);
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 });
 
 test('a paused rollout that continues as new stays paused, and resumes where its soak was', async () => {
@@ -121,6 +122,7 @@ test('a paused rollout that continues as new stays paused, and resumes where its
     steps: [{ candidateWeight: 50, soak: '6s' }],
     evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId,
@@ -141,5 +143,5 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('promoted');
   expect(result.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(['pause', 'resume', 'promote']));
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 });
