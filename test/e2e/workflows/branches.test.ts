@@ -8,6 +8,7 @@ import { DeleteEndpointConfigCommand, DescribeEndpointConfigCommand } from '@aws
 import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
 import type { RolloutSpecInput } from '../../../src/schema';
+import { recordHistory } from '../../harness/histories';
 import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
@@ -102,6 +103,7 @@ describe('a first deployment (no baseline)', () => {
     );
     expect(await invocations(endpoint)).toBeGreaterThan(0); // it soaked on replayed traffic before promoting
     await checkRolloutInvariants(stack, before, result, 'Challenger');
+    await recordHistory(stack.client, 'first-deployment-promoted', handle.workflowId, handle.firstExecutionRunId);
   });
 
   test('is rolled back when a named alarm on its errors goes to ALARM, deleting the endpoint it created', async () => {
@@ -139,6 +141,7 @@ describe('a first deployment (no baseline)', () => {
     expect(result.servingVariant).toBe('(endpoint deleted)');
     expect(result.evaluations.at(-1)!.alarms).toEqual([{ name: alarm, state: 'ALARM' }]);
     await checkRolloutInvariants(stack, before, result, null);
+    await recordHistory(stack.client, 'first-deployment-rolled-back', handle.workflowId, handle.firstExecutionRunId);
   });
 });
 
@@ -148,6 +151,7 @@ test('pause mid-soak holds the soak and the traffic; resume carries on where it 
   const { handle, before } = await start(
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '4s', maxSoak: '5s' }],
+      traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 20 } },
       evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
     }),
   );
@@ -174,6 +178,7 @@ test('pause mid-soak holds the soak and the traffic; resume carries on where it 
   );
   expect(await invocations(endpoint)).toBeGreaterThan(requests);
   await checkRolloutInvariants(stack, before, result, 'Challenger');
+  await recordHistory(stack.client, 'paused-and-resumed', handle.workflowId, handle.firstExecutionRunId);
 });
 
 describe('onFailure "pause": a failed guardrail waits for a human', () => {
@@ -182,7 +187,11 @@ describe('onFailure "pause": a failed guardrail waits for a human', () => {
     await stack.seedEndpoint(endpoint);
     await stack.admin.patchFaults({ endpoints: { [endpoint]: { variants: { Challenger: { errorRate5xx: 0.3 } } } } });
     const { handle, before } = await start(
-      stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }], onFailure: 'pause' }),
+      stack.spec(endpoint, 'challenger', {
+        steps: [{ candidateWeight: 50, soak: '60s' }],
+        traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 20 } },
+        onFailure: 'pause',
+      }),
     );
     const asked = await waitFor(handle, 'asked about the failure', (s) => s.pendingApproval?.cause === 'failure');
     expect(asked).toMatchObject({ phase: 'awaiting-approval', weights: { Champion: 50, Challenger: 50 } });
@@ -211,6 +220,7 @@ describe('onFailure "pause": a failed guardrail waits for a human', () => {
       'cleanup',
     ]);
     await checkRolloutInvariants(stack, before, result, 'Champion');
+    await recordHistory(stack.client, 'failure-paused-then-rolled-back', handle.workflowId, handle.firstExecutionRunId);
   });
 
   test('an alarm that fired and was cleared: approve keeps soaking, and the candidate is promoted', async () => {
@@ -272,6 +282,7 @@ describe('evaluation.onInconclusive, when maxSoak passes undecided (no live traf
       'cleanup',
     ]);
     await checkRolloutInvariants(stack, before, result, 'Challenger');
+    await recordHistory(stack.client, 'approved-and-promoted', handle.workflowId, handle.firstExecutionRunId);
   });
 
   test.each([
@@ -360,4 +371,10 @@ test('a rollback re-creates the original endpoint config someone deleted mid-rol
     (vs ?? []).map((v) => [v.VariantName, v.ModelName, v.InstanceType, v.InitialInstanceCount]);
   expect(shape(restored.ProductionVariants)).toEqual(shape(variants));
   expect(result.cleanupWarnings).toEqual([]);
+  await recordHistory(
+    stack.client,
+    'rolled-back-restoring-deleted-config',
+    handle.workflowId,
+    handle.firstExecutionRunId,
+  );
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { evaluationsQuery, statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
+import { recordHistory } from '../../harness/histories';
 import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
@@ -118,8 +119,11 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   const endpoint = uniqueName('paused');
   const workflowId = `rollout-${endpoint}`;
   await stack.seedEndpoint(endpoint);
+  // Live traffic (none here: the soak just waits), so the recorded history fixture stays small; the step's soak is
+  // its maximum too, so the policy (pass) promotes when it has run.
   const spec = stack.spec(endpoint, 'challenger', {
-    steps: [{ candidateWeight: 50, soak: '6s' }],
+    steps: [{ candidateWeight: 50, soak: '6s', maxSoak: '6s' }],
+    traffic: {},
     evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
   });
   const before = await beforeRollout(stack.admin, spec);
@@ -144,4 +148,5 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   expect(result.outcome).toBe('promoted');
   expect(result.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(['pause', 'resume', 'promote']));
   await checkRolloutInvariants(stack, before, result, 'Challenger');
+  await recordHistory(stack.client, 'continued-as-new', workflowId, handle.firstExecutionRunId);
 });

@@ -4,6 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordHistory } from '../../harness/histories';
 import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { temporalCli, uniqueName } from '../../harness/temporal';
@@ -117,6 +118,7 @@ test('(b) an injected 5XX regression is rolled back automatically', async () => 
   expect(result.reason).toMatch(/5XX|errorRate5xx/i);
   expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'rollback', by: 'model-rollout' }));
   await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'rolled-back-by-guardrail', handle.workflowId, handle.firstExecutionRunId);
 });
 
 test('(b) an injected latency regression is rolled back automatically', async () => {
@@ -181,6 +183,7 @@ test('(d) a rollback signal mid-soak rolls back', async () => {
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toBe('rolled back by bob: p99 looks odd on the dashboard');
   await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'rolled-back-by-signal', handle.workflowId, handle.firstExecutionRunId);
 });
 
 test('(d) on live traffic, a rollback signal or a cancel ends the soak at once', async () => {
