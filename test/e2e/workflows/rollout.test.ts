@@ -89,7 +89,17 @@ test('(a) a better candidate is promoted through 50/50 → 25/75 → 0/100, appr
   );
   const result = out.result as RolloutResult;
   expect(result.outcome).toBe('promoted');
-  expect(result.steps.map((s) => s.candidateWeight)).toEqual([50, 75, 100]);
+  // The weights the endpoint was given, from the emulator's request log rather than the rollout's own step records.
+  const shifts = (await stack.admin.requests({ mutating: true }))
+    .filter(
+      (e) => e.endpointName === endpoint && e.operation === 'UpdateEndpointWeightsAndCapacities' && e.changedState,
+    )
+    .map((e) => e.detail);
+  expect(shifts).toEqual([
+    'weights Champion=50,Challenger=50',
+    'weights Champion=25,Challenger=75',
+    'weights Champion=0,Challenger=100',
+  ]);
   expect(result.decisions).toContainEqual(
     expect.objectContaining({ kind: 'approve', by: 'alice@example.com', step: 2 }),
   );
