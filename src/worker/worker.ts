@@ -68,9 +68,9 @@ export async function runWorker(options: RolloutWorkerOptions = {}): Promise<voi
 
 /**
  * The SDK sizes its workflow cache from V8's heap limit at about 1.7 MB per workflow, while a live-traffic rollout
- * holds about 0.1 MB (106 KB in bench:scale heap snapshots). So a heap capped to save memory (NODE_OPTIONS=
- * --max-old-space-size=200) leaves a cache of 10, and every other running rollout is replayed from its history at
- * each workflow task: bench:scale measured 60–70% step overhead from that alone. Say so at start-up.
+ * holds about 0.1 MB. So a heap capped to save memory (NODE_OPTIONS=--max-old-space-size=200) leaves a cache of 10,
+ * and every other running rollout is replayed from its history at each workflow task (the overhead that costs is in
+ * docs/performance.md). Say so at start-up.
  */
 export function cacheWarning(maxCachedWorkflows: number, setByUser: boolean): string | null {
   if (setByUser || maxCachedWorkflows >= 200) return null;
