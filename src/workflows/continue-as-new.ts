@@ -5,7 +5,7 @@
 // server's limit.historyCount.suggestContinueAsNew and limit.historySize.suggestContinueAsNew).
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
-import type { ChangeKind, Evidence, RolloutContext, StepProgress } from './context';
+import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
 import type { modelRollout } from './rollout';
 import type { EvaluationRecord, RolloutStatus } from './shared';
 
@@ -28,8 +28,8 @@ export interface Continuation {
   preflight?: PreflightResult;
   settleMs: Partial<Record<ChangeKind, number>>;
   cleanupWarnings: string[];
-  rollbackRequest: { by: string; reason: string } | null;
-  approval: { by: string; reason?: string } | null;
+  rollbackRequest: (HumanRequest & { reason: string }) | null;
+  approval: HumanRequest | null;
   /** How many runs came before this one's (1 for the first continuation). */
   runs: number;
 }

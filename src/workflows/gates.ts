@@ -33,6 +33,7 @@ export async function awaitApproval(
       since: new Date().toISOString(),
       timeoutAt: new Date(Date.now() + durationMs(ctx.spec.approval.timeout)).toISOString(),
       reason,
+      ...(ctx.spec.approval.approvers ? { approvers: ctx.spec.approval.approvers } : {}),
     };
     ctx.setPhase('awaiting-approval');
     ctx.decide('approval-requested', 'model-rollout', reason);
@@ -51,7 +52,7 @@ export async function awaitApproval(
   const approval = ctx.approval;
   if (approval) {
     ctx.approval = null;
-    ctx.decide('approve', approval.by, approval.reason ?? reason);
+    ctx.decide('approve', approval.by, approval.reason ?? reason, approval.identity);
     return null;
   }
   const policy = ctx.spec.approval.onTimeout;

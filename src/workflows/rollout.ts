@@ -111,7 +111,7 @@ async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
   }
   for (let i = resumeAt ?? 0; i < ctx.spec.steps.length; i++) {
     const result = await runStep(ctx, i);
-    if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why);
+    if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why, result.identity);
   }
   return await promote(ctx);
 }
