@@ -110,6 +110,8 @@ export class RolloutContext {
   progress: StepProgress | null = null;
   rollbackRequest: (HumanRequest & { reason: string }) | null = null;
   approval: HumanRequest | null = null;
+  /** Webhook messages on their way (notify.ts): a run lets them finish before it continues as new. */
+  readonly notifying = new Set<Promise<void>>();
   searchAttributes = true;
   /** Ends a live-traffic soak early (set while one runs), so a rollback signal need not wait for the timer. */
   cancelSoak: (() => void) | null = null;

@@ -6,6 +6,7 @@
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
 import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
+import { settleNotifications } from './notify';
 import type { modelRollout } from './rollout';
 import type { EvaluationRecord, RolloutStatus } from './shared';
 
@@ -42,6 +43,8 @@ export function continueAsNewSuggested(): boolean {
 /** Continues as new when the history is long; called only where no activity or timer of the story is in flight. */
 export async function continueAsNewIfDue(ctx: RolloutContext): Promise<void> {
   if (!continueAsNewSuggested() || ctx.isFinishing()) return;
+  // A webhook message still in flight would die with this run, and the next run does not send it again.
+  await settleNotifications(ctx);
   const info = workflowInfo();
   ctx.runs++;
   const next = makeContinueAsNewFunc<typeof modelRollout>({

@@ -6,6 +6,7 @@ import { condition } from '@temporalio/workflow';
 import { durationMs } from '../schema/duration';
 import { continueAsNewIfDue, continueAsNewSuggested } from './continue-as-new';
 import type { RollbackNow, RolloutContext } from './context';
+import { notify } from './notify';
 import type { PendingApproval } from './shared';
 
 /** Records that the step's maxSoak passed undecided; returns a rollback under the "fail" policy. */
@@ -37,6 +38,7 @@ export async function awaitApproval(
     };
     ctx.setPhase('awaiting-approval');
     ctx.decide('approval-requested', 'model-rollout', reason);
+    notify(ctx, 'approval-requested', reason); // here only: a carried-over request was announced by its first run
   }
   const deadline = Date.parse(ctx.state.pendingApproval!.timeoutAt);
   const answered = () => ctx.approval !== null || ctx.rollbackRequest !== null;

@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../schema/signals';
+import type { NotificationEvent } from '../schema/notifications';
 import type { Evaluation, VariantSummary } from '../analysis';
 
 export type { VariantSummary };
@@ -94,6 +95,16 @@ export interface RequestAnswer {
   message: string;
 }
 
+/** One webhook message the rollout sent or gave up on (the URL is never shown: a Slack webhook URL is a secret). */
+export interface NotificationRecord {
+  at: string;
+  event: NotificationEvent;
+  /** The webhook's place in the spec's `notifications` list. */
+  webhook: number;
+  outcome: 'sent' | 'failed';
+  error?: string;
+}
+
 export interface PendingApproval {
   step: number;
   /** Why a human is asked: a step that needs approval, a failed guardrail under onFailure "pause", or inconclusive evidence. */
@@ -147,6 +158,8 @@ export interface RolloutStatus {
   steps: StepRecord[];
   decisions: Decision[];
   resources: CreatedResources;
+  /** Webhook messages sent or given up on (the latest 50); absent before the first. */
+  notifications?: NotificationRecord[];
   outcome?: Outcome;
   reason?: string;
 }

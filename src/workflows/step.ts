@@ -9,6 +9,7 @@ import type { RollbackNow, RolloutContext, StepProgress } from './context';
 import { setWeights } from './endpoint';
 import { evaluate } from './evaluation';
 import { awaitApproval, onInconclusive, waitWhilePaused } from './gates';
+import { notify } from './notify';
 import type { StepRecord } from './shared';
 import { soakFor } from './soak';
 
@@ -38,6 +39,7 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
       const last = await evaluate(ctx, record);
       progress.last = last;
       if (last.verdict === 'fail') {
+        notify(ctx, 'guardrail-failed', `step ${index + 1}: ${last.reason}; onFailure: ${ctx.spec.onFailure}`);
         if (ctx.spec.onFailure === 'rollback') {
           return closeStep(ctx, record, progress, ctx.rollbackNow(`guardrail failed: ${last.reason}`));
         }
