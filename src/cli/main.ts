@@ -13,6 +13,7 @@ import type { EmulatorFlags } from './commands/runtime';
 interface GlobalFlags {
   address?: string;
   namespace?: string;
+  identity?: string;
   json?: boolean;
   color?: boolean;
 }
@@ -50,6 +51,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       'Temporal frontend address (default: env config, TEMPORAL_ADDRESS, localhost:7233)',
     )
     .option('--namespace <name>', 'Temporal namespace (default: env config, TEMPORAL_NAMESPACE, default)')
+    .option(
+      '--identity <id>',
+      'the Temporal identity of our requests, recorded beside --by (default: model-rollout-cli:$USER@$HOST)',
+    )
     .option('--json', 'machine-readable output')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
     .exitOverride()
@@ -131,10 +136,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       .command(name)
       .description(description)
       .argument('<endpoint>')
-      .requiredOption('--by <who>', 'who you are (user name or e-mail), for the audit trail');
+      .requiredOption('--by <who>', 'who you are (user name or e-mail), for the audit trail')
+      .option('--signal', 'send a signal instead of an update (works with no worker running; no answer)');
     if (name !== 'resume') cmd.option('--reason <why>', name === 'rollback' ? 'why (required)' : 'why');
     cmd.action(
-      act(async (ctx, ep: string, o: { by?: string; reason?: string }) =>
+      act(async (ctx, ep: string, o: { by?: string; reason?: string; signal?: boolean }) =>
         (await commands.signals()).signalCommand(ctx, name, ep, o),
       ),
     );
