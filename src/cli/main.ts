@@ -84,6 +84,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     list: async () => require('./commands/list') as typeof import('./commands/list'),
     runtime: async () => require('./commands/runtime') as typeof import('./commands/runtime'),
     report: async () => require('./report/command') as typeof import('./report/command'),
+    dashboard: async () => require('./dashboard/command') as typeof import('./dashboard/command'),
   };
 
   program
@@ -169,6 +170,17 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     .action(
       act(async (ctx, ep: string, o: { out?: string; png: boolean }) =>
         (await commands.report()).reportCommand(ctx, ep, { out: o.out, png: o.png }),
+      ),
+    );
+  program
+    .command('dashboard')
+    .description('serve a live dashboard of every rollout, with approve, roll back, pause and resume buttons')
+    .option('--port <port>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--as <who>', 'take every action as this operator (default: the page asks for a name)')
+    .action(
+      act(async (ctx, o: { port: number; host: string; as?: string }) =>
+        (await commands.dashboard()).dashboardCommand(ctx, o),
       ),
     );
   program
