@@ -178,8 +178,12 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     .option('--port <port>', 'port to listen on (0: any free port)', port, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--as <who>', 'take every action as this operator (default: the page asks for a name)')
+    .option(
+      '--user-header <name>',
+      'take every action as the user an authenticating proxy names in this header (e.g. X-Forwarded-Email)',
+    )
     .action(
-      act(async (ctx, o: { port: number; host: string; as?: string }) =>
+      act(async (ctx, o: { port: number; host: string; as?: string; userHeader?: string }) =>
         (await commands.dashboard()).dashboardCommand(ctx, o),
       ),
     );

@@ -9,11 +9,16 @@ export interface DashboardFlags {
   port: number;
   host: string;
   as?: string;
+  userHeader?: string;
 }
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export async function dashboardCommand(ctx: CliContext, flags: DashboardFlags): Promise<ExitCode> {
+  if (flags.as !== undefined && flags.userHeader !== undefined) throw badInput('give --as or --user-header, not both');
+  if (flags.userHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(flags.userHeader)) {
+    throw badInput('--user-header must be an HTTP header name such as X-Forwarded-Email');
+  }
   if (flags.as !== undefined) {
     try {
       parseSignal('resume', { by: flags.as });
@@ -27,14 +32,17 @@ export async function dashboardCommand(ctx: CliContext, flags: DashboardFlags): 
     throw err;
   });
   if (ctx.json) {
-    ctx.printJson({ url: dashboard.url, identity: t.identity, as: flags.as ?? null, namespace: t.namespace });
+    const { as = null, userHeader = null } = flags;
+    ctx.printJson({ url: dashboard.url, identity: t.identity, as, userHeader, namespace: t.namespace });
   } else {
     ctx.out([
       `Dashboard: ${dashboard.url}`,
       `  Temporal ${t.address}, namespace ${t.namespace}; requests carry identity ${t.identity}`,
-      flags.as
-        ? `  every action is taken as ${flags.as} (--as)`
-        : '  the page asks each operator for a name (--as fixes it)',
+      flags.userHeader
+        ? `  every action is taken as the user the proxy in front names in ${flags.userHeader}`
+        : flags.as
+          ? `  every action is taken as ${flags.as} (--as)`
+          : '  the page asks each operator for a name (--as or --user-header fix it)',
       'Ctrl-C stops it.',
     ]);
   }

@@ -169,7 +169,7 @@
         el('div', {}, Object.values(buttons), message),
         el('p', {
           class: 'meta',
-          text: fixedAs ? `Acting as ${fixedAs} (dashboard --as).` : 'Your name is kept in this browser.',
+          text: fixedAs ? `Acting as ${fixedAs}.` : 'Your name is kept in this browser.',
         }),
       ),
       el('h2', { text: 'Guardrails' }),

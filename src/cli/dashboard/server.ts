@@ -21,6 +21,11 @@ export interface DashboardOptions {
   port: number;
   /** The operator every action is taken as (`--as`); without it the page asks for a name. */
   as?: string;
+  /**
+   * A request header an authenticating proxy in front sets to the signed-in user (`--user-header`, e.g.
+   * oauth2-proxy's X-Forwarded-Email): every action is taken as that user, and a request without it is refused.
+   */
+  userHeader?: string;
 }
 
 export interface RunningDashboard {
@@ -47,18 +52,22 @@ export async function startDashboard(t: CliTemporal, options: DashboardOptions):
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     if (!sameHost(req, server)) return sendJson(res, 403, { error: 'this dashboard answers only as its own host' });
+    const as = operator(req, options);
+    if (as === null) {
+      return sendJson(res, 401, { error: `no ${options.userHeader} header: sign in through the proxy in front` });
+    }
     if (req.method === 'GET' && (path === '/' || /^\/rollouts\/[^/]+$/.test(path))) {
-      return send(res, 200, 'text/html; charset=utf-8', dashboardHtml({ as: options.as ?? null }));
+      return send(res, 200, 'text/html; charset=utf-8', dashboardHtml({ as: as ?? null }));
     }
     if (req.method === 'GET' && assets[path]) return send(res, 200, 'text/javascript; charset=utf-8', assets[path]);
     if (req.method === 'GET' && path === '/favicon.ico') return void res.writeHead(204).end();
     if (req.method === 'GET' && path === '/api/rollouts') {
-      return sendJson(res, 200, { rollouts: await listRollouts(t), as: options.as ?? null, namespace: t.namespace });
+      return sendJson(res, 200, { rollouts: await listRollouts(t), as: as ?? null, namespace: t.namespace });
     }
     const one = /^\/api\/rollouts\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && one) {
       try {
-        return sendJson(res, 200, { ...(await rolloutView(t, decodeURIComponent(one[1]))), as: options.as ?? null });
+        return sendJson(res, 200, { ...(await rolloutView(t, decodeURIComponent(one[1]))), as: as ?? null });
       } catch (err) {
         if (err instanceof CliError || err instanceof WorkflowNotFoundError) {
           return sendJson(res, 404, { error: err.message });
@@ -76,7 +85,7 @@ export async function startDashboard(t: CliTemporal, options: DashboardOptions):
       }
       const body = await readJson(req);
       if (body === undefined) return sendJson(res, 400, { error: 'the body is not JSON, or too long' });
-      const outcome = await act(t, decodeURIComponent(action[1]), action[2] as SignalName, body, options.as);
+      const outcome = await act(t, decodeURIComponent(action[1]), action[2] as SignalName, body, as);
       return outcome.ok ? sendJson(res, 200, outcome.answer) : sendJson(res, outcome.status, { error: outcome.error });
     }
     return sendJson(res, 404, { error: `no ${req.method} ${path} here` });
@@ -92,6 +101,13 @@ export async function startDashboard(t: CliTemporal, options: DashboardOptions):
     url: `http://${host}:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Who acts: the proxy's user header when one is configured (null when it is missing), else `--as`, else the page's. */
+function operator(req: IncomingMessage, options: DashboardOptions): string | undefined | null {
+  if (!options.userHeader) return options.as;
+  const value = req.headers[options.userHeader.toLowerCase()];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
 /** The Host header names this server (the address it listens on, or localhost), at its port. */

@@ -14,15 +14,18 @@ import { chromiumPath } from './report-browser';
 const BIN = resolve(__dirname, '../../../bin/model-rollout.js');
 
 let stack: RolloutStack;
-let dashboard: ChildProcess;
+const dashboards: ChildProcess[] = [];
 let url: string;
+/** A second dashboard, behind an (imagined) authenticating proxy that names the user in X-Forwarded-Email. */
+let proxied: string;
 let browser: Browser;
 
-/** Starts `model-rollout dashboard --port 0` and resolves with the URL it prints. */
-function startDashboard(): Promise<string> {
-  dashboard = spawn(process.execPath, [BIN, 'dashboard', '--port', '0'], {
+/** Starts `model-rollout dashboard --port 0 …` and resolves with the URL it prints. */
+function startDashboard(...args: string[]): Promise<string> {
+  const dashboard = spawn(process.execPath, [BIN, 'dashboard', '--port', '0', ...args], {
     env: { ...process.env, NO_COLOR: '1', MODEL_ROLLOUT_IDENTITY: '' },
   });
+  dashboards.push(dashboard);
   return new Promise((done, fail) => {
     let out = '';
     dashboard.stdout!.on('data', (d) => {
@@ -37,7 +40,7 @@ function startDashboard(): Promise<string> {
 
 beforeAll(async () => {
   stack = await startRolloutStack();
-  url = await startDashboard();
+  [url, proxied] = await Promise.all([startDashboard(), startDashboard('--user-header', 'X-Forwarded-Email')]);
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -47,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  dashboard?.kill('SIGTERM');
+  for (const dashboard of dashboards) dashboard.kill('SIGTERM');
   await stack?.close();
 });
 
@@ -96,6 +99,23 @@ test('the list shows a running rollout; approve on its page moves it on; the pag
   const { page, errors } = { page: list.page, errors: list.errors };
   await page.waitForSelector('body[data-phase="awaiting-approval"]', { timeout: 60_000 });
   await expect(page.locator('#pending').innerText()).resolves.toContain('Who may approve: alice@example.com');
+  // Behind a proxy, the user it signed in acts, whatever name the page sends; without the header, nothing is served.
+  const json = { 'content-type': 'application/json' };
+  const asProxy = await call(
+    'POST',
+    proxied,
+    `/api/rollouts/${endpoint}/approve`,
+    {
+      ...json,
+      'x-forwarded-email': 'mallory@example.com',
+    },
+    JSON.stringify({ by: 'alice@example.com' }),
+  );
+  expect(asProxy.status).toBe(409);
+  expect(JSON.parse(asProxy.body).error).toBe(
+    'approve refused: mallory@example.com may not approve: approval.approvers allows alice@example.com',
+  );
+  expect((await call('GET', proxied, '/api/rollouts', {})).status).toBe(401);
   // The guardrails in the units `status` shows them in.
   await page.locator('#guardrails').filter({ hasText: 'errorRate5xx' }).waitFor();
   expect(await page.locator('#guardrails').innerText()).toMatch(/errorRate5xx\s+0%\s+0%\s+0 pp/);
@@ -157,10 +177,16 @@ test('the list shows a running rollout; approve on its page moves it on; the pag
   await page.close();
 });
 
-/** A raw request to the dashboard, with the headers a browser elsewhere (or a rebinding DNS name) would send. */
-function post(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+/** A raw request to a dashboard, with the headers a browser elsewhere (or a rebinding DNS name, or a proxy) sends. */
+function call(
+  method: 'GET' | 'POST',
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
-    const req = request(`${url}${path}`, { method: 'POST', headers }, (res) => {
+    const req = request(`${base}${path}`, { method, headers }, (res) => {
       let text = '';
       res.on('data', (d) => (text += String(d)));
       res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
@@ -174,24 +200,30 @@ test('buttons cannot be pressed from another site', async () => {
   const body = JSON.stringify({ by: 'alice@example.com', reason: 'x' });
   const host = new URL(url).host;
   // A cross-site form can post only form or text bodies.
-  const form = await post('/api/rollouts/churn/rollback', { 'content-type': 'text/plain', host }, body);
+  const form = await call('POST', url, '/api/rollouts/churn/rollback', { 'content-type': 'text/plain', host }, body);
   expect(form.status).toBe(415);
   // A page of another origin.
-  const origin = await post(
+  const origin = await call(
+    'POST',
+    url,
     '/api/rollouts/churn/rollback',
     { 'content-type': 'application/json', host, origin: 'http://evil.example.com' },
     body,
   );
   expect(origin.status).toBe(403);
   // A rebinding DNS name pointing at 127.0.0.1.
-  const rebound = await post(
+  const rebound = await call(
+    'POST',
+    url,
     '/api/rollouts/churn/rollback',
     { 'content-type': 'application/json', host: `evil.example.com:${new URL(url).port}` },
     body,
   );
   expect(rebound.status).toBe(403);
   // The same request from the dashboard's own page gets through to the rollout (which has none to roll back here).
-  const own = await post(
+  const own = await call(
+    'POST',
+    url,
     '/api/rollouts/nobody-here/rollback',
     { 'content-type': 'application/json', host, origin: `http://${host}` },
     body,
