@@ -2,6 +2,7 @@
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
+import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities } from './sagemaker';
 import { trafficActivities } from './traffic';
@@ -24,6 +25,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...trafficActivities(clients, loadDataset),
     ...preflightActivities(sm, cw, loadDataset, clients),
     ...validateActivities,
+    ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
     async searchAttributesAvailable(): Promise<boolean> {
       return options.searchAttributes ?? false;
@@ -37,3 +39,4 @@ export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { PreflightResult } from './preflight';
+export type { NotifyInput } from './notify';

@@ -5,6 +5,19 @@ import { z } from 'zod';
 import { awsName, dataUrl, duration } from './names';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { GuardrailsSpec } from './guardrails';
+import { APPROVER_PATTERN, APPROVER_PATTERN_RULE } from './approvers';
+import { NotificationsSpec } from './notifications';
+
+/** Who may act: `approval.approvers` and `approval.rollbackers` (approvers.ts matches them). */
+function people(what: string, leftOut: string) {
+  return z
+    .array(z.string({ error: `${what}: ${APPROVER_PATTERN_RULE}` }).regex(APPROVER_PATTERN, APPROVER_PATTERN_RULE), {
+      error: `${what} must be a list such as ["alice@example.com", "*@ml-platform.example.com"]`,
+    })
+    .min(1, `${what} is empty: leave it out to ${leftOut}, or name who may`)
+    .max(100, `${what} has more than 100 entries: use "*@<domain>" patterns`)
+    .optional();
+}
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
 
@@ -127,8 +140,17 @@ export const RolloutSpec = z
           timeout: duration('approval.timeout', '1s', '30d').default('24h'),
           /** What an approval nobody gives in time does: roll back (safe default) or approve. */
           onTimeout: z.enum(['rollback', 'approve']).default('rollback'),
+          /** Who may approve; left out, anyone who can reach the workflow in Temporal may. */
+          approvers: people('approval.approvers', 'let anyone approve'),
+          /**
+           * Who may roll back; left out, anyone may: rolling back restores what served before, the safe direction
+           * (Argo Rollouts' abort and Flagger's rollback gate are open to any operator too).
+           */
+          rollbackers: people('approval.rollbackers', 'let anyone roll back'),
         })
         .default({ timeout: '24h', onTimeout: 'rollback' }),
+      /** Webhooks told of approval requests, failed guardrails and the outcome (Slack-compatible JSON). */
+      notifications: NotificationsSpec.default([]),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z

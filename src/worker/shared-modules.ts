@@ -4,3 +4,9 @@
 //  - group-sequential-table: latency's table of nominal levels, 7,000 numbers (a 60 KB source), which would otherwise
 //    be copied into every cached rollout (docs/performance.md, memory).
 export const SHARED_WORKFLOW_MODULES: string[] = [require.resolve('../analysis/group-sequential-table')];
+
+/**
+ * Workflow interceptor modules every bundle of the rollout holds: sender.ts hands a signal's or update's handler the
+ * Temporal identity of the client that sent it, which the decisions record beside `by`.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [require.resolve('../workflows/sender')];

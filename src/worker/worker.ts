@@ -7,11 +7,14 @@ import { createAwsClients } from '../activities/clients';
 import { TASK_QUEUE } from '../workflows/shared';
 import { temporalConnectConfig } from './connection';
 import { ensureSearchAttributes } from './search-attributes';
-import { SHARED_WORKFLOW_MODULES } from './shared-modules';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES } from './shared-modules';
 
 export interface RolloutWorkerOptions extends ActivityOptions {
   taskQueue?: string;
-  /** A pre-built workflow bundle (tests share one); by default the worker bundles src/workflows itself. */
+  /**
+   * A pre-built workflow bundle (tests share one), made with WORKFLOW_INTERCEPTOR_MODULES as its interceptor modules;
+   * by default the worker bundles src/workflows itself.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Partial<
     Pick<
@@ -42,6 +45,7 @@ export async function createRolloutWorker(
       : {
           workflowsPath: require.resolve('../workflows'),
           bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
     activities,
     // Most activities wait on AWS (polls, soak traffic), not on our CPU: allow many at once.

@@ -56,9 +56,10 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
   return { outcome: 'promoted', reason: `${reason}; the baseline variant could not be removed (see cleanupWarnings)` };
 }
 
-export async function rollBack(ctx: RolloutContext, by: string, why: string): Promise<Ending> {
+/** @param identity the Temporal identity of the client whose request this rollback acts on, if a person asked */
+export async function rollBack(ctx: RolloutContext, by: string, why: string, identity?: string): Promise<Ending> {
   ctx.setPhase('rolling-back');
-  ctx.decide('rollback', by, why);
+  ctx.decide('rollback', by, why, identity);
   const spec = ctx.spec;
   const reason = by === 'model-rollout' ? why : `rolled back by ${by}: ${why}`;
 

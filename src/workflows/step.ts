@@ -11,6 +11,7 @@ import type { Evaluation } from '../analysis';
 import { startOfEvidence, startStep } from './cloudwatch-evidence';
 import { evaluate, metricPeriodMs } from './evaluation';
 import { awaitApproval, onInconclusive, waitWhilePaused } from './gates';
+import { notify } from './notify';
 import type { StepRecord } from './shared';
 import { sleepUnlessRolledBack, soakFor } from './soak';
 
@@ -41,7 +42,8 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
       const last = await evaluate(ctx, record);
       progress.last = last;
       if (last.verdict === 'fail') {
-        if (ctx.spec.onFailure === 'rollback') return closeStep(ctx, record, progress, failed(ctx, last));
+        const rollback = guardrailFailed(ctx, index, last);
+        if (rollback) return closeStep(ctx, record, progress, rollback);
         progress.stage = 'failure-gate';
       } else if (progress.soakedMs < soakMs) {
         continue; // the soak is a minimum: always watch this long
@@ -62,7 +64,8 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
       const last = await evaluate(ctx, record);
       progress.last = last;
       if (last.verdict === 'fail') {
-        if (ctx.spec.onFailure === 'rollback') return closeStep(ctx, record, progress, failed(ctx, last));
+        const rollback = guardrailFailed(ctx, index, last);
+        if (rollback) return closeStep(ctx, record, progress, rollback);
         progress.stage = 'failure-gate';
       } else {
         // Undecided again on the fuller evidence: keep soaking (maxSoak still bounds the step).
@@ -137,8 +140,10 @@ async function enterStep(ctx: RolloutContext, index: number): Promise<RollbackNo
   return null;
 }
 
-function failed(ctx: RolloutContext, last: Evaluation): RollbackNow {
-  return ctx.rollbackNow(`guardrail failed: ${last.reason}`);
+/** A failed guardrail: says so to the webhooks, and rolls back unless the spec asks a human (onFailure "pause"). */
+function guardrailFailed(ctx: RolloutContext, index: number, last: Evaluation): RollbackNow | null {
+  notify(ctx, 'guardrail-failed', `step ${index + 1}: ${last.reason}; onFailure: ${ctx.spec.onFailure}`);
+  return ctx.spec.onFailure === 'rollback' ? ctx.rollbackNow(`guardrail failed: ${last.reason}`) : null;
 }
 
 /** Why the step's maxSoak passed undecided: built from the progress, so a continued run asks the same question. */
