@@ -1,4 +1,5 @@
 // All activities the rollout workflow calls, built on one set of AWS clients.
+import { alarmActivities, type AlarmOptions } from './alarms';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
@@ -7,7 +8,7 @@ import { sagemakerActivities } from './sagemaker';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
 
-export interface ActivityOptions {
+export interface ActivityOptions extends AlarmOptions {
   /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
   pollIntervalMs?: number;
   /** Whether the namespace has the RolloutEndpoint/RolloutPhase search attributes (the worker checks at start). */
@@ -21,6 +22,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
   return {
     ...sm,
     ...cw,
+    // After cloudwatch.ts's: alarm states come from alarms.ts (both alarm types, batched per worker).
+    ...alarmActivities(clients, options),
     ...trafficActivities(clients, loadDataset),
     ...preflightActivities(sm, cw, loadDataset, clients),
     ...validateActivities,
