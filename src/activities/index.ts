@@ -4,28 +4,31 @@ import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
 import { preflightActivities } from './preflight';
-import { sagemakerActivities } from './sagemaker';
+import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
 
-export interface ActivityOptions extends AlarmOptions {
-  /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
-  pollIntervalMs?: number;
+/**
+ * pollIntervalMs: longest wait between DescribeEndpoint polls (real endpoints change in minutes, the emulator in
+ * seconds); the other timings (consistency window, missing endpoint, wait deadline, alarm batching) default to what
+ * real AWS needs and are shortened by tests on a time-scaled emulator.
+ */
+export interface ActivityOptions extends SageMakerOptions, AlarmOptions {
   /** Whether the namespace has the RolloutEndpoint/RolloutPhase search attributes (the worker checks at start). */
   searchAttributes?: boolean;
 }
 
 export function createActivities(clients: AwsClients = createAwsClients(), options: ActivityOptions = {}) {
   const sm = sagemakerActivities(clients, options);
-  const cw = cloudwatchActivities(clients);
+  const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
   return {
     ...sm,
-    ...cw,
+    ...cloudwatchActivities(clients),
     // After cloudwatch.ts's: alarm states come from alarms.ts (both alarm types, batched per worker).
-    ...alarmActivities(clients, options),
+    ...alarms,
     ...trafficActivities(clients, loadDataset),
-    ...preflightActivities(sm, cw, loadDataset, clients),
+    ...preflightActivities(sm, alarms, loadDataset, clients),
     ...validateActivities,
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
     async searchAttributesAvailable(): Promise<boolean> {
@@ -35,7 +38,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
-export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
+export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantScores } from './traffic';
