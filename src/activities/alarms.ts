@@ -3,9 +3,11 @@
 //
 // DescribeAlarms is limited to 9 transactions per second per Region ([CW-Q], awsdocs/amazon-cloudwatch-user-guide
 // cloudwatch_limits.md), shared by everything in the account. A worker carrying hundreds of rollouts that each read
-// their alarms every evaluation would throttle alone (aws-behaviour.md #21), so the reads of one worker are batched
-// (every rollout asking within `batchMs` shares one call per Region, up to 100 names a call, the AlarmNames maximum
-// of [BC-CW]) and cached for `cacheMs` (an alarm's state changes at most once per evaluation period, a minute or more).
+// their alarms every evaluation would throttle alone (aws-behaviour.md #21), so the reads of one worker are batched:
+// every rollout asking within `batchMs` shares one call per Region (up to 100 names a call, the AlarmNames maximum of
+// [BC-CW]), a Region's calls start at least `minIntervalMs` apart (about 1 call per second per worker, whatever the
+// number of rollouts), and a state read stays fresh for `cacheMs` (an alarm is evaluated once per period, a minute or
+// more).
 import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { aws } from './aws-errors';
 import type { AwsClients } from './clients';
@@ -22,6 +24,8 @@ export interface AlarmOptions {
   alarmBatchMs?: number;
   /** How long a state read stays fresh for every rollout of the worker (default 5 s). */
   alarmCacheMs?: number;
+  /** Shortest time between the starts of two DescribeAlarms batches of one Region (default 1 s). */
+  alarmMinIntervalMs?: number;
 }
 
 /** [BC-CW] DescribeAlarms AlarmNames: at most 100 names per call. */
@@ -55,8 +59,11 @@ interface Batch {
 export function alarmActivities(clients: AwsClients, options: AlarmOptions = {}) {
   const batchMs = options.alarmBatchMs ?? 200;
   const cacheMs = options.alarmCacheMs ?? 5_000;
+  const minIntervalMs = options.alarmMinIntervalMs ?? 1_000;
   const cache = new Map<string, { at: number; state: AlarmState }>();
   const pending = new Map<string, Batch>();
+  /** When each Region's last batch was sent. */
+  const lastSent = new Map<string, number>();
 
   async function describe(region: string | undefined, names: string[]): Promise<Map<string, AlarmState>> {
     const states = new Map<string, AlarmState>();
@@ -83,14 +90,17 @@ export function alarmActivities(clients: AwsClients, options: AlarmOptions = {})
     return states;
   }
 
-  /** Joins the Region's batch that is filling, or starts one that is sent after batchMs. */
+  /** Joins the Region's batch that is filling, or starts one, sent after batchMs and minIntervalMs after the last. */
   function batched(region: string | undefined, names: string[]): Promise<Map<string, AlarmState>> {
     const key = region ?? '';
     let batch = pending.get(key);
     if (!batch) {
+      const now = Date.now();
+      const sendAt = Math.max(now + batchMs, (lastSent.get(key) ?? -Infinity) + minIntervalMs);
+      lastSent.set(key, sendAt);
       const created: Batch = {
         names: new Set(),
-        done: new Promise((resolve) => setTimeout(resolve, batchMs)).then(() => {
+        done: new Promise((resolve) => setTimeout(resolve, sendAt - now)).then(() => {
           pending.delete(key);
           return describe(region, [...created.names]);
         }),

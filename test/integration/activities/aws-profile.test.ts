@@ -552,10 +552,16 @@ describe('alarms (#15, #21)', () => {
     const after = (await admin.requests({ service: 'CloudWatch' })).filter((e) => e.operation === 'DescribeAlarms');
     expect(after.slice(before.length).map((e) => e.status)).toEqual([200]);
     // Within the cache's few seconds, asking again costs no call.
+    const describeCalls = async () =>
+      (await admin.requests({ service: 'CloudWatch' })).filter((e) => e.operation === 'DescribeAlarms').length;
     await activities.alarmStates({ alarmNames: ['al-latency'] });
-    expect(
-      (await admin.requests({ service: 'CloudWatch' })).filter((e) => e.operation === 'DescribeAlarms'),
-    ).toHaveLength(after.length);
+    expect(await describeCalls()).toBe(after.length);
+    // A name not read yet waits for the Region's next batch, at least a second after the last one began.
+    const asked = Date.now();
+    const later = await activities.alarmStates({ alarmNames: ['al-errors', 'al-later'] });
+    expect(later.map((a) => `${a.name}=${a.state}`)).toEqual(['al-errors=INSUFFICIENT_DATA', 'al-later=MISSING']);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(500);
+    expect(await describeCalls()).toBe(after.length + 1);
   });
 });
 
