@@ -8,30 +8,37 @@
 // guardrail's share of alpha) and (ii) naive fixed-horizon z-tests repeated at every peek.
 //
 // The simulated world: replay traffic at 20 requests/s split 50/50 at random, an evaluation every 30 s, CloudWatch
-// periods of 60 s (the current one partial at every other evaluation, as CloudWatch returns it). Per request:
+// periods of 60 s, each folded into the latency statistics at the evaluation where it ends (`--settle K`: K
+// evaluations later, as a caller that waits out CloudWatch's late data would). Per request:
 // 5XX with p = 1%, 4XX with p = 0.2%, a lognormal ModelLatency (median 20 ms, log-sd 0.5) times a per-period load
 // factor shared by both variants (log-sd 0.15) and a per-period hiccup factor of each variant's own instance
 // (log-sd 0.1), and a labelled score (30% positives; logit = ±1 + N(0, 1); accuracy 84.1%,
 // AUC 0.921 at threshold 0.5). Latency reaches the guardrails only as per-period aggregates (SampleCount, Average,
-// p50, p90, p99) computed from those requests, like CloudWatch's.
+// p50, p90, p99) computed from those requests, like CloudWatch's. Evidence reaches the guardrails as the workflow's
+// does: labelled rows summarised (LabelledSummary), complete periods folded (LatencyStatistics), and the bounded list
+// of error-spending looks.
 //
 //   npm run bench:guardrail                         # 1,000 rollouts per scenario, 48 evaluations each, 2 processes
 //   npm run bench:guardrail -- --rollouts 200 --peeks 60 --workers 1 --scenarios aa,errors --seed-set 1 --horizon 0 --spending 0
 //   npm run bench:guardrail -- --steps 50,75,100 --scenarios aa --rollouts 4000 --seed-set 2   # the workflow's steps
 import { fork } from 'node:child_process';
-import { compareGuardrails, judge, combine, toGuardrailConfig } from '../src/analysis/guardrails';
+import { compareGuardrails, judge, combine } from '../src/analysis/guardrails';
 import { delongAuc } from '../src/analysis/delong';
+import { LabelledSummaryBuilder } from '../src/analysis/labelled-summary';
+import { foldLatencyPeriod, NO_LATENCY_PERIODS } from '../src/analysis/latency';
 import { normalCdf, normalQuantile, studentFromNormal } from '../src/analysis/normal';
 import { compareSampleRatio } from '../src/analysis/sample-ratio';
 import type {
-  EarlierEvaluation,
   GuardrailName,
   GuardrailResult,
   LatencyPeriod,
+  LatencyStatistics,
   ScoredRequest,
+  SpendingLook,
   VariantEvidence,
 } from '../src/analysis';
 import { GuardrailsSpec } from '../src/schema/guardrails';
+import { toGuardrailConfig } from '../src/schema/guardrail-config';
 import { seeded } from './random'; // the tests' Mulberry32: one generator, same streams
 
 const args = process.argv.slice(2);
@@ -69,6 +76,8 @@ const STEPS = flag('steps', '')
   .filter((x) => x !== '')
   .map(Number);
 const SPENDING = flag('spending', '1') !== '0';
+/** `--settle K`: a complete period is folded K evaluations after it ended (0: at the evaluation where it ends). */
+const SETTLE_PEEKS = Number(flag('settle', '0'));
 const CONFIG = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, HORIZON_PERIODS > 0 ? HORIZON_PERIODS : undefined);
 
 // ---------------------------------------------------------------- randomness (seeded; bench only)
@@ -292,13 +301,16 @@ interface RolloutRecord {
 
 class VariantSim {
   readonly evidence: VariantEvidence;
+  /** CloudWatch's aggregate of the current period so far (whole once the period ends). */
+  current: LatencyPeriod | null = null;
+  private readonly labelled = new LabelledSummaryBuilder(CONFIG.threshold);
   private readonly period = new Float64Array(REQUESTS_PER_PEEK * PEEKS_PER_PERIOD);
   private periodCount = 0;
   constructor(
     name: string,
     private readonly truth: Truth,
   ) {
-    this.evidence = { variantName: name, invocations: 0, errors4xx: 0, errors5xx: 0, latency: [], labelled: [] };
+    this.evidence = { variantName: name, invocations: 0, errors4xx: 0, errors5xx: 0, labelled: null };
   }
 
   serve(rng: Rng, n: number, periodIndex: number, newPeriod: boolean, load: number) {
@@ -306,21 +318,25 @@ class VariantSim {
     e.invocations += n;
     e.errors5xx += rng.binomial(n, this.truth.p5);
     e.errors4xx += rng.binomial(n, this.truth.p4);
-    if (newPeriod) this.periodCount = 0;
+    if (newPeriod) {
+      this.periodCount = 0;
+      this.current = null;
+    }
     const median = this.truth.medianUs * load;
     for (let i = 0; i < n; i++) this.period[this.periodCount++] = median * Math.exp(LATENCY_SIGMA * rng.normal());
     for (let i = 0; i < n; i++) {
       const label = rng.uniform() < POSITIVE_RATE ? 1 : 0;
-      e.labelled.push({ label, score: scoreOf(rng, label, this.truth) });
+      this.labelled.add(label, scoreOf(rng, label, this.truth));
     }
-    // CloudWatch's aggregate of the (possibly partial) current period replaces the previous one for that period.
+    e.labelled = this.labelled.summary();
+    // CloudWatch's aggregate of the (possibly partial) current period.
     const count = this.periodCount;
     if (count === 0) return;
     const sorted = this.period.slice(0, count).sort();
     let sum = 0;
     for (let i = 0; i < count; i++) sum += sorted[i];
     const at = (q: number) => sorted[Math.min(count - 1, Math.ceil(q * count) - 1)];
-    const aggregate: LatencyPeriod = {
+    this.current = {
       timestamp: periodIndex * 60_000,
       sampleCount: count,
       average: sum / count,
@@ -328,8 +344,6 @@ class VariantSim {
       p90: at(0.9),
       p99: at(0.99),
     };
-    if (!newPeriod && e.latency.length > 0) e.latency[e.latency.length - 1] = aggregate;
-    else e.latency.push(aggregate);
   }
 }
 
@@ -348,7 +362,10 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     naiveFailGuardrails: [],
     promoted: false,
   };
-  const earlier: EarlierEvaluation[] = [];
+  const looks: SpendingLook[] = [];
+  let latency: LatencyStatistics = NO_LATENCY_PERIODS;
+  /** Complete periods of both variants, waiting out the settle delay: [baseline, candidate, evaluation it ended at]. */
+  const settling: [LatencyPeriod, LatencyPeriod, number][] = [];
   // --steps: the current step, its evaluations so far, and the invocations when its weights took effect.
   let step = 0;
   let stepPeeks = 0;
@@ -368,6 +385,14 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     }
     baseline.serve(rng, REQUESTS_PER_PEEK - toCandidate, periodIndex, newPeriod, load * hiccupB);
     candidate.serve(rng, toCandidate, periodIndex, newPeriod, load * hiccupC);
+    // A period ends at its last evaluation; it is folded once it has settled, when both variants served in it.
+    if (peek % PEEKS_PER_PERIOD === PEEKS_PER_PERIOD - 1 && baseline.current && candidate.current) {
+      settling.push([baseline.current, candidate.current, peek]);
+    }
+    while (settling.length > 0 && settling[0][2] + SETTLE_PEEKS <= peek) {
+      const [b, c] = settling.shift()!;
+      latency = foldLatencyPeriod(latency, b, c);
+    }
     const split = {
       candidateWeight: weight,
       baselineInvocations: baseline.evidence.invocations - stepStart.baseline,
@@ -375,12 +400,13 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
     };
     // The planned soak is the simulated horizon: PEEKS evaluations.
     const soakFraction = (peek + 1) / PEEKS;
-    const { sampleRatio, comparisons, shares } = compareGuardrails({
+    const { sampleRatio, comparisons, shares, spendingLook } = compareGuardrails({
       baseline: baseline.evidence,
       candidate: candidate.evidence,
+      latency,
       split,
       config: CONFIG,
-      ...(SPENDING ? { schedule: { soakFraction, earlier } } : {}),
+      ...(SPENDING ? { schedule: { soakFraction, looks } } : {}),
     });
     // Exactly what evaluateGuardrails returns (it is these two lines), plus the naive tests on the same numbers.
     const results: GuardrailResult[] = [
@@ -388,7 +414,7 @@ function simulate(scenarioIndex: number, scenario: Scenario, rollout: number): R
       ...comparisons.map((c) => judge(c.comparison, shares.perGuardrail, c.reportedTolerance)),
     ];
     const verdict = combine(results).verdict;
-    earlier.push({ soakFraction, results });
+    if (spendingLook) looks.push(spendingLook);
     const served = candidate.evidence.invocations;
     if (verdict === 'fail' && record.seqFailAt === null) {
       record.seqFailAt = served;
@@ -545,7 +571,8 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
       `(≈${count(horizon)} candidate requests), default guardrails (alpha ${CONFIG.alpha}; ${alphaShare} per ` +
       `guardrail, one-sided), latency horizon ${HORIZON_PERIODS > 0 ? `${HORIZON_PERIODS} periods` : 'none'}, ` +
       `${SPENDING ? `error spending over the ${PEEKS} evaluations` : 'no error spending'}, ` +
-      `${STEPS.length > 0 ? `steps at ${STEPS.join(' → ')}% candidate` : 'one 50/50 step'}, ${WORKERS} process(es), ` +
+      `${STEPS.length > 0 ? `steps at ${STEPS.join(' → ')}% candidate` : 'one 50/50 step'}, ` +
+      `${SETTLE_PEEKS > 0 ? `periods folded ${SETTLE_PEEKS} evaluation(s) after they end, ` : ''}${WORKERS} process(es), ` +
       `${seconds.toFixed(0)} s${SEED_SET !== 0 ? `, seed set ${SEED_SET}` : ''}`,
     '',
     '| scenario | sequential: false rollback / detection | sequential: median (mean) candidate requests to decision | ' +

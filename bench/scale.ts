@@ -191,7 +191,7 @@ async function main(): Promise<void> {
                 { candidateWeight: 50, soak: `${SOAK_S}s`, maxSoak: `${SOAK_S}s` },
                 { candidateWeight: 100, soak: `${SOAK_S}s`, maxSoak: `${SOAK_S}s` },
               ],
-              evaluation: { interval: `${SOAK_S}s`, metricPeriod: '1s', onInconclusive: 'pass' },
+              evaluation: { interval: `${SOAK_S}s`, metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
             },
           ],
         }),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for test/unit/analysis, computed once with scikit-learn / scipy / numpy and committed as
-test/fixtures/analysis/reference.json. Re-run with `/usr/bin/python3 scripts/analysis-reference.py` (Debian's
+test/fixtures/analysis/reference.json and binned.json. Re-run with `/usr/bin/python3 scripts/analysis-reference.py` (Debian's
 python3-sklearn 1.2.1, python3-scipy, python3-numpy); the output is deterministic (fixed seeds).
 
 What it holds:
@@ -15,7 +15,11 @@ What it holds:
 - tMixture: the scale-invariant (t) mixture of Lai (1976) / Perez-Ortiz et al. (2024) for a mean with unknown
   variance: its closed form (with scipy's Student t cdf) checked against the defining two-dimensional integral
   (scipy dblquad over the standardised effect and the right-Haar prior on sigma), and the multiplier k(n, c, alpha)
-  of its always-valid bounds solved with brentq on seeded data; scipy's t cdf and gammaln for the special functions.
+  of its always-valid bounds solved with brentq on seeded data; scipy's t cdf and gammaln for the special functions;
+- binned.json: labelled summaries (src/analysis/labelled-summary.ts) on seeded data: each score's bin on the 0.001 grid
+  (floor(1000*s + 0.5), clamped to [0, 1000]), roc_auc_score and roc_curve of the binned scores k/1000, DeLong's
+  variance of the binned scores from its O(m*n) definition, the raw scores' roc_auc_score and the bound
+  1/2 * sum_k P_k*N_k / (m*n) on the difference, asserted here to hold.
 """
 import json
 import math
@@ -122,6 +126,73 @@ def classification_reference():
                 case["rocCurve"] = None
                 case["rocAuc"] = None
             cases.append(case)
+    return cases
+
+
+RESOLUTION = 1000
+
+
+def score_bin(s):
+    """The summary's bin: the nearest multiple of 1/1000 (halves up), clamped to [0, 1]; same doubles as the TS."""
+    return min(RESOLUTION, max(0, math.floor(s * RESOLUTION + 0.5)))
+
+
+def binned_reference():
+    rng = np.random.default_rng(20261205)
+    sets = {}
+    # The bench's scores: 30% positives, logit = +-1 + N(0, 1), squashed.
+    y = (rng.random(2000) < 0.3).astype(int)
+    sets["continuous"] = (y, 1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1, 2000)))))
+    # Imbalanced, weaker model.
+    y = (rng.random(2000) < 0.05).astype(int)
+    sets["imbalanced"] = (y, 1 / (1 + np.exp(-(-2 + 1.2 * y + rng.normal(0, 1, 2000)))))
+    # Scores already on a 0.01 grid: binning changes nothing, so the binned AUC is the raw one.
+    y = (rng.random(1000) < 0.4).astype(int)
+    sets["coarse"] = (y, np.clip(np.round(0.4 + 0.2 * y + rng.normal(0, 0.2, 1000), 2), 0, 1))
+    # Raw margins, partly outside [0, 1]: counted in the end bins.
+    y = (rng.random(800) < 0.5).astype(int)
+    sets["margins"] = (y, 0.5 + 0.6 * (y - 0.5) + rng.normal(0, 0.5, 800))
+    # Scores on the bins' edges (k + 1/2)/1000: where rounding must agree between Python and TypeScript.
+    y = (rng.random(1000) < 0.35).astype(int)
+    k = np.clip(np.round(400 + 200 * y + rng.normal(0, 150, 1000)), 0, 999)
+    sets["edges"] = (y, (k + 0.5) / 1000)
+    # Perfectly separated.
+    y = np.array([0] * 180 + [1] * 120)
+    sets["separated"] = (y, np.concatenate([rng.uniform(0, 0.45, 180), rng.uniform(0.55, 1, 120)]))
+    cases = []
+    for name, (y, s) in sets.items():
+        y = [int(v) for v in y]
+        s = [float(v) for v in s]
+        bins = [score_bin(v) for v in s]
+        binned = [b / RESOLUTION for b in bins]
+        threshold = 0.5
+        pred = [1 if v >= threshold else 0 for v in s]
+        fpr, tpr, thr = roc_curve(y, binned, drop_intermediate=True)
+        auc_binned, var_binned = delong_variance_by_definition(y, binned)
+        assert abs(auc_binned - roc_auc_score(y, binned)) < 1e-12
+        raw = roc_auc_score(y, s)
+        yy = np.asarray(y)
+        bb = np.asarray(bins)
+        shared = sum(int(((bb == k) & (yy == 1)).sum()) * int(((bb == k) & (yy == 0)).sum()) for k in set(bins))
+        m = sum(y)
+        bound = shared / (2 * m * (len(y) - m))
+        assert abs(raw - auc_binned) <= bound + 1e-15, (name, raw, auc_binned, bound)
+        cases.append({
+            "name": name,
+            "labels": y,
+            "scores": s,
+            "bins": bins,
+            "threshold": threshold,
+            "accuracy": accuracy_score(y, pred),
+            "precision": precision_score(y, pred, zero_division=0),
+            "recall": recall_score(y, pred, zero_division=0),
+            "f1": f1_score(y, pred, zero_division=0),
+            "binnedAuc": roc_auc_score(y, binned),
+            "binnedDelongVariance": var_binned,
+            "binnedRocCurve": {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr.tolist()},
+            "rawAuc": raw,
+            "bound": bound,
+        })
     return cases
 
 
@@ -254,6 +325,15 @@ def main():
         json.dump(reference, f, indent=1)
         f.write("\n")
     print(f"wrote {target}")
+    # The binned cases hold thousands of rows each: one compact line per case.
+    binned_target = os.path.join(root, "test", "fixtures", "analysis", "binned.json")
+    with open(binned_target, "w") as f:
+        f.write('{"generatedBy": "scripts/analysis-reference.py", "versions": ')
+        f.write(json.dumps(reference["versions"]))
+        f.write(', "cases": [\n')
+        f.write(",\n".join(json.dumps(case, separators=(",", ":")) for case in binned_reference()))
+        f.write("\n]}\n")
+    print(f"wrote {binned_target}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ node scripts/ensure-temporal.js >/dev/null
 debian_packages=(
   # the report test renders the HTML report's charts to PNG in headless Chromium
   'chromium     | command -v chromium'
+  # the aws-clients test drives the emulator with boto3 and the AWS CLI (Debian's, botocore 1.29, send CloudWatch
+  # the older query protocol, which the emulator serves as well as JSON 1.0)
+  'python3-boto3 | python3 -c "import boto3"'
+  'awscli       | command -v aws'
 )
 # Not here: moto, for the moto-parity test and bench:emulator. Debian 12 has no python3-moto and Debian 13's (5.1.1)
 # is too old for the AWS SDK v3 (src/local/moto.ts); without moto >= 5.2.1 (pip) they skip, naming the reason.

@@ -40,6 +40,6 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
-export type { ReplayResult, VariantScores } from './traffic';
+export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
+export type { ReplayResult, VariantReplay } from './traffic';
 export type { PreflightResult } from './preflight';

@@ -1,5 +1,15 @@
 // Soak traffic: replays labelled rows through InvokeEndpoint at a steady rate for one evaluation interval and
-// records, per request, the variant that answered, its score and the true label.
+// returns, per variant that answered, the requests it answered (failed ones among them) and a LabelledSummary of its
+// scored rows at the spec's threshold (src/analysis/labelled-summary.ts): exact confusion counts and binned score
+// histograms, so the result, the heartbeats and the workflow's state stay the same small size whatever the rate and
+// the interval (a few tens of KB at most per variant).
+//
+// Failed requests count for the variant that answered when the error response names it (the
+// x-Amzn-Invoked-Production-Variant header, which the emulator sends on a model error); otherwise they are
+// unattributed. The InvokeEndpoint API reference documents that header only on success (InvokedProductionVariant in
+// the output; ModelError, HTTP 424, has no variant member: botocore's sagemaker-runtime service model), so against AWS
+// they may all be unattributed (aws-behaviour.md #20). Attributed failures count among the variant's requests, so the
+// sample-ratio check is not skewed by the side that errs more.
 //
 // Crash safety: progress (next row, elapsed time, results so far) rides on the heartbeat. A retry on another worker
 // resumes from the last heartbeat, so rows answered before the crash are counted once and the interval keeps its
@@ -8,6 +18,7 @@
 import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import { LabelledSummaryBuilder, type LabelledSummary } from '../analysis/labelled-summary';
 import { isRetryableAwsError, awsErrorName } from './aws-errors';
 import type { AwsClients } from './clients';
 import type { datasetLoader } from './dataset';
@@ -22,21 +33,27 @@ export interface ReplayInput {
   /** Where this interval starts in the data set (it wraps around). */
   startRow: number;
   durationMs: number;
+  /** Scores at or above this count as predicted positive in the labelled summaries (traffic.replay.threshold). */
+  threshold: number;
 }
 
-export interface VariantScores {
-  /** InvokeEndpoint requests this variant answered (each may carry several rows). */
+export interface VariantReplay {
+  /** InvokeEndpoint requests this variant answered (each may carry several rows), failed ones included. */
   requests: number;
-  labels: number[];
-  scores: number[];
+  /** Of those, the ones that failed (a model error whose response named this variant). */
+  failures: number;
+  /** Its labelled rows that got a finite score, summarised at the input's threshold. */
+  labelled: LabelledSummary;
 }
 
 export interface ReplayResult {
   nextRow: number;
   requests: number;
   failures: number;
+  /** Failed requests whose response did not say which variant answered. */
+  unattributedFailures: number;
   failuresByError: Record<string, number>;
-  byVariant: Record<string, VariantScores>;
+  byVariant: Record<string, VariantReplay>;
 }
 
 interface ReplayProgress {
@@ -68,8 +85,27 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
         nextRow: input.startRow,
         requests: 0,
         failures: 0,
+        unattributedFailures: 0,
         failuresByError: {},
         byVariant: {},
+      };
+      // Rows are added to dense per-variant builders as answers arrive; the sparse summaries are written into the
+      // result for each heartbeat and at the end (a resumed attempt starts from the heartbeat's summaries).
+      const builders = new Map<string, LabelledSummaryBuilder>();
+      const builderOf = (variant: string) => {
+        let b = builders.get(variant);
+        if (!b) {
+          b = new LabelledSummaryBuilder(input.threshold);
+          const earlier = result.byVariant[variant];
+          if (earlier) b.addSummary(earlier.labelled);
+          builders.set(variant, b);
+        }
+        return b;
+      };
+      const variantOf = (variant: string) =>
+        (result.byVariant[variant] ??= { requests: 0, failures: 0, labelled: builderOf(variant).summary() });
+      const snapshot = () => {
+        for (const [variant, b] of builders) variantOf(variant).labelled = b.summary();
       };
       const remainingMs = Math.max(0, input.durationMs - (resumed?.elapsedMs ?? 0));
       const elapsedBefore = resumed?.elapsedMs ?? 0;
@@ -82,7 +118,10 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       let inFlight = 0;
       const pending = new Set<Promise<void>>();
 
-      const progress = (): ReplayProgress => ({ elapsedMs: elapsedBefore + (Date.now() - started), result });
+      const progress = (): ReplayProgress => {
+        snapshot();
+        return { elapsedMs: elapsedBefore + (Date.now() - started), result };
+      };
       const beat = setInterval(() => heartbeat(progress()), 1_000);
 
       const send = async (first: number) => {
@@ -102,14 +141,9 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           );
           const variant = out.InvokedProductionVariant ?? 'unknown';
           const scores = parseScores(new TextDecoder().decode(out.Body), rows.length);
-          const bucket = (result.byVariant[variant] ??= { requests: 0, labels: [], scores: [] });
-          bucket.requests++;
-          rows.forEach((row, k) => {
-            if (Number.isFinite(scores[k])) {
-              bucket.labels.push(row.label);
-              bucket.scores.push(scores[k]);
-            }
-          });
+          variantOf(variant).requests++;
+          const builder = builderOf(variant);
+          rows.forEach((row, k) => builder.add(row.label, scores[k]));
           result.requests++;
         } catch (err) {
           if (cancelled.aborted) return;
@@ -117,6 +151,12 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           result.failures++;
           const name = awsErrorName(err) || 'Error';
           result.failuresByError[name] = (result.failuresByError[name] ?? 0) + 1;
+          const variant = answeringVariant(err);
+          if (variant) {
+            const v = variantOf(variant);
+            v.requests++;
+            v.failures++;
+          } else result.unattributedFailures++;
           // A failing request is evidence for the guardrails (CloudWatch counts it), not a reason to stop the soak,
           // unless the endpoint is gone altogether.
           // (SageMaker Runtime says "Endpoint <name> of account <id> not found." as a ValidationError.)
@@ -160,6 +200,16 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       return result;
     },
   };
+}
+
+/**
+ * The variant named by a failed InvokeEndpoint's response, if any: the SDK keeps the raw HTTP response of an error
+ * on its non-enumerable `$response` (@smithy/core), whose headers node's HTTP handler gives in lower case.
+ */
+export function answeringVariant(err: unknown): string | null {
+  const response = (err as { $response?: { headers?: Record<string, string | undefined> } } | null)?.$response;
+  const variant = response?.headers?.['x-amzn-invoked-production-variant'];
+  return typeof variant === 'string' && variant !== '' ? variant : null;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

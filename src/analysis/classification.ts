@@ -96,6 +96,21 @@ function curveOf(data: LabelledArrays): RocCurve {
       thresholds.push(score);
     }
   }
+  return curveFromSteps(tps, fps, thresholds);
+}
+
+/**
+ * The ROC curve of sklearn's roc_curve from its _binary_clf_curve: cumulative true and false positives at each
+ * distinct score, highest score first (both classes present). Shared by the raw rows here and the binned scores of a
+ * labelled summary (labelled-summary.ts), so both follow sklearn 1.2 the same way.
+ */
+export function curveFromSteps(
+  tps: readonly number[],
+  fps: readonly number[],
+  thresholds: readonly number[],
+): RocCurve {
+  const positives = tps[tps.length - 1];
+  const negatives = fps[fps.length - 1];
   // drop_intermediate=True: keep the ends and every point where the curve bends (a nonzero second difference).
   const keep: number[] = [];
   for (let i = 0; i < tps.length; i++) {
@@ -184,7 +199,7 @@ export function rocAuc(rows: readonly ScoredRequest[]): number | null {
 }
 
 /** The curve thinned to at most maxPoints (both ends and evenly spaced points kept), to keep workflow state small. */
-function thinCurve(curve: RocCurve, maxPoints: number): RocCurve {
+export function thinCurve(curve: RocCurve, maxPoints: number): RocCurve {
   const n = curve.fpr.length;
   if (n <= maxPoints) return curve;
   const out: RocCurve = { fpr: [], tpr: [], thresholds: [] };

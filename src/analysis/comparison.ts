@@ -5,18 +5,6 @@ import type { GuardrailName } from './types';
 
 export type Unit = 'points' | 'relative' | 'score';
 
-/**
- * Latency within the rollout's horizon: the mean of the complete periods only (all paired periods but the newest
- * reported one, which may still change), for the finite-horizon group-sequential t-test (group-sequential.ts).
- */
-export interface CompletePeriods {
-  count: number;
-  estimate: number;
-  /** Sample variance of the periods' log ratios / count. */
-  variance: number;
-  varianceFloor?: number;
-}
-
 export interface Comparison {
   guardrail: GuardrailName;
   /** The metric on each variant, in the reported unit (rate, ms or score). */
@@ -24,6 +12,8 @@ export interface Comparison {
   candidate: number | null;
   samples: { baseline: number; candidate: number };
   method: string;
+  /** What the metric is, where the name alone does not say (latency: "per-period mean" or "per-period median"). */
+  statistic?: string;
   unit: Unit;
   /** Set when there is too little data to judge yet; says what is missing. */
   missing?: string;
@@ -42,13 +32,12 @@ export interface Comparison {
   varianceFloor?: number;
   /** Latency: the most periods the rollout can soak (from its spec), the group-sequential t-test's horizon. */
   horizon?: number;
-  /** Latency with a horizon and enough complete periods: their mean, for the group-sequential t-test. */
-  completePeriods?: CompletePeriods;
   /**
-   * Rates and quality with a soak schedule: this guardrail's earlier judged evaluations and this one, as looks of the
-   * error-spending test (error-spending.ts), oldest first, the last one being this evaluation.
+   * Rates and quality with a soak schedule: the error-spending test (error-spending.ts) has this guardrail's share
+   * split off. `looks` are its looks so far, oldest first, and `atLook` says whether the last one is this evaluation;
+   * at an evaluation that is no look the test does not judge (the normal mixture's part of the share alone does).
    */
-  looks?: Look[];
+  spending?: { looks: Look[]; atLook: boolean };
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

@@ -7,6 +7,7 @@
 import { placements, toArrays, type LabelledArrays } from './classification';
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
+import { binnedAuc, type LabelledSummary } from './labelled-summary';
 import type { ScoredRequest } from './types';
 
 export interface AucEstimate {
@@ -66,22 +67,28 @@ export const MIN_AUC_ROWS = 100;
 export const MIN_AUC_CLASS = 30;
 
 /**
- * ROC AUC guardrail: baseline − candidate (positive = the candidate ranks worse). DeLong's variance is zero when
- * a variant's scores separate the classes perfectly; it is floored at 1/(m·n), one misordered pair's worth, so a
- * small perfect sample cannot look infinitely precise.
+ * ROC AUC guardrail: baseline − candidate (positive = the candidate ranks worse), from each variant's labelled summary
+ * (AUC and DeLong variance exact for the binned scores: labelled-summary.ts). DeLong's variance is zero when a
+ * variant's scores separate the classes perfectly; it is floored at 1/(m·n), one misordered pair's worth, so a small
+ * perfect sample cannot look infinitely precise.
  */
-export function compareRocAuc(baseline: LabelledArrays, candidate: LabelledArrays, tolerance: number): Comparison {
-  const b = delongOf(baseline);
-  const c = delongOf(candidate);
-  const nB = baseline.labels.length;
-  const nC = candidate.labels.length;
+export function compareRocAuc(
+  baseline: LabelledSummary | null,
+  candidate: LabelledSummary | null,
+  tolerance: number,
+): Comparison {
+  const b = baseline ? binnedAuc(baseline) : null;
+  const c = candidate ? binnedAuc(candidate) : null;
+  const nB = baseline?.rows ?? 0;
+  const nC = candidate?.rows ?? 0;
   const base = {
     guardrail: 'rocAuc' as const,
     baseline: b ? b.auc : null,
     candidate: c ? c.auc : null,
     samples: { baseline: nB, candidate: nC },
     method:
-      'ROC AUC with DeLong variance (Sun & Xu 2014), normal-mixture confidence sequence (Waudby-Smith et al. 2024)',
+      'ROC AUC of scores binned to 0.001 with DeLong variance (Sun & Xu 2014), normal-mixture confidence sequence ' +
+      '(Waudby-Smith et al. 2024)',
     unit: 'score' as const,
     tolerance,
     range: [-1, 1] as [number, number],
@@ -98,10 +105,10 @@ export function compareRocAuc(baseline: LabelledArrays, candidate: LabelledArray
     return notYet(base, `only ${which} labelled requests so far (need ${MIN_AUC_ROWS} on each variant)`);
   }
   for (const [name, data] of [
-    ['baseline', baseline],
-    ['candidate', candidate],
+    ['baseline', baseline!],
+    ['candidate', candidate!],
   ] as const) {
-    const negatives = data.labels.length - data.positives;
+    const negatives = data.rows - data.positives;
     if (Math.min(data.positives, negatives) < MIN_AUC_CLASS) {
       return notYet(
         base,

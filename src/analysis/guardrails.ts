@@ -8,23 +8,25 @@
 // difference, at any evaluation of the whole rollout, with probability at most its share; so for a candidate
 // that is not worse on any guardrail the chance of a false rollback is at most alpha in total.
 import { compareRocAuc } from './delong';
-import { confusionOf, toArrays, type Confusion, type LabelledArrays } from './classification';
+import type { Confusion } from './classification';
 import type { Comparison } from './comparison';
 import { formatDifference, formatLevel, formatValue, groupThousands } from './format';
-import { compareLatency } from './latency';
+import { compareLatency, NO_LATENCY_PERIODS } from './latency';
+import type { LabelledSummary } from './labelled-summary';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
 import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
-import type { GuardrailsSpec } from '../schema/guardrails';
 import type {
-  Evaluation,
   GuardrailConfig,
+  GuardrailEvaluation,
   GuardrailName,
   GuardrailResult,
+  LatencyStatistics,
   QualityMetricName,
   SoakSchedule,
+  SpendingLook,
   SplitEvidence,
   VariantEvidence,
   Verdict,
@@ -105,6 +107,15 @@ export const ERROR_SPENDING_SHARE = 0.95;
  */
 export const SPENDING = pocockSpending;
 
+/**
+ * The most looks the error-spending test keeps: an evaluation is a look only when its soak fraction has advanced by at
+ * least 1/MAX_SPENDING_LOOKS since the last look (and no look has reached the end of the planned soak yet), so a
+ * rollout's look history stays under MAX_SPENDING_LOOKS entries however often it evaluates. Which evaluations are looks
+ * then depends on soak time alone, never on the data, so the test's guarantee holds over the looks it keeps. 200 keeps
+ * every evaluation of the default spec a look (75 minutes of maxSoak at 30 s: 150 evaluations, 1/150 apart).
+ */
+export const MAX_SPENDING_LOOKS = 200;
+
 export interface AlphaShares {
   sampleRatio: number;
   /** Share of each enabled guardrail other than the sample ratio. */
@@ -128,37 +139,12 @@ export function alphaShares(config: GuardrailConfig): AlphaShares {
   return { sampleRatio, perGuardrail: guardrails.length > 0 ? rest / guardrails.length : 0, guardrails };
 }
 
-/**
- * @param latencyHorizon the most metric periods the rollout can soak (src/schema/duration.ts `soakPeriods` of its
- *   steps): enables latency's finite-horizon group-sequential test. Without it latency uses the t-mixture alone.
- */
-export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5, latencyHorizon?: number): GuardrailConfig {
-  const quality: GuardrailConfig['quality'] = {};
-  for (const metric of QUALITY_METRICS) {
-    const m = spec.quality[metric];
-    if (m) quality[metric] = { tolerance: m.tolerance };
-  }
-  return {
-    alpha: spec.alpha,
-    errorRate5xx: { enabled: spec.errorRate5xx.enabled, tolerance: spec.errorRate5xx.tolerance },
-    errorRate4xx: { enabled: spec.errorRate4xx.enabled, tolerance: spec.errorRate4xx.tolerance },
-    latency: {
-      enabled: spec.latency.enabled,
-      tolerance: spec.latency.tolerance,
-      ...(latencyHorizon !== undefined ? { horizon: latencyHorizon } : {}),
-    },
-    quality,
-    sampleRatio: { enabled: spec.sampleRatio.enabled },
-    threshold,
-  };
-}
-
 /** Digits after the point of percentages in reasons: error rates are small, quality proportions are not. */
 const digitsOf = (g: GuardrailName) => (g === 'errorRate5xx' || g === 'errorRate4xx' ? 2 : 1);
 
 function describe(c: Comparison): string {
   const d = digitsOf(c.guardrail);
-  const what = c.guardrail === 'latency' ? ' (per-period median)' : '';
+  const what = c.statistic ? ` (${c.statistic})` : '';
   return `${c.guardrail}${what}: candidate ${formatValue(c.candidate, c.unit, d)} vs baseline ${formatValue(c.baseline, c.unit, d)}`;
 }
 
@@ -172,6 +158,7 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
     alpha,
     samples: c.samples,
     method: c.method,
+    ...(c.statistic ? { statistic: c.statistic } : {}),
   };
   if (c.missing !== undefined || !Number.isFinite(c.estimate) || !(c.variance >= 0)) {
     return {
@@ -194,28 +181,30 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
     const r = tRadius(k, c.variance, c.varianceFloor, tau(mixtureAlpha), mixtureAlpha);
     lower = c.estimate - r;
     upper = c.estimate + r;
-    const complete = c.completePeriods;
-    if (design && complete) {
-      // Within the horizon: the group-sequential t-test on the complete periods (group-sequential.ts), at its part
-      // of the share. Each bound is the tighter of the two; both hold at once with probability ≥ 1 − alpha.
-      const b = groupSequentialMultiplier(complete.count, design.alpha, design.horizon);
-      const rg = tRadius(b, complete.variance, complete.varianceFloor, tau(design.alpha), design.alpha);
-      lower = Math.max(lower, complete.estimate - rg);
-      upper = Math.min(upper, complete.estimate + rg);
+    if (design) {
+      // Within the horizon: the group-sequential t-test on the same (complete) periods (group-sequential.ts), at its
+      // part of the share. Each bound is the tighter of the two; both hold at once with probability ≥ 1 − alpha.
+      const b = groupSequentialMultiplier(c.degreesOfFreedom + 1, design.alpha, design.horizon);
+      const rg = tRadius(b, c.variance, c.varianceFloor, tau(design.alpha), design.alpha);
+      lower = Math.max(lower, c.estimate - rg);
+      upper = Math.min(upper, c.estimate + rg);
     }
   } else {
     // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
     const variance = Math.max(c.variance, Number.MIN_VALUE);
     // With a soak schedule the share is split before any data (union bound), as for latency above.
-    const spendingAlpha = c.looks ? ERROR_SPENDING_SHARE * alpha : 0;
+    const spendingAlpha = c.spending ? ERROR_SPENDING_SHARE * alpha : 0;
     const mixtureAlpha = alpha - spendingAlpha;
     const r = oneSidedRadius(variance, tau(mixtureAlpha), mixtureAlpha);
     lower = c.estimate - r;
     upper = c.estimate + r;
-    if (c.looks) {
-      // Within the planned soak: the error-spending test's boundary at this look (Infinity when it has nothing left
-      // to spend, e.g. after the planned soak). Each bound is the tighter of the two.
-      const boundaries = spendingBoundaries(c.looks, spendingAlpha, SPENDING);
+    if (c.spending?.atLook) {
+      // Within the planned soak, at a look: the error-spending test's boundary at this look (Infinity when it has
+      // nothing left to spend, e.g. after the planned soak). Each bound is the tighter of the two. At an evaluation
+      // that is no look the test must not judge: its alpha is spent over its looks only, and a boundary applied
+      // between them would be a crossing chance it never paid for; the mixture, valid at every evaluation, judges
+      // alone there at its part of the share, and the union bound keeps the total at the guardrail's share.
+      const boundaries = spendingBoundaries(c.spending.looks, spendingAlpha, SPENDING);
       const b = boundaries[boundaries.length - 1];
       if (Number.isFinite(b)) {
         lower = Math.max(lower, c.estimate - b * Math.sqrt(variance));
@@ -318,18 +307,16 @@ function judgeSampleRatio(split: SplitEvidence, alpha: number): GuardrailResult 
   };
 }
 
-function confusionOrNull(data: LabelledArrays, threshold: number): Confusion | null {
-  return data.labels.length > 0 ? confusionOf(data, threshold) : null;
-}
-
 export interface GuardrailInput {
   baseline: VariantEvidence;
   candidate: VariantEvidence;
+  /** The complete periods both variants served, folded (latency.ts); absent: none yet. */
+  latency?: LatencyStatistics;
   split: SplitEvidence;
   config: GuardrailConfig;
   /**
-   * Where this evaluation falls in the planned soak, and the earlier evaluations: enables the error-spending test of
-   * the rate and quality guardrails. Without it they use the normal mixture alone.
+   * Where this evaluation falls in the planned soak, and the earlier looks: enables the error-spending test of the
+   * rate and quality guardrails. Without it they use the normal mixture alone.
    */
   schedule?: SoakSchedule;
 }
@@ -349,6 +336,8 @@ export function compareGuardrails(input: GuardrailInput): {
   sampleRatio: GuardrailResult | null;
   comparisons: ConfiguredComparison[];
   shares: AlphaShares;
+  /** This evaluation's error-spending look (see evaluateGuardrails). */
+  spendingLook: SpendingLook | null;
 } {
   const { baseline, candidate, split, config } = input;
   const shares = alphaShares(config);
@@ -366,31 +355,30 @@ export function compareGuardrails(input: GuardrailInput): {
   }
   if (config.latency.enabled) {
     comparisons.push({
-      comparison: compareLatency(baseline.latency, candidate.latency, config.latency.tolerance, config.latency.horizon),
+      comparison: compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
       reportedTolerance: config.latency.tolerance,
     });
   }
-  // Labelled rows are read once per variant and shared by every quality metric.
-  const wantsQuality = QUALITY_METRICS.some((m) => config.quality[m]);
-  const rowsB = wantsQuality ? toArrays(baseline.labelled) : null;
-  const rowsC = wantsQuality ? toArrays(candidate.labelled) : null;
-  const confusionB = rowsB ? confusionOrNull(rowsB, config.threshold) : null;
-  const confusionC = rowsC ? confusionOrNull(rowsC, config.threshold) : null;
+  const confusionB = confusionAt(baseline.labelled, config.threshold);
+  const confusionC = confusionAt(candidate.labelled, config.threshold);
   for (const metric of QUALITY_METRICS) {
     const q = config.quality[metric];
     if (!q) continue;
-    const comparison =
+    let comparison =
       metric === 'rocAuc'
-        ? compareRocAuc(rowsB!, rowsC!, q.tolerance)
+        ? compareRocAuc(baseline.labelled, candidate.labelled, q.tolerance)
         : compareQualityProportion(metric, confusionB, confusionC, q.tolerance);
+    const mismatch = metric === 'rocAuc' ? null : thresholdMismatch(input);
+    if (mismatch) comparison = { ...comparison, missing: mismatch, estimate: NaN, variance: NaN };
     comparisons.push({ comparison, reportedTolerance: q.tolerance });
   }
+  const spendingLook = input.schedule ? spendingLookAt(input.schedule) : null;
   if (input.schedule) {
     for (const c of comparisons) {
-      const looks = looksOf(c.comparison, input.schedule);
-      if (looks) {
+      const spending = spendingOf(c.comparison, input.schedule, spendingLook);
+      if (spending) {
         const method = `${c.comparison.method}; within the planned soak, an error-spending group-sequential test (Lan & DeMets 1983)`;
-        c.comparison = { ...c.comparison, looks, method };
+        c.comparison = { ...c.comparison, spending, method };
       }
     }
   }
@@ -398,7 +386,30 @@ export function compareGuardrails(input: GuardrailInput): {
     sampleRatio: config.sampleRatio.enabled ? judgeSampleRatio(split, shares.sampleRatio) : null,
     comparisons,
     shares,
+    spendingLook,
   };
+}
+
+/** A variant's confusion counts, null without labelled rows. */
+function confusionAt(labelled: LabelledSummary | null, threshold: number): Confusion | null {
+  return labelled && labelled.rows > 0 && labelled.threshold === threshold ? labelled.confusion : null;
+}
+
+/**
+ * The confusion counts were counted at the summary's threshold: a summary counted at another threshold than the
+ * config's cannot judge accuracy, precision, recall or F1 (a caller's mistake, shown rather than thrown, so that a
+ * rollout reports it instead of failing its workflow task).
+ */
+function thresholdMismatch({ baseline, candidate, config }: GuardrailInput): string | null {
+  for (const v of [baseline, candidate]) {
+    if (v.labelled && v.labelled.rows > 0 && v.labelled.threshold !== config.threshold) {
+      return (
+        `the ${v.variantName} labelled summary counted predictions at threshold ${v.labelled.threshold}, not the ` +
+        `spec's ${config.threshold}`
+      );
+    }
+  }
+  return null;
 }
 
 /**
@@ -413,30 +424,53 @@ function informationOf(samples: { baseline: number; candidate: number }): number
 }
 
 /**
- * The error-spending looks of a rate or quality comparison: every earlier evaluation at which this guardrail was
- * judged (it had a difference), then this one. Latency has its own finite-horizon test; a comparison that cannot be
- * judged yet is no look.
+ * This evaluation's look, when it is one: its soak fraction is at least 1/MAX_SPENDING_LOOKS past the last look's, and
+ * no look has reached the end of the planned soak (after which the test has nothing left to spend). Soak time alone
+ * decides, never the data. Its information is filled in by spendingOf, per judged guardrail.
  */
-function looksOf(c: Comparison, schedule: SoakSchedule): Look[] | null {
-  if (c.guardrail === 'latency' || c.degreesOfFreedom !== undefined || c.missing !== undefined) return null;
-  const looks: Look[] = [];
-  for (const earlier of schedule.earlier) {
-    const r = earlier.results.find((x) => x.guardrail === c.guardrail);
-    if (r && r.difference !== null)
-      looks.push({ fraction: earlier.soakFraction, information: informationOf(r.samples) });
-  }
-  looks.push({ fraction: schedule.soakFraction, information: informationOf(c.samples) });
-  return looks;
+function spendingLookAt(schedule: SoakSchedule): SpendingLook | null {
+  const last = schedule.looks.length > 0 ? schedule.looks[schedule.looks.length - 1].soakFraction : 0;
+  if (!(last < 1)) return null;
+  // A tiny slack so that evaluations exactly 1/MAX apart in soak time stay looks despite rounding of the fraction.
+  if (!(schedule.soakFraction - last >= 1 / MAX_SPENDING_LOOKS - 1e-9)) return null;
+  return { soakFraction: schedule.soakFraction, information: {} };
 }
 
-/** Every enabled guardrail's result, and the step's verdict. Pure and deterministic (runs in workflow code). */
-export function evaluateGuardrails(input: GuardrailInput): Evaluation {
-  const { sampleRatio, comparisons, shares } = compareGuardrails(input);
+/**
+ * The error-spending looks of a rate or quality comparison: every earlier look at which this guardrail was judged
+ * (it had a difference), then this evaluation when it is a look (recording the guardrail's information in it).
+ * Latency has its own finite-horizon test; a comparison that cannot be judged yet is no look and not judged.
+ */
+function spendingOf(
+  c: Comparison,
+  schedule: SoakSchedule,
+  look: SpendingLook | null,
+): { looks: Look[]; atLook: boolean } | null {
+  if (c.guardrail === 'latency' || c.degreesOfFreedom !== undefined || c.missing !== undefined) return null;
+  const looks: Look[] = [];
+  for (const earlier of schedule.looks) {
+    const information = earlier.information[c.guardrail];
+    if (information !== undefined) looks.push({ fraction: earlier.soakFraction, information });
+  }
+  if (look) {
+    const information = informationOf(c.samples);
+    look.information[c.guardrail] = information;
+    looks.push({ fraction: look.soakFraction, information });
+  }
+  return { looks, atLook: look !== null };
+}
+
+/**
+ * Every enabled guardrail's result, the step's verdict, and the error-spending look to append to the schedule's looks
+ * (null when this evaluation is no look, or without a schedule). Pure and deterministic (runs in workflow code).
+ */
+export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
+  const { sampleRatio, comparisons, shares, spendingLook } = compareGuardrails(input);
   const results: GuardrailResult[] = sampleRatio ? [sampleRatio] : [];
   for (const { comparison, reportedTolerance } of comparisons) {
     results.push(judge(comparison, shares.perGuardrail, reportedTolerance));
   }
-  return { ...combine(results), results };
+  return { ...combine(results), results, spendingLook };
 }
 
 /** fail if any fails; pass if all pass; continue otherwise, saying what is still undecided. */

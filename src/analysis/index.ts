@@ -3,6 +3,19 @@
 export * from './types';
 export { classificationMetrics, rocCurve, rocAuc } from './classification';
 export { delongAuc, compareAuc, type AucEstimate, type AucComparison } from './delong';
-export { evaluateGuardrails, toGuardrailConfig, alphaShares, type AlphaShares } from './guardrails';
+export { evaluateGuardrails, alphaShares, MAX_SPENDING_LOOKS, QUALITY_METRICS, type AlphaShares } from './guardrails';
+export {
+  summarizeLabelled,
+  mergeLabelled,
+  emptyLabelledSummary,
+  LabelledSummaryBuilder,
+  classificationMetricsOf,
+  binnedAuc,
+  binnedRocCurve,
+  aucBinningBound,
+  scoreBin,
+  SCORE_RESOLUTION,
+} from './labelled-summary';
+export { foldLatencyPeriod, foldCompletePeriods, NO_LATENCY_PERIODS } from './latency';
 export { summarizeVariant } from './summary';
 export { normalCdf, normalQuantile } from './normal';

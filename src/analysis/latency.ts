@@ -18,16 +18,19 @@
 //    (`varianceFloor`): under a lognormal model σ = (log p90 − log p50)/z₀.₉ and the sample median of n requests
 //    has variance (π/2)·σ²/n on the log scale (Average: (exp(σ²) − 1)/n by the delta method). It stops identical
 //    (e.g. quantised) period values from looking infinitely precise.
-//  - Within the rollout's horizon (the periods its spec lets it soak), the complete periods are also judged by the
-//    finite-horizon group-sequential t-test of group-sequential.ts, which is exact over that horizon and sharper.
-//    Complete means every paired period except the newest one CloudWatch reported (on either variant): the newest
-//    is the current, partial period, and its value is replaced at the next evaluation, which a group-sequential
-//    test's looks must not see (its boundary is computed for the t statistics of periods that never change). A
-//    period that is already complete but still the newest waits one evaluation; that only delays, never inflates.
+//  - Within the rollout's horizon (the periods its spec lets it soak), the periods are also judged by the
+//    finite-horizon group-sequential t-test of group-sequential.ts, which is exact over that horizon and sharper. Its
+//    boundary is computed for the t statistics of periods that never change, so only complete periods are folded:
+//    the caller folds a period once it has ended, its late data has settled and both variants report it, and never
+//    folds it again (`through`). The t-mixture judges the same folded periods.
+//  - Sufficient statistics (LatencyStatistics): the count of folded periods, the mean of the d's and their sum of
+//    squared deviations (updated one period at a time by Welford's method, which stays accurate over tens of
+//    thousands of periods where Σd² − (Σd)²/T would cancel), the model floor's sum and count, and the sums of the
+//    log period values for the geometric means: a few numbers however long the rollout soaks.
 // `difference` is the relative slowdown exp(mean d) − 1; the tolerance is compared on the same scale.
-import type { Comparison, CompletePeriods } from './comparison';
+import type { Comparison } from './comparison';
 import { notYet } from './comparison';
-import type { LatencyPeriod } from './types';
+import type { LatencyPeriod, LatencyStatistics } from './types';
 
 /** Requests a variant must serve in a period for that period's median to count. */
 export const MIN_PERIOD_SAMPLES = 10;
@@ -54,71 +57,106 @@ function periodStat(p: LatencyPeriod, usePercentile: boolean): PeriodStat | null
   return { logValue: Math.log(value), modelVariance };
 }
 
-/** Mean, variance of the mean and model floor of paired log ratios (null below MIN_PERIODS). */
-function meanOf(diffs: readonly number[], models: readonly (number | null)[]) {
-  const t = diffs.length;
-  if (t < MIN_PERIODS) return null;
-  const mean = diffs.reduce((a, b) => a + b, 0) / t;
-  const spread = diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (t - 1);
-  // The model floor averages over the periods that have percentiles, scaled to all t periods.
-  const known = models.filter((m): m is number => m !== null);
-  const modelVariance = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length / t : 0;
-  return { mean, variance: spread / t, modelVariance };
+/** Statistics of no periods. */
+export const NO_LATENCY_PERIODS: LatencyStatistics = {
+  periods: 0,
+  meanLogRatio: 0,
+  sumSquaredDeviations: 0,
+  modelVarianceSum: 0,
+  modelVariancePeriods: 0,
+  logBaselineSum: 0,
+  logCandidateSum: 0,
+};
+
+/**
+ * Folds one complete period, the same CloudWatch period of both variants: a period in which either served fewer than
+ * MIN_PERIOD_SAMPLES requests (or has no usable value) is passed over. A period at or before `through` was folded
+ * already and changes nothing. Pure: returns new statistics.
+ */
+export function foldLatencyPeriod(
+  stats: LatencyStatistics,
+  baseline: LatencyPeriod,
+  candidate: LatencyPeriod,
+): LatencyStatistics {
+  if (baseline.timestamp !== candidate.timestamp) {
+    throw new RangeError(`periods ${baseline.timestamp} and ${candidate.timestamp} are not the same period`);
+  }
+  const at = candidate.timestamp;
+  if (stats.through !== undefined && !(at > stats.through)) return stats;
+  const usePercentile = (baseline.p50 ?? 0) > 0 && (candidate.p50 ?? 0) > 0;
+  const sb = periodStat(baseline, usePercentile);
+  const sc = periodStat(candidate, usePercentile);
+  if (!sb || !sc) return { ...stats, through: at };
+  const d = sc.logValue - sb.logValue;
+  const periods = stats.periods + 1;
+  // Welford: the mean and the sum of squared deviations from it, one observation at a time.
+  const delta = d - stats.meanLogRatio;
+  const meanLogRatio = stats.meanLogRatio + delta / periods;
+  const model = sb.modelVariance !== null && sc.modelVariance !== null ? sb.modelVariance + sc.modelVariance : null;
+  return {
+    periods,
+    meanLogRatio,
+    sumSquaredDeviations: stats.sumSquaredDeviations + delta * (d - meanLogRatio),
+    modelVarianceSum: stats.modelVarianceSum + (model ?? 0),
+    modelVariancePeriods: stats.modelVariancePeriods + (model === null ? 0 : 1),
+    logBaselineSum: stats.logBaselineSum + sb.logValue,
+    logCandidateSum: stats.logCandidateSum + sc.logValue,
+    through: at,
+    medianPeriods: (stats.medianPeriods ?? 0) + (usePercentile ? 1 : 0),
+  };
 }
 
 /**
- * @param horizon the most periods the rollout can soak (its spec's); enables the group-sequential test on the
- *   complete periods. Without it latency is judged by the t-mixture alone.
+ * Folds, oldest first, every period both variants report that starts after `stats.through` and before
+ * `completeBefore` (epoch ms): the caller says which periods are complete.
  */
-export function compareLatency(
+export function foldCompletePeriods(
+  stats: LatencyStatistics,
   baseline: readonly LatencyPeriod[],
   candidate: readonly LatencyPeriod[],
-  tolerance: number,
-  horizon?: number,
-): Comparison {
+  completeBefore: number,
+): LatencyStatistics {
   const byTime = new Map<number, LatencyPeriod>();
-  let newest = -Infinity;
-  for (const p of baseline) {
-    byTime.set(p.timestamp, p);
-    newest = Math.max(newest, p.timestamp);
-  }
-  for (const p of candidate) newest = Math.max(newest, p.timestamp);
-  const diffs: number[] = [];
-  const models: (number | null)[] = [];
-  const completeDiffs: number[] = [];
-  const completeModels: (number | null)[] = [];
-  let logB = 0;
-  let logC = 0;
-  for (const c of candidate) {
-    const b = byTime.get(c.timestamp);
-    if (!b) continue;
-    const usePercentile = (b.p50 ?? 0) > 0 && (c.p50 ?? 0) > 0;
-    const sb = periodStat(b, usePercentile);
-    const sc = periodStat(c, usePercentile);
-    if (!sb || !sc) continue;
-    const d = sc.logValue - sb.logValue;
-    const model = sb.modelVariance !== null && sc.modelVariance !== null ? sb.modelVariance + sc.modelVariance : null;
-    diffs.push(d);
-    models.push(model);
-    if (c.timestamp < newest) {
-      completeDiffs.push(d);
-      completeModels.push(model);
-    }
-    logB += sb.logValue;
-    logC += sc.logValue;
-  }
-  const t = diffs.length;
+  for (const p of baseline) byTime.set(p.timestamp, p);
+  const pairs = candidate
+    .filter((c) => c.timestamp < completeBefore && (stats.through === undefined || c.timestamp > stats.through))
+    .filter((c) => byTime.has(c.timestamp))
+    .sort((a, b) => a.timestamp - b.timestamp);
+  let out = stats;
+  for (const c of pairs) out = foldLatencyPeriod(out, byTime.get(c.timestamp)!, c);
+  return out;
+}
+
+/**
+ * Which statistic the folded periods were judged by: SageMaker documents only Average, Sum, Min, Max and SampleCount
+ * for ModelLatency ([DG-CW]), and CloudWatch computes no percentile from statistic sets, so on AWS it is usually the
+ * mean; the text must say so rather than claim a median.
+ */
+function latencyStatistic(stats: LatencyStatistics): string {
+  const medians = stats.medianPeriods ?? stats.periods;
+  if (medians === stats.periods) return 'median';
+  return medians === 0 ? 'mean' : 'median (mean where CloudWatch had no percentile)';
+}
+
+/**
+ * @param horizon the most periods the rollout can soak (its spec's); enables the group-sequential t-test. Without it
+ *   latency is judged by the t-mixture alone.
+ */
+export function compareLatency(stats: LatencyStatistics, tolerance: number, horizon?: number): Comparison {
+  const t = stats.periods;
+  const statistic = latencyStatistic(stats);
   const base = {
     guardrail: 'latency' as const,
     // Geometric means over the paired periods, in ms, so candidate/baseline − 1 is exactly `difference`.
-    baseline: t > 0 ? Math.exp(logB / t) / 1000 : null,
-    candidate: t > 0 ? Math.exp(logC / t) / 1000 : null,
+    baseline: t > 0 ? Math.exp(stats.logBaselineSum / t) / 1000 : null,
+    candidate: t > 0 ? Math.exp(stats.logCandidateSum / t) / 1000 : null,
     samples: { baseline: t, candidate: t },
+    statistic: `per-period ${statistic}`,
     method:
-      'log ratio of per-period median ModelLatency, paired by CloudWatch period; scale-invariant t-mixture ' +
-      'confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)' +
+      `log ratio of per-period ${statistic} ModelLatency, paired by complete CloudWatch period; scale-invariant ` +
+      't-mixture confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)' +
       (horizon !== undefined
-        ? `, and within the spec's ${horizon} periods a group-sequential t-test on the complete periods ` +
+        ? `, and within the spec's ${horizon} periods a group-sequential t-test ` +
           '(Pocock 1977; Jennison & Turnbull 2000, ch. 11)'
         : ''),
     unit: 'relative' as const,
@@ -132,23 +170,14 @@ export function compareLatency(
         `variants (need ${MIN_PERIODS})`,
     );
   }
-  const all = meanOf(diffs, models)!;
-  const complete = horizon !== undefined ? meanOf(completeDiffs, completeModels) : null;
-  const completePeriods: CompletePeriods | null = complete
-    ? {
-        count: completeDiffs.length,
-        estimate: complete.mean,
-        variance: complete.variance,
-        ...(complete.modelVariance > 0 ? { varianceFloor: complete.modelVariance } : {}),
-      }
-    : null;
+  // The model floor averages over the periods that have percentiles, scaled to all t periods.
+  const modelVariance = stats.modelVariancePeriods > 0 ? stats.modelVarianceSum / stats.modelVariancePeriods / t : 0;
   return {
     ...base,
-    estimate: all.mean,
-    variance: all.variance,
+    estimate: stats.meanLogRatio,
+    variance: stats.sumSquaredDeviations / (t - 1) / t,
     degreesOfFreedom: t - 1,
-    ...(all.modelVariance > 0 ? { varianceFloor: all.modelVariance } : {}),
+    ...(modelVariance > 0 ? { varianceFloor: modelVariance } : {}),
     ...(horizon !== undefined ? { horizon } : {}),
-    ...(completePeriods ? { completePeriods } : {}),
   };
 }

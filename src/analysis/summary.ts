@@ -1,6 +1,6 @@
-// Per-variant figures for people (status, watch, the report). The guardrails judge the raw evidence, not these.
-import { classificationMetrics } from './classification';
-import type { LatencyPeriod, VariantEvidence, VariantSummary } from './types';
+// Per-variant figures for people (status, watch, the report). The guardrails judge the evidence, not these.
+import { classificationMetricsOf } from './labelled-summary';
+import type { LatencyPeriod, VariantFigures, VariantSummary } from './types';
 
 /** Points kept of the ROC curve in a summary: summaries ride in workflow state and in every status query. */
 export const SUMMARY_CURVE_POINTS = 101;
@@ -18,10 +18,8 @@ function weightedPercentileMs(periods: readonly LatencyPeriod[], key: 'p50' | 'p
   return count > 0 ? weighted / count / 1000 : null;
 }
 
-export function summarizeVariant(
-  v: VariantEvidence & { invocationsByPeriod?: unknown },
-  threshold: number,
-): VariantSummary {
+/** Rates, p50/p99 of the window's latency periods, and quality of the labelled summary (at its own threshold). */
+export function summarizeVariant(v: VariantFigures & { invocationsByPeriod?: unknown }): VariantSummary {
   const rate = (errors: number) => (v.invocations > 0 ? Math.min(1, Math.max(0, errors) / v.invocations) : null);
   return {
     variantName: v.variantName,
@@ -30,6 +28,6 @@ export function summarizeVariant(
     errorRate4xx: rate(v.errors4xx),
     latencyP50Ms: weightedPercentileMs(v.latency, 'p50'),
     latencyP99Ms: weightedPercentileMs(v.latency, 'p99'),
-    quality: classificationMetrics(v.labelled, threshold, { maxCurvePoints: SUMMARY_CURVE_POINTS }),
+    quality: classificationMetricsOf(v.labelled, { maxCurvePoints: SUMMARY_CURVE_POINTS }),
   };
 }

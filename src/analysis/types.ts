@@ -1,5 +1,8 @@
 // The shapes src/analysis works on and returns. The workflow, the CLI and the report read these; keep them stable.
 // Everything here is plain data (JSON-serialisable), because it rides in workflow state, queries and results.
+import type { LabelledSummary } from './labelled-summary';
+
+export type { LabelledSummary, ScoreHistogram } from './labelled-summary';
 
 /** One labelled request from replay traffic: the true label (0/1) and the score the variant returned. */
 export interface ScoredRequest {
@@ -18,16 +21,49 @@ export interface LatencyPeriod {
   p99?: number;
 }
 
-/** Everything known about one variant at an evaluation: CloudWatch aggregates plus labelled replay results. */
+/**
+ * Everything known about one variant at an evaluation, as sufficient statistics (bounded however long a rollout runs):
+ * CloudWatch sums and its labelled replay results. Latency is paired between the variants: LatencyStatistics.
+ */
 export interface VariantEvidence {
   variantName: string;
   /** CloudWatch sums since the candidate went live. */
   invocations: number;
   errors4xx: number;
   errors5xx: number;
-  latency: LatencyPeriod[];
-  /** Labelled replay results since the candidate went live (empty in live-traffic mode). */
-  labelled: ScoredRequest[];
+  /** Labelled replay results since the candidate went live (null or no rows in live-traffic mode). */
+  labelled: LabelledSummary | null;
+}
+
+/**
+ * The complete CloudWatch periods both variants served, folded one at a time (latency.ts `foldLatencyPeriod`): for
+ * each, d = log(candidate's period median / baseline's). Plain numbers, JSON-safe.
+ */
+export interface LatencyStatistics {
+  /** Periods folded in which both variants served enough requests (MIN_PERIOD_SAMPLES). */
+  periods: number;
+  /** Mean of the d's (Welford). */
+  meanLogRatio: number;
+  /** Σ (d − mean)² (Welford). */
+  sumSquaredDeviations: number;
+  /** Sum of the lognormal model's sampling variance of d over the periods that have p50 and p90 on both variants. */
+  modelVarianceSum: number;
+  modelVariancePeriods: number;
+  /** Σ log(period value) per variant (µs), for the geometric means. */
+  logBaselineSum: number;
+  logCandidateSum: number;
+  /** Start (epoch ms) of the newest period folded: a period at or before it is never folded again. */
+  through?: number;
+  /**
+   * Folded periods judged by their median (p50 on both variants); the others by their mean, because CloudWatch
+   * returned no percentile (it computes none from statistic sets). Absent in statistics folded before it was kept.
+   */
+  medianPeriods?: number;
+}
+
+/** Per-variant figures for people (summarizeVariant): the evidence plus the window's latency periods. */
+export interface VariantFigures extends VariantEvidence {
+  latency: readonly LatencyPeriod[];
 }
 
 /** Invocations each variant served since the current weights took effect, for the sample-ratio check. */
@@ -90,6 +126,8 @@ export interface GuardrailResult {
   alpha: number;
   /** Observations each side (requests, labelled rows or latency periods, as the method uses). */
   samples: { baseline: number; candidate: number };
+  /** The statistic judged, where the guardrail's name does not say it (latency: per-period mean or median). */
+  statistic?: string;
   /** The method, named so a reader can look it up (e.g. "mSPRT two proportions (Johari et al. 2017)"). */
   method: string;
   /** One sentence for people. */
@@ -97,21 +135,22 @@ export interface GuardrailResult {
 }
 
 /**
- * Where an evaluation falls in the rollout's planned soak, and every earlier evaluation of the same rollout: the
- * error-spending test of the rate and quality guardrails (error-spending.ts) needs both, because its boundary at a
- * look depends on how much alpha it spent at the earlier ones.
+ * Where an evaluation falls in the rollout's planned soak, and the error-spending looks so far: the error-spending test
+ * of the rate and quality guardrails (error-spending.ts) needs both, because its boundary at a look depends on how
+ * much alpha it spent at the earlier ones.
  */
 export interface SoakSchedule {
   /** Soak time so far (every step's, added up) over the spec's total maxSoak: 1 at the end of the planned soak. */
   soakFraction: number;
-  /** Earlier evaluations, oldest first. */
-  earlier: readonly EarlierEvaluation[];
+  /** Earlier looks, oldest first: the spendingLook of every evaluation that returned one (at most MAX_SPENDING_LOOKS). */
+  looks: readonly SpendingLook[];
 }
 
-export interface EarlierEvaluation {
+/** One look of the error-spending test: when it was, and the information of each guardrail judged there. */
+export interface SpendingLook {
   soakFraction: number;
-  /** What the error-spending test reads of each guardrail's result at that look. */
-  results: readonly Pick<GuardrailResult, 'guardrail' | 'difference' | 'samples'>[];
+  /** n_b·n_c/(n_b + n_c) of each rate or quality guardrail that had a difference at this look. */
+  information: Partial<Record<GuardrailName, number>>;
 }
 
 export interface Evaluation {
@@ -119,6 +158,11 @@ export interface Evaluation {
   verdict: Verdict;
   reason: string;
   results: GuardrailResult[];
+}
+
+/** evaluateGuardrails' answer: the evaluation, and the look the caller appends to its schedule's looks (or null). */
+export interface GuardrailEvaluation extends Evaluation {
+  spendingLook: SpendingLook | null;
 }
 
 export interface RocCurve {

@@ -5,7 +5,9 @@
  * alarm on a metric with no data drifts back to INSUFFICIENT_DATA as a real one does.
  * Alarms on metric math (Metrics) or anomaly bands are not evaluated: they keep the state SetAlarmState gives them.
  */
+import { evaluateCompositeAlarms } from './composite-alarms';
 import { type Dimension, parseStat, sortDimensions } from './metrics';
+import { publishDueMetrics } from './sagemaker-metrics';
 import type { AlarmRecord, EmulatorContext, RegionState } from './state';
 
 const COMPARE: Record<string, (v: number, t: number) => boolean> = {
@@ -98,11 +100,13 @@ export function evaluateAlarm(ctx: EmulatorContext, region: RegionState, alarm: 
 
 /** Evaluates every alarm whose time has come; called about once a second. */
 export function evaluateDueAlarms(ctx: EmulatorContext, nowMs: number): void {
+  publishDueMetrics(ctx, nowMs);
   for (const region of ctx.regions.values()) {
     for (const alarm of region.alarms.values()) {
       if (alarm.nextEvaluationAt > nowMs) continue;
       alarm.nextEvaluationAt = nextEvaluation(alarm, nowMs);
       evaluateAlarm(ctx, region, alarm, nowMs);
     }
+    evaluateCompositeAlarms(region, nowMs);
   }
 }

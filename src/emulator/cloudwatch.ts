@@ -4,8 +4,11 @@
  * `x-amzn-query-error: <Code>;Sender` header, from which the SDK names the exception.
  */
 import { nextEvaluation } from './alarms';
+import { evaluateCompositeAlarms, MAX_CHILDREN, parseAlarmRule, RuleError, ruleChildren } from './composite-alarms';
+import { isValidAlarmPeriod, isValidQueryPeriod, periodServesStart, roundedStart } from './cloudwatch-periods';
 import { AwsError } from './errors';
 import { type Datapoint, type Dimension, parseStat, type ParsedStat, sortDimensions } from './metrics';
+import { publishDueMetrics } from './sagemaker-metrics';
 import type { OpResult } from './sagemaker';
 import type { AlarmRecord, EmulatorContext, Json, RegionState } from './state';
 
@@ -19,6 +22,9 @@ const QUERY_CODES: Record<string, [code: string, status: number, fault: 'Sender'
   LimitExceededFault: ['LimitExceeded', 400, 'Sender'],
   InternalServiceFault: ['InternalServiceError', 500, 'Receiver'],
   Throttling: ['Throttling', 400, 'Sender'],
+  ResourceConflict: ['ResourceConflict', 409, 'Sender'],
+  // Modeled in the CloudWatch clients of 2026 (@aws-sdk/client-cloudwatch: awsQueryError "ValidationError", 400).
+  ValidationException: ['ValidationError', 400, 'Sender'],
 };
 
 export class CloudWatchError extends AwsError {
@@ -69,6 +75,23 @@ function periodOf(value: unknown, where: string): number {
   return value;
 }
 
+/**
+ * The aws profile's check of a query Period: a period valid for no metric (not 1, 5, 10, 20, 30 or a multiple of 60,
+ * [BC-CW] MetricStat.Period) is refused, or with `invalidPeriod: "no-data"` answered with no datapoints. The wording
+ * of the refusal is not documented.
+ */
+function queryPeriodOf(ctx: EmulatorContext, value: unknown, where: string): number {
+  const period = periodOf(value, where);
+  if (
+    ctx.aws &&
+    ctx.config.cloudwatch.invalidPeriod === 'reject' &&
+    !isValidQueryPeriod(period, ctx.config.cloudwatch)
+  ) {
+    throw invalid(`The parameter ${where} must be 1, 5, 10, 20, 30 or a multiple of 60.`);
+  }
+  return period;
+}
+
 function statOf(value: unknown, where: string): ParsedStat {
   if (typeof value !== 'string') throw missing(where);
   const stat = parseStat(value);
@@ -114,7 +137,7 @@ interface MetricQuery {
   unit?: string;
 }
 
-function parseQueries(input: Json): MetricQuery[] {
+function parseQueries(ctx: EmulatorContext, input: Json): MetricQuery[] {
   const raw = input.MetricDataQueries;
   if (!Array.isArray(raw) || raw.length === 0) throw missing('MetricDataQueries');
   if (raw.length > 500) throw invalid('The collection MetricDataQueries must not have a size greater than 500.');
@@ -151,7 +174,7 @@ function parseQueries(input: Json): MetricQuery[] {
       namespace: metric.Namespace,
       metricName: metric.MetricName,
       dimensions: dimensionsOf(metric.Dimensions, `${where}.MetricStat.Metric.Dimensions`),
-      period: periodOf(ms.Period, `${where}.MetricStat.Period`),
+      period: queryPeriodOf(ctx, ms.Period, `${where}.MetricStat.Period`),
       stat: statOf(ms.Stat, `${where}.MetricStat.Stat`),
       unit: typeof ms.Unit === 'string' ? ms.Unit : undefined,
     };
@@ -170,6 +193,16 @@ function runQuery(
   const series = region.metrics.find(q.namespace, q.metricName, q.dimensions);
   // CloudWatch matches a requested Unit exactly: another unit means no data.
   if (series && q.unit && series.unit && q.unit !== series.unit) return [];
+  if (ctx.aws) {
+    // AWS's period rules (cloudwatch-periods.ts): an invalid period or one too fine for old data gets no datapoints;
+    // periods are counted from the rounded StartTime.
+    const cw = ctx.config.cloudwatch;
+    const now = Date.now() / 1000;
+    const from = Math.floor(start);
+    if (!isValidQueryPeriod(q.period, cw) || !periodServesStart(q.period, from, now, cw)) return [];
+    const origin = roundedStart(from, q.period, now, cw);
+    return region.metrics.query(series, origin, Math.ceil(end), q.period, stat, origin);
+  }
   return region.metrics.query(series, Math.floor(start), Math.ceil(end), q.period, stat);
 }
 
@@ -179,7 +212,7 @@ const getMetricData: Handler = (ctx, region, input) => {
   const start = seconds(input.StartTime, 'StartTime');
   const end = seconds(input.EndTime, 'EndTime');
   if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-  const queries = parseQueries(input);
+  const queries = parseQueries(ctx, input);
   const descending = (input.ScanBy ?? 'TimestampDescending') !== 'TimestampAscending';
   const max =
     typeof input.MaxDatapoints === 'number' && input.MaxDatapoints > 0 ? input.MaxDatapoints : DEFAULT_MAX_DATAPOINTS;
@@ -188,29 +221,55 @@ const getMetricData: Handler = (ctx, region, input) => {
   if (!Number.isInteger(offset) || offset < 0) throw new CloudWatchError('InvalidNextToken', 'Invalid NextToken.');
 
   // Datapoints of every returned query, in response order, paged as one sequence.
-  let position = 0;
-  let remaining = max;
-  const results = queries
-    .filter((q) => q.returnData)
-    .map((q) => {
-      const points = runQuery(ctx, region, q, q.stat, start, end);
-      if (descending) points.reverse();
-      const from = Math.max(0, offset - position);
-      const take = Math.max(0, Math.min(points.length - from, remaining));
-      position += points.length;
-      const slice = points.slice(from, from + take);
-      remaining -= slice.length;
-      return {
-        Id: q.id,
-        Label: q.label,
-        Timestamps: slice.map((p) => p.timestamp),
-        Values: slice.map((p) => p.value),
-        StatusCode: from + take < points.length ? 'PartialData' : 'Complete',
+  const returned = queries.filter((q) => q.returnData);
+  const all = returned.map((q) => {
+    const points = runQuery(ctx, region, q, q.stat, start, end);
+    return descending ? points.reverse() : points;
+  });
+  const fault = ctx.faults.takeGetMetricDataStatus();
+  if (fault === 'InternalError') {
+    // "InternalError indicates that an error occurred. Retry your request using NextToken, if present." The token
+    // resumes where this answer would have started; the message text is ours (not documented).
+    return {
+      body: {
+        MetricDataResults: returned.map((q) => ({
+          Id: q.id,
+          Label: q.label,
+          Timestamps: [],
+          Values: [],
+          StatusCode: 'InternalError',
+          Messages: [{ Code: 'InternalError', Value: 'An internal error occurred (injected fault).' }],
+        })),
         Messages: [],
-      };
-    });
+        NextToken: encodeToken({ o: offset }),
+      },
+      changed: false,
+    };
+  }
+  const total = all.reduce((n, points) => n + points.length, 0);
+  // "PartialData means that an incomplete set of data points were returned. You can use the NextToken value that was
+  // returned and repeat your request to get more data points": the fault makes this answer hold half of what is left.
+  const pageMax = fault === 'PartialData' ? Math.min(max, Math.max(1, Math.ceil((total - offset) / 2))) : max;
+  let position = 0;
+  let remaining = pageMax;
+  const results = returned.map((q, k) => {
+    const points = all[k];
+    const from = Math.max(0, offset - position);
+    const take = Math.max(0, Math.min(points.length - from, remaining));
+    position += points.length;
+    const slice = points.slice(from, from + take);
+    remaining -= slice.length;
+    return {
+      Id: q.id,
+      Label: q.label,
+      Timestamps: slice.map((p) => p.timestamp),
+      Values: slice.map((p) => p.value),
+      StatusCode: from + take < points.length ? 'PartialData' : 'Complete',
+      Messages: [],
+    };
+  });
   const body: Json = { MetricDataResults: results, Messages: [] };
-  const consumed = offset + (max - remaining);
+  const consumed = offset + (pageMax - remaining);
   if (consumed < position) body.NextToken = encodeToken({ o: consumed });
   return { body, changed: false };
 };
@@ -223,7 +282,7 @@ const getMetricStatistics: Handler = (ctx, region, input) => {
   const start = seconds(input.StartTime, 'StartTime');
   const end = seconds(input.EndTime, 'EndTime');
   if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-  const period = periodOf(input.Period, 'Period');
+  const period = queryPeriodOf(ctx, input.Period, 'Period');
   const statistics = Array.isArray(input.Statistics) ? (input.Statistics as string[]) : [];
   const extended = Array.isArray(input.ExtendedStatistics) ? (input.ExtendedStatistics as string[]) : [];
   if (statistics.length === 0 && extended.length === 0) {
@@ -266,7 +325,22 @@ const getMetricStatistics: Handler = (ctx, region, input) => {
   return { body: { Label: q.metricName, Datapoints: [...byTime.values()] }, changed: false };
 };
 
-const putMetricData: Handler = (_ctx, region, input) => {
+/**
+ * Where a datum is stored in the aws profile: "Set this parameter to 1 to publish high-resolution metrics; omit it (or
+ * set it to 60) to publish at standard 1-minute resolution" — a regular-resolution datum lands in its minute, so a
+ * sub-minute period sees it only in the period that holds the minute's start ([BC-CW] PutMetricAlarm Period). Any
+ * other value is refused with CloudWatch's own message (boto/botocore#1671).
+ */
+function storedSecond(ctx: EmulatorContext, ts: number, storageResolution: unknown, where: string): number {
+  if (storageResolution === undefined || storageResolution === 60) {
+    const minute = ctx.config.cloudwatch.resolutionSeconds;
+    return Math.floor(ts / minute) * minute;
+  }
+  if (storageResolution === 1) return Math.floor(ts);
+  throw invalid(`The parameter ${where}.StorageResolution must be a value in the set [ 1, 60 ].`);
+}
+
+const putMetricData: Handler = (ctx, region, input) => {
   const namespace = input.Namespace;
   if (typeof namespace !== 'string' || namespace === '') throw missing('Namespace');
   if (namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is invalid.');
@@ -299,7 +373,7 @@ const putMetricData: Handler = (_ctx, region, input) => {
     return {
       metricName: datum.MetricName,
       dimensions: dimensionsOf(datum.Dimensions, `${where}.Dimensions`),
-      second: Math.floor(ts),
+      second: ctx.aws ? storedSecond(ctx, ts, datum.StorageResolution, where) : Math.floor(ts),
       value: datum.Value as number | undefined,
       values,
       counts,
@@ -313,7 +387,7 @@ const putMetricData: Handler = (_ctx, region, input) => {
     if (p.value !== undefined) row.add(p.value);
     if (p.values) p.values.forEach((v, k) => row.add(v, p.counts ? p.counts[k] : 1));
     if (p.stats) {
-      row.addStatistics(
+      row[ctx.aws ? 'addStatisticSet' : 'addStatistics'](
         Number(p.stats.SampleCount),
         Number(p.stats.Sum),
         Number(p.stats.Minimum),
@@ -378,7 +452,11 @@ const putMetricAlarm: Handler = (ctx, region, input) => {
   if (input.Metrics === undefined) {
     if (typeof input.MetricName !== 'string') throw missing('MetricName');
     if (typeof input.Namespace !== 'string') throw missing('Namespace');
-    periodOf(input.Period, 'Period');
+    const period = periodOf(input.Period, 'Period');
+    if (ctx.aws && !isValidAlarmPeriod(period, ctx.config.cloudwatch)) {
+      // [BC-CW] PutMetricAlarmInput.Period: "Valid values are 10, 20, 30, and any multiple of 60" (wording ours).
+      throw invalid('The parameter Period must be 10, 20, 30 or a multiple of 60.');
+    }
     if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
       throw new CloudWatchError(
         'MissingRequiredParameterException',
@@ -393,6 +471,8 @@ const putMetricAlarm: Handler = (ctx, region, input) => {
   if (input.Threshold === undefined && input.ThresholdMetricId === undefined) throw missing('Threshold');
   const now = Date.now();
   const existing = region.alarms.get(name);
+  // Names are unique within a region across alarm types ([BC-CW] AlarmName); the wording is ours.
+  if (existing?.composite) throw invalid(`The alarm ${name} already exists as a composite alarm.`);
   const { Tags: _tags, ...request } = input;
   const alarm: AlarmRecord = existing ?? {
     name,
@@ -432,6 +512,32 @@ function alarmView(a: AlarmRecord): Json {
   };
 }
 
+function compositeView(a: AlarmRecord): Json {
+  const { Tags: _tags, ...r } = a.request;
+  return {
+    ...r,
+    AlarmName: a.name,
+    AlarmArn: a.arn,
+    ActionsEnabled: r.ActionsEnabled ?? true,
+    OKActions: r.OKActions ?? [],
+    AlarmActions: r.AlarmActions ?? [],
+    InsufficientDataActions: r.InsufficientDataActions ?? [],
+    AlarmConfigurationUpdatedTimestamp: a.configUpdatedAt / 1000,
+    StateValue: a.state,
+    StateReason: a.stateReason,
+    ...(a.stateReasonData !== undefined ? { StateReasonData: a.stateReasonData } : {}),
+    StateUpdatedTimestamp: a.stateUpdatedAt / 1000,
+    StateTransitionedTimestamp: a.stateUpdatedAt / 1000,
+  };
+}
+
+const byName = (a: AlarmRecord, b: AlarmRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * [BC-CW] DescribeAlarms: "If you omit [AlarmTypes], only metric alarms are returned, even if composite alarms or
+ * log alarms exist"; ChildrenOfAlarmName / ParentsOfAlarmName list the alarms a composite names, or the composites
+ * naming an alarm, and allow no other parameter but MaxRecords and NextToken.
+ */
 const describeAlarms: Handler = (_ctx, region, input) => {
   const names = Array.isArray(input.AlarmNames) ? (input.AlarmNames as string[]) : undefined;
   if (names && names.length > 100) throw invalid('The collection AlarmNames must not have a size greater than 100.');
@@ -442,22 +548,114 @@ const describeAlarms: Handler = (_ctx, region, input) => {
       'AlarmNames and AlarmNamePrefix cannot be specified together.',
     );
   }
+  const children = typeof input.ChildrenOfAlarmName === 'string' ? input.ChildrenOfAlarmName : undefined;
+  const parents = typeof input.ParentsOfAlarmName === 'string' ? input.ParentsOfAlarmName : undefined;
+  const family = children ?? parents;
+  if (family !== undefined) {
+    const others = Object.keys(input).filter(
+      (k) => !['ChildrenOfAlarmName', 'ParentsOfAlarmName', 'MaxRecords', 'NextToken'].includes(k),
+    );
+    if (others.length > 0 || (children !== undefined && parents !== undefined)) {
+      throw new CloudWatchError(
+        'InvalidParameterCombinationException',
+        'ChildrenOfAlarmName or ParentsOfAlarmName can be combined only with MaxRecords and NextToken.',
+      );
+    }
+  }
   const types = Array.isArray(input.AlarmTypes) ? (input.AlarmTypes as string[]) : ['MetricAlarm'];
+  const wanted = (a: AlarmRecord) =>
+    family !== undefined || types.includes(a.composite ? 'CompositeAlarm' : 'MetricAlarm');
+  const familyOf = (a: AlarmRecord) =>
+    children !== undefined
+      ? (region.alarms.get(children)?.composite?.children.includes(a.name) ?? false)
+      : parents !== undefined
+        ? (a.composite?.children.includes(parents) ?? false)
+        : true;
   const list = [...region.alarms.values()]
     .filter(
       (a) =>
+        wanted(a) &&
+        familyOf(a) &&
         (!names || names.includes(a.name)) &&
         (prefix === undefined || a.name.startsWith(prefix)) &&
         (typeof input.StateValue !== 'string' || a.state === input.StateValue),
     )
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(byName);
   const max = typeof input.MaxRecords === 'number' ? Math.max(1, Math.min(100, input.MaxRecords)) : 50;
   const token = decodeToken(input.NextToken);
   const offset = token ? Number(token.o) : 0;
-  const slice = types.includes('MetricAlarm') ? list.slice(offset, offset + max) : [];
-  const body: Json = { MetricAlarms: slice.map(alarmView), CompositeAlarms: [] };
-  if (types.includes('MetricAlarm') && offset + max < list.length) body.NextToken = encodeToken({ o: offset + max });
+  const slice = list.slice(offset, offset + max);
+  // "Only the Alarm Name, ARN, StateValue (OK/ALARM/INSUFFICIENT_DATA), and StateUpdatedTimestamp information are
+  // returned" for children; "Only the Alarm Name and ARN" for parents.
+  const view = (a: AlarmRecord): Json =>
+    children !== undefined
+      ? { AlarmName: a.name, AlarmArn: a.arn, StateValue: a.state, StateUpdatedTimestamp: a.stateUpdatedAt / 1000 }
+      : parents !== undefined
+        ? { AlarmName: a.name, AlarmArn: a.arn }
+        : a.composite
+          ? compositeView(a)
+          : alarmView(a);
+  const body: Json = {
+    MetricAlarms: slice.filter((a) => !a.composite).map(view),
+    CompositeAlarms: slice.filter((a) => a.composite).map(view),
+  };
+  if (offset + max < list.length) body.NextToken = encodeToken({ o: offset + max });
   return { body, changed: false };
+};
+
+const putCompositeAlarm: Handler = (ctx, region, input) => {
+  const name = input.AlarmName;
+  if (typeof name !== 'string' || name === '') throw missing('AlarmName');
+  if (name.length > 255) throw invalid('The parameter AlarmName must be at most 255 characters long.');
+  const ruleText = input.AlarmRule;
+  if (typeof ruleText !== 'string' || ruleText === '') throw missing('AlarmRule');
+  if (ruleText.length > 10240) throw invalid('The parameter AlarmRule must be at most 10240 characters long.');
+  if (input.ActionsSuppressor !== undefined) {
+    if (input.ActionsSuppressorWaitPeriod === undefined) throw missing('ActionsSuppressorWaitPeriod');
+    if (input.ActionsSuppressorExtensionPeriod === undefined) throw missing('ActionsSuppressorExtensionPeriod');
+  }
+  let rule;
+  try {
+    rule = parseAlarmRule(ruleText);
+  } catch (e) {
+    if (e instanceof RuleError) throw new CloudWatchError('ValidationException', `Error in AlarmRule: ${e.message}.`);
+    throw e;
+  }
+  const childNames = ruleChildren(rule);
+  if (childNames.length > MAX_CHILDREN) {
+    throw invalid(`The AlarmRule can specify as many as ${MAX_CHILDREN} alarms; it names ${childNames.length}.`);
+  }
+  // CloudWatch refuses a rule naming alarms that do not exist (awsdocs/aws-cloudformation-user-guide#911 quotes
+  // "Could not save the composite alarm as alarms ... in the alarm rule do not exist").
+  const absent = childNames.filter((c) => c !== name && !region.alarms.has(c));
+  if (absent.length > 0) {
+    throw new CloudWatchError(
+      'ValidationException',
+      `Could not save the composite alarm as alarms [${absent.join(', ')}] in the alarm rule do not exist`,
+    );
+  }
+  const existing = region.alarms.get(name);
+  if (existing && !existing.composite) throw invalid(`The alarm ${name} already exists as a metric alarm.`);
+  const now = Date.now();
+  const { Tags: _tags, ...request } = input;
+  // "When this operation creates an alarm, the alarm state is immediately set to INSUFFICIENT_DATA. The alarm is
+  // then evaluated"; "When you update an existing alarm, its state is left unchanged".
+  const alarm: AlarmRecord = existing ?? {
+    name,
+    arn: alarmArn(ctx, region, name),
+    request,
+    state: 'INSUFFICIENT_DATA',
+    stateReason: 'Unchecked: Initial alarm creation',
+    stateUpdatedAt: now,
+    configUpdatedAt: now,
+    nextEvaluationAt: Number.POSITIVE_INFINITY,
+  };
+  alarm.request = request;
+  alarm.configUpdatedAt = now;
+  alarm.composite = { rule, children: childNames };
+  region.alarms.set(name, alarm);
+  evaluateCompositeAlarms(region, now);
+  return { body: {}, changed: true, resourceName: name };
 };
 
 const setAlarmState: Handler = (_ctx, region, input) => {
@@ -483,18 +681,47 @@ const setAlarmState: Handler = (_ctx, region, input) => {
   alarm.stateReason = input.StateReason;
   alarm.stateReasonData = typeof input.StateReasonData === 'string' ? input.StateReasonData : undefined;
   alarm.stateUpdatedAt = Date.now();
-  // The set state holds until the alarm's next regular evaluation, which may put it back.
-  alarm.nextEvaluationAt = nextEvaluation(alarm, alarm.stateUpdatedAt);
+  // The set state holds until the alarm's next regular evaluation, which may put it back; a composite alarm's next
+  // evaluation comes when one of its children changes state.
+  if (!alarm.composite) alarm.nextEvaluationAt = nextEvaluation(alarm, alarm.stateUpdatedAt);
+  const composites = [...region.alarms.values()].filter((a) => a !== alarm && a.composite);
+  if (changed && composites.length > 0) evaluateCompositeAlarms(region, alarm.stateUpdatedAt, composites);
   return { body: {}, changed, resourceName: name };
 };
 
-const deleteAlarms: Handler = (_ctx, region, input) => {
+/**
+ * [BC-CW] DeleteAlarms: "You can delete up to 100 alarms in one operation. However, this total can include no more than
+ * one composite alarm"; an alarm a composite alarm names cannot be deleted while it does (ResourceConflict: "you can't
+ * delete any composite alarm that is part of the cycle because there is always still a composite alarm that depends
+ * on that alarm"). In the aws profile "If you specify any incorrect alarm names, the alarms you specify with correct
+ * names are still deleted"; the ideal profile refuses the call with ResourceNotFound, as it always did.
+ */
+const deleteAlarms: Handler = (ctx, region, input) => {
   const names = input.AlarmNames;
   if (!Array.isArray(names) || names.length === 0) throw missing('AlarmNames');
+  if (names.length > 100) throw invalid('The collection AlarmNames must not have a size greater than 100.');
   const unknown = (names as string[]).filter((n) => !region.alarms.has(n));
-  if (unknown.length > 0) throw new CloudWatchError('ResourceNotFound', `${unknown.join(', ')} not found`);
-  for (const n of names as string[]) region.alarms.delete(n);
-  return { body: {}, changed: true, resourceName: (names as string[]).join(',') };
+  if (unknown.length > 0 && !ctx.aws) throw new CloudWatchError('ResourceNotFound', `${unknown.join(', ')} not found`);
+  const doomed = new Set((names as string[]).filter((n) => region.alarms.has(n)));
+  const composites = [...doomed].filter((n) => region.alarms.get(n)!.composite);
+  if (composites.length > 1) {
+    throw new CloudWatchError(
+      'ValidationException',
+      `A DeleteAlarms call can delete at most one composite alarm; it names ${composites.join(', ')}.`,
+    );
+  }
+  for (const parent of region.alarms.values()) {
+    if (!parent.composite || doomed.has(parent.name)) continue;
+    const referenced = parent.composite.children.filter((c) => doomed.has(c));
+    if (referenced.length > 0) {
+      throw new CloudWatchError(
+        'ResourceConflict',
+        `Alarm(s) ${referenced.join(', ')} cannot be deleted: the composite alarm ${parent.name} names them in its AlarmRule.`,
+      );
+    }
+  }
+  for (const n of doomed) region.alarms.delete(n);
+  return { body: {}, changed: doomed.size > 0, resourceName: (names as string[]).join(',') };
 };
 
 export const CLOUDWATCH_OPERATIONS: Record<string, Handler> = {
@@ -506,6 +733,7 @@ export const CLOUDWATCH_OPERATIONS: Record<string, Handler> = {
   DescribeAlarms: describeAlarms,
   SetAlarmState: setAlarmState,
   DeleteAlarms: deleteAlarms,
+  PutCompositeAlarm: putCompositeAlarm,
 };
 
 export function handleCloudWatch(ctx: EmulatorContext, region: RegionState, operation: string, input: Json): OpResult {
@@ -516,5 +744,6 @@ export function handleCloudWatch(ctx: EmulatorContext, region: RegionState, oper
       `The emulator does not implement CloudWatch.${operation}.`,
     );
   }
+  publishDueMetrics(ctx);
   return handler(ctx, region, input);
 }

@@ -85,7 +85,7 @@ function checkNonNegative(value: unknown, where: string): void {
 /** Throws a FaultError naming the bad field; a typo must not silently inject nothing. */
 export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults {
   const f = checkObject(input, where);
-  checkKeys(f, ['endpoints', 'operations', 'delays', 'cloudwatchNoData'], where);
+  checkKeys(f, ['endpoints', 'operations', 'delays', 'cloudwatchNoData', 'getMetricData'], where);
   if (f.endpoints !== undefined && f.endpoints !== null) {
     for (const [name, epRaw] of Object.entries(checkObject(f.endpoints, `${where}.endpoints`))) {
       if (epRaw === null) continue;
@@ -146,6 +146,15 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
   }
   if (f.cloudwatchNoData !== undefined && f.cloudwatchNoData !== null && typeof f.cloudwatchNoData !== 'boolean') {
     throw new FaultError(`${where}.cloudwatchNoData must be true or false`);
+  }
+  if (f.getMetricData !== undefined && f.getMetricData !== null) {
+    const at = `${where}.getMetricData`;
+    const g = checkObject(f.getMetricData, at);
+    checkKeys(g, ['statusCode', 'count'], at);
+    if (g.statusCode !== 'InternalError' && g.statusCode !== 'PartialData') {
+      throw new FaultError(`${at}.statusCode must be "InternalError" or "PartialData"`);
+    }
+    checkNonNegative(g.count, `${at}.count`);
   }
   return f as EmulatorFaults;
 }
@@ -219,6 +228,16 @@ export class FaultStore {
     const ending = ep?.updateEndsIn ?? undefined;
     if (ep) delete ep.updateEndsIn;
     return ending;
+  }
+
+  /** The StatusCode this GetMetricData call is made to answer with, if any; consumes one of its count. */
+  takeGetMetricDataStatus(): 'InternalError' | 'PartialData' | undefined {
+    const g = this.faults.getMetricData;
+    if (!g) return undefined;
+    const left = (g.count ?? 1) - 1;
+    if (left <= 0) delete this.faults.getMetricData;
+    else g.count = left;
+    return g.statusCode;
   }
 
   /** Consumes the one-shot updateFails fault: returns the FailureReason to use, or undefined. */

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { evaluateDueAlarms } from './alarms';
 import { startTargetTracking } from './autoscaling/target-tracking';
 import { checkAwsBehaviour } from './aws-behaviour';
+import { checkDataPlaneSettings } from './data-plane-settings';
 import { validateFaults } from './faults';
 import { installIamPolicy } from './iam/authorize';
 import { loadIamPolicy } from './iam/default-policy';
@@ -20,6 +21,8 @@ export type {
   AwsBehaviour,
   EmulatorConfig,
   EmulatorProfile,
+  CloudWatchSettings,
+  DataCaptureSettings,
   EmulatorFaults,
   EndpointFaults,
   OperationFaults,
@@ -74,9 +77,11 @@ const CONFIG_KEYS = [
   'metricSecondRowBudget',
   'requestLogLimit',
   'alarmEvaluation',
+  'cloudwatch',
+  'dataCapture',
   'limits',
 ];
-const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData'];
+const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData', 'getMetricData'];
 
 /**
  * Reads and checks a config: unknown keys are refused (a typo must not silently run without the fault it meant).
@@ -122,6 +127,7 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
 }
 
 function checkProfileSettings(config: EmulatorConfig): void {
+  checkDataPlaneSettings(config);
   if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
     throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
   }

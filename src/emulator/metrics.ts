@@ -57,6 +57,18 @@ export class Digest {
     this.opaque += sampleCount;
   }
 
+  /**
+   * A statistic set as CloudWatch keeps it: "CloudWatch needs raw data points to calculate percentile statistics. If
+   * you publish data using a statistic set instead, you can only retrieve percentile statistics for this data if ...
+   * The SampleCount value of the statistic set is 1 [or] The Min and the Max values of the statistic set are equal"
+   * ([BC-CW] GetMetricStatistics). Such a set is its values; any other set has none a percentile can use.
+   */
+  addStatisticSet(sampleCount: number, sum: number, min: number, max: number): void {
+    if (!(sampleCount > 0)) return;
+    if (sampleCount === 1 || min === max) this.add(min, sampleCount);
+    else this.addStatistics(sampleCount, sum, min, max);
+  }
+
   private addSample(value: number, n: number): void {
     if (this.pos !== null) {
       this.histAdd(value, n);
@@ -398,16 +410,25 @@ export class MetricStore {
   }
 
   /**
-   * One statistic per period over [startSec, endSec): periods start at multiples of `period` (epoch-aligned, as
-   * CloudWatch aligns them) and only periods with data appear. Ascending by time.
+   * One statistic per period over [startSec, endSec): periods start at `origin` plus multiples of `period` (0: epoch-
+   * aligned; the aws profile passes the rounded StartTime, as CloudWatch counts periods from it) and only periods with
+   * data appear. Ascending by time.
    */
-  query(series: Series | undefined, startSec: number, endSec: number, period: number, stat: ParsedStat): Datapoint[] {
+  query(
+    series: Series | undefined,
+    startSec: number,
+    endSec: number,
+    period: number,
+    stat: ParsedStat,
+    origin = 0,
+  ): Datapoint[] {
     if (!series) return [];
     const buckets = new Map<number, Digest>();
     const order: number[] = [];
-    const first = Math.floor(startSec / period) * period;
+    const align = (second: number) => origin + Math.floor((second - origin) / period) * period;
+    const first = align(startSec);
     series.forEachRow(first, endSec, (second, digest) => {
-      const bucket = Math.floor(second / period) * period;
+      const bucket = align(second);
       let agg = buckets.get(bucket);
       if (!agg) {
         buckets.set(bucket, (agg = new Digest()));

@@ -9,9 +9,11 @@
  * microseconds. Requests refused before routing (unknown endpoint, operation-level faults) reach no variant and
  * publish nothing.
  */
+import { dataCapture } from './capture';
 import { AwsError } from './errors';
 import { decodeRows, encodePredictions, PayloadError } from './payload';
 import { sortDimensions } from './metrics';
+import { metricsPublisher } from './sagemaker-metrics';
 import type { EmulatorContext, EndpointRecord, LiveVariant, RegionState, VariantSeries } from './state';
 
 export interface InvokeRequest {
@@ -21,6 +23,8 @@ export interface InvokeRequest {
   accept: string;
   targetVariant?: string;
   customAttributes?: string;
+  /** X-Amzn-SageMaker-Inference-Id: kept in the captured data ([BC-RT] InferenceId). */
+  inferenceId?: string;
 }
 
 export interface InvokeResponse {
@@ -51,11 +55,30 @@ function variantSeries(region: RegionState, ep: EndpointRecord, v: LiveVariant):
 }
 
 function record(
+  ctx: EmulatorContext,
   region: RegionState,
   ep: EndpointRecord,
   v: LiveVariant,
   outcome: { e4: 0 | 1; e5: 0 | 1; modelLatencyUs?: number; overheadUs: number },
 ): void {
+  if (ctx.aws) {
+    // AWS's way: per instance, per minute, after a publish lag, with late samples (sagemaker-metrics.ts).
+    const perInstance = 1 / Math.max(1, v.currentInstanceCount);
+    const modelUs = outcome.modelLatencyUs === undefined ? undefined : Math.round(outcome.modelLatencyUs);
+    metricsPublisher(ctx).record(
+      region.name,
+      region.metrics,
+      sortDimensions([
+        { Name: 'EndpointName', Value: ep.name },
+        { Name: 'VariantName', Value: v.name },
+      ]),
+      `${ep.name}\u0000${v.name}`,
+      v.currentInstanceCount,
+      Date.now(),
+      [1, outcome.e4, outcome.e5, modelUs, Math.round(outcome.overheadUs), perInstance],
+    );
+    return;
+  }
   const s = variantSeries(region, ep, v);
   const second = Math.floor(Date.now() / 1000);
   s.invocations.add(second, 1);
@@ -98,6 +121,29 @@ function modelError(
   );
 }
 
+// [BC-RT] InvokeEndpointInput.InferenceId: length 1–64, pattern \A\S[\p{Print}]*\z (Java regex: a first character that
+// is not whitespace, then printable ASCII).
+const INFERENCE_ID_PATTERN = '\\A\\S[\\p{Print}]*\\z';
+const INFERENCE_ID = /^[^ \t\n\v\f\r][\x20-\x7e]*$/;
+
+/** A bad InferenceId is refused before anything else, in the words of AWS's input validation. */
+function checkInferenceId(id: string): void {
+  const why =
+    id.length > 64
+      ? 'Member must have length less than or equal to 64'
+      : id.length < 1
+        ? 'Member must have length greater than or equal to 1'
+        : INFERENCE_ID.test(id)
+          ? undefined
+          : `Member must satisfy regular expression pattern: ${INFERENCE_ID_PATTERN}`;
+  if (why !== undefined) {
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${id}' at 'inferenceId' failed to satisfy constraint: ${why}`,
+    );
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -110,6 +156,7 @@ export async function invokeEndpoint(
   req: InvokeRequest,
   receivedAt: bigint,
 ): Promise<InvokeResponse> {
+  if (ctx.aws && req.inferenceId !== undefined) checkInferenceId(req.inferenceId);
   const ep = region.endpoints.get(req.endpointName.toLowerCase());
   if (!ep) {
     throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
@@ -148,7 +195,7 @@ export async function invokeEndpoint(
   const overhead = overheadUs();
 
   if (ctx.rng.chance(faults?.throttleRate)) {
-    record(region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
+    record(ctx, region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
     throw new AwsError('ThrottlingException', 'Rate exceeded', 400, { variant: variant.name });
   }
 
@@ -188,11 +235,19 @@ export async function invokeEndpoint(
   }
   const computeUs = Number(process.hrtime.bigint() - computeStart) / 1000;
   if (shouldSleep && sampledMs >= 1) await sleep(sampledMs);
-  record(region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
+  record(ctx, region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
   if (failure) {
     failure.fields.variant = variant.name;
     throw failure;
   }
   if (req.customAttributes !== undefined) response!.customAttributes = req.customAttributes;
+  dataCapture(ctx).record(region, ep, variant, {
+    body: req.body,
+    contentType: req.contentType,
+    inferenceId: req.inferenceId,
+    output: response!.body,
+    outputContentType: response!.contentType,
+    atMs: Date.now(),
+  });
   return response!;
 }

@@ -2,8 +2,9 @@
  * One node:http server for every emulated service, told apart the way AWS endpoints would be:
  * - `POST /` with `X-Amz-Target: SageMaker.<Op>` → SageMaker (awsJson1_1)
  * - `POST /` with `X-Amz-Target: GraniteServiceVersion20100801.<Op>` → CloudWatch (awsJson1_0, query-compatible)
+ * - `POST /` form-encoded `Action=<Op>&Version=2010-08-01` → CloudWatch (query protocol, XML answers)
  * - `POST /endpoints/{name}/invocations` → SageMaker Runtime (restJson1)
- * - `GET|HEAD /<bucket>/<key>` → S3 (path-style)
+ * - `GET|HEAD|PUT /<bucket>/<key>`, `GET /<bucket>?list-type=2` → S3 (path-style)
  * - `GET /health`, `/_emulator/*` → health and the admin API
  * The region is read from the SigV4 credential scope (signatures are not checked), so state is kept per region.
  */
@@ -14,11 +15,14 @@ import { promisify } from 'node:util';
 import { handleAdmin } from './admin';
 import { handleApplicationAutoScaling } from './autoscaling/service';
 import { CloudWatchError, handleCloudWatch } from './cloudwatch';
+import { CLOUDWATCH_QUERY_OPERATIONS, CLOUDWATCH_SHAPES, CLOUDWATCH_XML_NAMESPACE } from './cloudwatch-shapes';
 import { AwsError } from './errors';
 import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
 import { RequestLog } from './request-log';
 import { invokeEndpoint } from './runtime';
-import { getObject, parseObjectPath, S3Error } from './s3';
+import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
+import { parseQueryInput, QueryInputError, queryErrorXml, queryResponseXml } from './query-protocol';
+import { decodeAwsChunked, getObject, listObjectsV2, parseBucketPath, parseObjectPath, putObject, S3Error } from './s3';
 import { handleSageMaker, type OpResult } from './sagemaker';
 import type { EmulatorContext, Json } from './state';
 import type { ServiceName } from './types';
@@ -34,6 +38,7 @@ function requestId(): string {
 
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 const SAGEMAKER_TARGET = 'SageMaker.';
+const FORM = 'application/x-www-form-urlencoded';
 const AUTOSCALING_TARGET = 'AnyScaleFrontendService.';
 
 /** The awsJson service an X-Amz-Target addresses, and the length of its prefix. */
@@ -49,8 +54,9 @@ function jsonService(
 }
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//;
-// SageMaker Runtime's payload limit is 6 MB; other services get a generous cap so a bad client cannot exhaust memory.
-const RUNTIME_MAX_BYTES = 6 * 1024 * 1024;
+// SageMaker Runtime's payload limit ([BC-RT] InvokeEndpoint Body max 6291456); other services get a generous cap so a
+// bad client cannot exhaust memory.
+const RUNTIME_MAX_BYTES = 6291456;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
@@ -78,6 +84,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A header value as the client wrote it in UTF-8 (node reads header bytes as latin1). */
+function utf8Header(req: IncomingMessage, name: string): string | undefined {
+  const v = header(req, name);
+  return v === undefined ? undefined : Buffer.from(v, 'latin1').toString('utf8');
+}
+
 export function regionOf(req: IncomingMessage, fallback: string): string {
   const auth = header(req, 'authorization');
   const m = auth ? CREDENTIAL_SCOPE.exec(auth) : null;
@@ -90,6 +102,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     ...headers,
+  });
+  res.end(text);
+}
+
+/**
+ * A body over InvokeEndpoint's limit ([BC-RT] Body max 6291456 bytes) is refused before SageMaker's API layer, as
+ * SageMaker answered it: HTTP 413 with the plain-text message "HTTP content length exceeded <limit> bytes." and no
+ * error type, which botocore reports as error code "413" (aws/sagemaker-python-sdk#171, when the limit was 5 MB).
+ */
+function oversize(res: ServerResponse, reqId: string): void {
+  const text = `HTTP content length exceeded ${RUNTIME_MAX_BYTES} bytes.`;
+  res.writeHead(413, {
+    'Content-Type': 'text/plain',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': reqId,
   });
   res.end(text);
 }
@@ -208,7 +235,10 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         : service === 'ApplicationAutoScaling'
           ? handleApplicationAutoScaling(ctx, ctx.region(r), operation, input)
           : handleSageMaker(ctx, ctx.region(r), operation, input);
-      const text = JSON.stringify(result.body);
+      const text =
+        service === 'SageMaker'
+          ? toWireJson(result.body, SAGEMAKER_FLOAT_PATHS[operation])
+          : JSON.stringify(result.body);
       const hold = ctx.faults.responseDelayMs(`${service}.${operation}`);
       if (hold > 0) {
         // Logged when the change happened; the caller hears of it only after the hold.
@@ -243,6 +273,67 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     }
   }
 
+  /** CloudWatch over the query protocol (form-encoded `Action=<Op>&Version=2010-08-01`, XML answers). */
+  async function queryRpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: string,
+    startedAt: number,
+    region: string,
+  ): Promise<void> {
+    const reqId = requestId();
+    const params = new URLSearchParams(form);
+    const operation = params.get('Action') ?? '';
+    const draft: LogDraft = { service: 'CloudWatch', operation, region };
+    const send = (status: number, text: string) => {
+      res.writeHead(status, {
+        'Content-Type': 'text/xml',
+        'Content-Length': Buffer.byteLength(text),
+        'x-amzn-RequestId': reqId,
+      });
+      res.end(text);
+    };
+    try {
+      const op = CLOUDWATCH_QUERY_OPERATIONS[operation];
+      if (!op || params.get('Version') !== '2010-08-01') {
+        throw new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`);
+      }
+      let input: Json;
+      try {
+        input = parseQueryInput(params, op.input, CLOUDWATCH_SHAPES);
+      } catch (e) {
+        if (e instanceof QueryInputError) throw new CloudWatchError('InvalidParameterValueException', e.message);
+        throw e;
+      }
+      Object.assign(draft, resourceFrom(input));
+      authorize(ctx, region, accessKeyIdOf(req), { service: 'CloudWatch', operation, input });
+      const fault = operationFault('CloudWatch', operation);
+      if (fault) throw fault;
+      const result = handleCloudWatch(ctx, ctx.region(region), operation, input);
+      const text = queryResponseXml(
+        operation,
+        CLOUDWATCH_XML_NAMESPACE,
+        reqId,
+        { shape: op.output, resultWrapper: op.resultWrapper, body: result.body },
+        CLOUDWATCH_SHAPES,
+      );
+      send(200, text);
+      record(draft, startedAt, 200, { changed: result.changed, result });
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new CloudWatchError('InternalServiceFault', (err as Error).message);
+      const [code, type] = e instanceof CloudWatchError ? e.queryError.split(';') : [e.code, 'Sender'];
+      send(
+        e.status,
+        queryErrorXml(CLOUDWATCH_XML_NAMESPACE, reqId, {
+          type: type === 'Receiver' ? 'Receiver' : 'Sender',
+          code,
+          message: e.message,
+        }),
+      );
+      record(draft, startedAt, e.status, { errorCode: code, changed: false });
+    }
+  }
+
   async function runtime(
     req: IncomingMessage,
     res: ServerResponse,
@@ -260,12 +351,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     const draft: LogDraft = { service: 'Runtime', operation: 'InvokeEndpoint', region, endpointName };
     const reqId = requestId();
     try {
-      const body = await readBody(req, RUNTIME_MAX_BYTES).catch((err: unknown) => {
-        if (err instanceof BodyTooLarge) {
-          throw new AwsError('ValidationError', 'Request payload size exceeds the 6 MB limit of InvokeEndpoint.', 413);
-        }
-        throw err;
-      });
+      const body = await readBody(req, RUNTIME_MAX_BYTES);
       authorize(ctx, region, accessKeyIdOf(req), { service: 'Runtime', operation: 'InvokeEndpoint', endpointName });
       const fault = operationFault('Runtime', 'InvokeEndpoint');
       if (fault) throw fault;
@@ -279,6 +365,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
           accept: header(req, 'accept') ?? '',
           targetVariant: header(req, 'x-amzn-sagemaker-target-variant'),
           customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+          inferenceId: utf8Header(req, 'x-amzn-sagemaker-inference-id'),
         },
         receivedAt,
       );
@@ -293,6 +380,11 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       res.end(out.body);
       record(draft, startedAt, 200, { changed: false, mutating: false });
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        oversize(res, reqId);
+        record(draft, startedAt, 413, { errorCode: '413', changed: false, mutating: false });
+        return;
+      }
       const e = err instanceof AwsError ? err : new AwsError('InternalFailure', (err as Error).message, 500);
       const { variant, ...fields } = e.fields;
       const text = JSON.stringify({ message: e.message, Message: e.message, ...fields });
@@ -313,19 +405,79 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     req: IncomingMessage,
     res: ServerResponse,
     bucket: string,
-    key: string,
+    key: string | undefined,
+    search: string,
     startedAt: number,
     region: string,
   ): Promise<void> {
-    const operation = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
-    const draft: LogDraft = { service: 'S3', operation, region, resourceName: `${bucket}/${key}` };
+    const method = req.method ?? 'GET';
+    const query = new URLSearchParams(search);
+    const operation =
+      key === undefined
+        ? 'ListObjectsV2'
+        : method === 'PUT'
+          ? 'PutObject'
+          : method === 'HEAD'
+            ? 'HeadObject'
+            : 'GetObject';
+    const draft: LogDraft = {
+      service: 'S3',
+      operation,
+      region,
+      resourceName: key === undefined ? bucket : `${bucket}/${key}`,
+    };
     const reqId = requestId().toUpperCase();
     const caller = accessKeyIdOf(req);
     try {
-      authorize(ctx, region, caller, { service: 'S3', operation, bucket, key });
+      if (operation === 'PutObject') {
+        let body = await readBody(req, MAX_BODY_BYTES);
+        if ((header(req, 'content-encoding') ?? '').includes('aws-chunked')) body = decodeAwsChunked(body);
+        authorize(ctx, region, caller, { service: 'S3', operation, bucket, key });
+        const fault = operationFault('S3', operation);
+        if (fault) throw fault;
+        const { etag } = await putObject(ctx.dataDir, bucket, key!, body);
+        res.writeHead(200, { ETag: etag, 'Content-Length': '0', 'x-amz-request-id': reqId });
+        res.end();
+        record(draft, startedAt, 200, { changed: true, mutating: true });
+        return;
+      }
+      req.resume();
+      authorize(ctx, region, caller, { service: 'S3', operation, bucket, ...(key === undefined ? {} : { key }) });
       const fault = operationFault('S3', operation);
       if (fault) throw fault;
-      const obj = await getObject(ctx.dataDir, bucket, key).catch((err: unknown) => {
+      if (operation === 'ListObjectsV2') {
+        if (query.get('list-type') !== '2') {
+          throw new S3Error(
+            'NotImplemented',
+            'The emulator lists objects with ListObjectsV2 (list-type=2) only.',
+            501,
+            {},
+          );
+        }
+        const maxKeys = query.has('max-keys') ? Number(query.get('max-keys')) : 1000;
+        if (!Number.isInteger(maxKeys) || maxKeys < 0) {
+          throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400, {
+            ArgumentName: 'max-keys',
+          });
+        }
+        const text = await listObjectsV2(ctx.dataDir, bucket, {
+          prefix: query.get('prefix') ?? '',
+          maxKeys: Math.min(maxKeys, 1000),
+          ...(query.has('delimiter') ? { delimiter: query.get('delimiter')! } : {}),
+          ...(query.has('continuation-token') ? { continuationToken: query.get('continuation-token')! } : {}),
+          ...(query.has('start-after') ? { startAfter: query.get('start-after')! } : {}),
+          ...(query.has('encoding-type') ? { encodingType: query.get('encoding-type')! } : {}),
+        });
+        res.writeHead(200, {
+          'Content-Type': 'application/xml',
+          'Content-Length': String(Buffer.byteLength(text)),
+          'x-amz-request-id': reqId,
+        });
+        res.end(text);
+        record(draft, startedAt, 200, { changed: false });
+        return;
+      }
+      const obj = await getObject(ctx.dataDir, bucket, key!).catch((err: unknown) => {
         throw hiddenWithoutListBucket(err, bucket, caller);
       });
       res.writeHead(200, {
@@ -336,11 +488,16 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         'Accept-Ranges': 'bytes',
         'x-amz-request-id': reqId,
       });
-      res.end(req.method === 'HEAD' ? undefined : obj.body);
+      res.end(method === 'HEAD' ? undefined : obj.body);
       record(draft, startedAt, 200, { changed: false });
     } catch (err) {
-      const e = err instanceof S3Error ? err : new S3Error('InternalError', (err as Error).message, 500, {});
-      const text = req.method === 'HEAD' ? '' : e.xml(reqId);
+      const e = err instanceof AwsError ? err : new S3Error('InternalError', (err as Error).message, 500, {});
+      const text =
+        method === 'HEAD'
+          ? ''
+          : e instanceof S3Error
+            ? e.xml(reqId)
+            : new S3Error(e.code, e.message, e.status, {}).xml(reqId);
       res.writeHead(e.status, {
         'Content-Type': 'application/xml',
         'Content-Length': String(Buffer.byteLength(text)),
@@ -403,6 +560,12 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
         jsonRpc(req, res, target, startedAt, region).catch(fail);
         return;
       }
+      if (pathname === '/' && !target && (header(req, 'content-type') ?? '').startsWith(FORM)) {
+        readBody(req, MAX_BODY_BYTES)
+          .then((body) => queryRpc(req, res, body.toString('utf8'), startedAt, region))
+          .catch(fail);
+        return;
+      }
     }
     if (pathname === '/health' && method === 'GET') {
       sendJson(res, 200, { status: 'ok' });
@@ -412,11 +575,15 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       admin(req, res, pathname, search).catch(fail);
       return;
     }
-    if (method === 'GET' || method === 'HEAD') {
+    if (method === 'GET' || method === 'HEAD' || method === 'PUT') {
       const object = parseObjectPath(pathname);
       if (object) {
-        req.resume();
-        s3(req, res, object.bucket, object.key, startedAt, region).catch(fail);
+        s3(req, res, object.bucket, object.key, search, startedAt, region).catch(fail);
+        return;
+      }
+      const bucket = method === 'GET' ? parseBucketPath(pathname) : undefined;
+      if (bucket !== undefined) {
+        s3(req, res, bucket, undefined, search, startedAt, region).catch(fail);
         return;
       }
     }

@@ -3,9 +3,16 @@
  * CloudWatch metrics and alarms. Resource names are matched case-insensitively (SageMaker lower-cases them in ARNs).
  */
 import { resolveAwsBehaviour, type ResolvedAwsBehaviour } from './aws-behaviour';
+import type { RuleNode } from './composite-alarms';
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
 import type { ModelLoader } from './model-loader';
+import {
+  resolveCloudWatch,
+  resolveDataCapture,
+  type ResolvedCloudWatch,
+  type ResolvedDataCapture,
+} from './data-plane-settings';
 import type { EmulatorConfig, EmulatorProfile, TransitionDelays } from './types';
 import type { XGBoostModel } from './xgboost';
 
@@ -130,6 +137,8 @@ export interface AlarmRecord {
   configUpdatedAt: number;
   /** Epoch ms of the next evaluation against its metric (see alarms.ts). */
   nextEvaluationAt: number;
+  /** Set for a composite alarm (PutCompositeAlarm): its parsed AlarmRule and the alarms it names. */
+  composite?: { rule: RuleNode; children: string[] };
 }
 
 export class RegionState {
@@ -167,6 +176,8 @@ export interface ResolvedConfig {
   metricSecondRowBudget: number;
   requestLogLimit: number;
   alarmEvaluation: boolean;
+  cloudwatch: ResolvedCloudWatch;
+  dataCapture: ResolvedDataCapture;
   limits: { endpoints: number; endpointConfigs: number; models: number };
 }
 
@@ -196,6 +207,8 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     metricSecondRowBudget: config.metricSecondRowBudget ?? 1_000_000,
     requestLogLimit: config.requestLogLimit ?? 100_000,
     alarmEvaluation: config.alarmEvaluation ?? true,
+    cloudwatch: resolveCloudWatch(config),
+    dataCapture: resolveDataCapture(config),
     limits: {
       endpoints: config.limits?.endpoints ?? 10_000,
       endpointConfigs: config.limits?.endpointConfigs ?? 100_000,

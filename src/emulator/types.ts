@@ -58,6 +58,11 @@ export interface EmulatorFaults {
   delays?: TransitionDelays;
   /** GetMetricData / GetMetricStatistics answer with empty series (CloudWatch lagging or broken). */
   cloudwatchNoData?: boolean;
+  /**
+   * The next `count` (default 1) GetMetricData calls answer with this StatusCode ([BC-CW] MetricDataResult): every
+   * result `InternalError` with no datapoints, or `PartialData` with half of them; both with a NextToken to go on.
+   */
+  getMetricData?: { statusCode: 'InternalError' | 'PartialData'; count?: number };
 }
 
 /**
@@ -142,10 +147,45 @@ export interface EmulatorConfig {
    * With false, alarms only change through SetAlarmState.
    */
   alarmEvaluation?: boolean;
+  /** CloudWatch as SageMaker publishes to it (`aws` profile): resolution, publish lag, late samples. */
+  cloudwatch?: CloudWatchSettings;
+  /** Data capture into the emulator's S3. */
+  dataCapture?: DataCaptureSettings;
   /** Entries the request log keeps (oldest dropped first; seq keeps counting). Default 100000. */
   requestLogLimit?: number;
   /** Account quotas answered with ResourceLimitExceeded. */
   limits?: { endpoints?: number; endpointConfigs?: number; models?: number };
+}
+
+/**
+ * CloudWatch as SageMaker publishes to it, in the `aws` profile. Durations are AWS's seconds (× timeScale); each
+ * default and its source is in the README's data-plane table.
+ */
+export interface CloudWatchSettings {
+  /**
+   * Seconds of one regular-resolution datapoint ("Metrics are available at a 1-minute frequency"): SageMaker's metrics
+   * and PutMetricData without StorageResolution 1 are stored per this many seconds. Default 60 × timeScale (≥ 1).
+   */
+  resolutionSeconds?: number;
+  /** A period's first samples from an instance appear this long after the period ends (uniform). Default 60–120 s. */
+  publishLagSeconds?: { min: number; max: number };
+  /** This share of each instance's samples of a period arrives later, within this many seconds. Default 0.1, 120 s. */
+  lateSamples?: { share: number; withinSeconds: number };
+  /**
+   * How SageMaker's samples reach CloudWatch: 'statistic-sets' (default: per instance and batch, so percentiles exist
+   * only where CloudWatch can compute them from a set, as its API reference says) or 'values' (every sample).
+   */
+  sageMakerSamples?: 'statistic-sets' | 'values';
+  /** A Period outside 1, 5, 10, 20, 30 and the multiples of 60: refused (default) or answered with no data. */
+  invalidPeriod?: 'reject' | 'no-data';
+}
+
+/** SageMaker's data capture (an endpoint config's DataCaptureConfig) into the emulator's S3. */
+export interface DataCaptureSettings {
+  /** Write capture files. Default: on in the `aws` profile, off in `ideal`. */
+  enabled?: boolean;
+  /** A capture file collects this many seconds of records from its first before it is written. Default 60. */
+  flushSeconds?: number;
 }
 
 export type ServiceName = 'SageMaker' | 'Runtime' | 'CloudWatch' | 'S3' | 'ApplicationAutoScaling';

@@ -8,6 +8,7 @@ export * from './spec';
 export * from './signals';
 export * from './guardrails';
 export * from './duration';
+export { toGuardrailConfig } from './guardrail-config';
 export { InvalidInputError, formatIssues } from './errors';
 
 /** A first deployment (no baseline) with no steps given gets one step: the candidate serves everything at once. */

@@ -3,7 +3,7 @@
 // default, so the minimal spec of design.md works.
 import { z } from 'zod';
 import { awsName, dataUrl, duration } from './names';
-import { DURATION_PATTERN, durationMs, totalMaxSoakMs } from './duration';
+import { DURATION_PATTERN, durationMs } from './duration';
 import { GuardrailsSpec } from './guardrails';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
@@ -21,7 +21,14 @@ export const StepSpec = z.strictObject({
   approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
 });
 
-const DEFAULT_STEPS = [
+/**
+ * AWS publishes no delay. Datadog measures CloudWatch's 1-minute metrics available "about 2 minutes" after the minute
+ * (its cloud metric delay page); late samples grow a published minute further (AWS Knowledge Center
+ * cloudwatch-trigger-metric), by up to 2 minutes in the emulator's aws profile. 5 minutes covers both with a margin.
+ */
+export const DEFAULT_SETTLE_DELAY = '5m';
+
+export const DEFAULT_STEPS = [
   { candidateWeight: 50, soak: '10m', approval: 'none' as const },
   { candidateWeight: 75, soak: '10m', approval: 'none' as const },
   { candidateWeight: 100, soak: '5m', approval: 'none' as const },
@@ -50,14 +57,6 @@ const CandidateSpec = z.strictObject({
     .default(1),
 });
 
-/**
- * Labelled rows a rollout may replay. A row costs about 22 bytes of JSON (label and score) in the replay activity's
- * result and heartbeats, which Temporal caps at 2 MB each, and then in the history, which Temporal caps at 50 MB
- * (warning from 10 MB). 40,000 rows ≈ 0.9 MB per evaluation interval; 1,000,000 rows ≈ 22 MB per rollout.
- */
-export const MAX_REPLAY_ROWS_PER_INTERVAL = 40_000;
-export const MAX_REPLAY_ROWS_PER_ROLLOUT = 1_000_000;
-
 export type RolloutSpec = z.output<typeof RolloutSpec>;
 export type RolloutSpecInput = z.input<typeof RolloutSpec>;
 export type StepSpec = z.output<typeof StepSpec>;
@@ -80,14 +79,6 @@ const ReplaySpec = z.strictObject({
 /** For cross-field checks that run even when a field already failed its own check: NaN for a bad duration. */
 function safeDurationMs(text: string): number {
   return DURATION_PATTERN.test(text) ? durationMs(text) : NaN;
-}
-
-function safeTotalMaxSoakMs(steps: readonly StepSpec[]): number {
-  try {
-    return totalMaxSoakMs(steps);
-  } catch {
-    return NaN; // a step's duration already failed its own check
-  }
 }
 
 export const RolloutSpec = z
@@ -119,10 +110,17 @@ export const RolloutSpec = z
           interval: duration('evaluation.interval', '1s', '1h').default('30s'),
           /** CloudWatch period of the per-variant metrics; SageMaker publishes 60 s periods. */
           metricPeriod: duration('evaluation.metricPeriod', '1s', '1h').default('60s'),
+          /**
+           * How long after a CloudWatch period ends it is judged: SageMaker publishes each minute per instance some time
+           * after it ends and late samples keep growing it (aws-behaviour.md #4), so a younger period is incomplete and
+           * could make a healthy variant look under-served or slow. A step advances, and the rollout promotes, only
+           * after its last minutes have settled and passed.
+           */
+          settleDelay: duration('evaluation.settleDelay', '0s', '1h').default(DEFAULT_SETTLE_DELAY),
           /** When a step's maxSoak passes with guardrails still inconclusive: advance, roll back, or ask a human. */
           onInconclusive: z.enum(['pass', 'fail', 'ask']).default('ask'),
         })
-        .default({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' }),
+        .default({ interval: '30s', metricPeriod: '60s', settleDelay: DEFAULT_SETTLE_DELAY, onInconclusive: 'ask' }),
       guardrails: GuardrailsSpec.default(GuardrailsSpec.parse({})),
       approval: z
         .strictObject({
@@ -194,29 +192,4 @@ export const RolloutSpec = z
         );
       }
     });
-    const replay = spec.traffic.replay;
-    if (replay) {
-      // Every labelled row (label and score) travels back in the replay activity's result and stays in the
-      // rollout's history for the quality guardrails. Refuse volumes Temporal would refuse mid-rollout instead.
-      const rowsPerSecond = replay.ratePerSecond * replay.rowsPerRequest;
-      const perInterval = Math.ceil((rowsPerSecond * safeDurationMs(spec.evaluation.interval)) / 1000);
-      const soakMs = safeTotalMaxSoakMs(spec.steps);
-      const perRollout = Math.ceil((rowsPerSecond * soakMs) / 1000);
-      const rate = `${replay.ratePerSecond} requests/s × ${replay.rowsPerRequest} row(s)`;
-      if (perInterval > MAX_REPLAY_ROWS_PER_INTERVAL) {
-        issue(
-          ['traffic', 'replay', 'ratePerSecond'],
-          `${rate} over each ${spec.evaluation.interval} evaluation interval is ${perInterval.toLocaleString('en-US')} labelled rows; ` +
-            `at most ${MAX_REPLAY_ROWS_PER_INTERVAL.toLocaleString('en-US')} fit in one Temporal activity result (2 MB): ` +
-            'lower ratePerSecond or rowsPerRequest, or shorten evaluation.interval',
-        );
-      } else if (perRollout > MAX_REPLAY_ROWS_PER_ROLLOUT) {
-        issue(
-          ['traffic', 'replay', 'ratePerSecond'],
-          `${rate} over the steps' longest soaks (${Math.round(soakMs / 60_000)} min) is ${perRollout.toLocaleString('en-US')} labelled rows; ` +
-            `at most ${MAX_REPLAY_ROWS_PER_ROLLOUT.toLocaleString('en-US')} fit in a rollout's Temporal history: ` +
-            "lower ratePerSecond or rowsPerRequest, or shorten the steps' maxSoak",
-        );
-      }
-    }
   });

@@ -4,8 +4,9 @@
 // continue-as-new carries to the next run.
 import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
-import type { EarlierEvaluation, Evaluation, ScoredRequest } from '../analysis';
+import { NO_LATENCY_PERIODS, type Evaluation, type LabelledSummary, type SpendingLook } from '../analysis';
 import type { RolloutSpec } from '../schema';
+import type { CloudWatchEvidence } from './cloudwatch-evidence';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
 /** Ends the story with a rollback; carries who asked and why. */
@@ -40,10 +41,12 @@ export function initialStatus(endpointName: string, totalSteps: number): Rollout
 
 /** What the guardrails judge, gathered since the candidate went live (and, where the step matters, this step). */
 export interface Evidence {
-  /** Labelled replay results per variant since the candidate went live. */
-  labelled: Record<string, ScoredRequest[]>;
+  /** Labelled replay results per variant since the candidate went live, as summaries (bounded). */
+  labelled: Record<string, LabelledSummary>;
   /** The same, for the current step (the step's summaries). */
-  stepLabelled: Record<string, ScoredRequest[]>;
+  stepLabelled: Record<string, LabelledSummary>;
+  /** CloudWatch's settled periods, folded once each (cloudwatch-evidence.ts). */
+  cloudwatch: CloudWatchEvidence;
   /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
   stepRequests: Record<string, number>;
   /** The next row of the replay data set. */
@@ -51,8 +54,8 @@ export interface Evidence {
   /** When the candidate first got traffic, and when the current weights took effect (epoch ms). */
   candidateLiveAt: number;
   stepStartedAt: number;
-  /** The error-spending test's earlier looks (soak fraction, information per guardrail). */
-  looks: EarlierEvaluation[];
+  /** The error-spending test's earlier looks (soak fraction, information per guardrail; at most 200). */
+  looks: SpendingLook[];
 }
 
 /**
@@ -61,7 +64,8 @@ export interface Evidence {
  */
 export interface StepProgress {
   index: number;
-  stage: 'soaking' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
+  /** `settling`: the soak passed; waiting out the settle delay so its last minutes are judged too. */
+  stage: 'soaking' | 'settling' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
   soakedMs: number;
   last: Evaluation | null;
 }
@@ -82,6 +86,7 @@ export class RolloutContext {
   evidence: Evidence = {
     labelled: {},
     stepLabelled: {},
+    cloudwatch: { foldedUntil: 0, totals: {}, step: {}, stepLatency: {}, latency: NO_LATENCY_PERIODS },
     stepRequests: {},
     replayRow: 0,
     candidateLiveAt: 0,
@@ -194,7 +199,7 @@ export class RolloutContext {
   }
 
   /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
-  qualityThreshold(): number {
+  get qualityThreshold(): number {
     return this.spec.traffic.replay?.threshold ?? 0.5;
   }
 }

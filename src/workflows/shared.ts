@@ -85,6 +85,8 @@ export interface EvaluationRecord {
   step: number;
   /** Soak time so far, every step's added up, over the spec's total maxSoak (the guardrails' error spending). */
   soakFraction?: number;
+  /** CloudWatch periods that started before this moment were judged (the rest had not settled yet). */
+  settledUntil?: string;
   /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */
   compact?: true;
   evaluation: Evaluation;

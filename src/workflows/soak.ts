@@ -1,14 +1,16 @@
 // One evaluation interval of soak: replay labelled traffic through the endpoint (its results are evidence), or
 // just wait while live traffic flows. A rollback signal cuts either short.
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { mergeLabelled } from '../analysis';
 import { soaks } from './activities';
 import type { RollbackNow, RolloutContext } from './context';
 
 export async function soakFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
-  return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await watchLiveTraffic(ctx, ms);
+  return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await sleepUnlessRolledBack(ctx, ms);
 }
 
-async function watchLiveTraffic(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
+/** Waits `ms` while live traffic flows (or CloudWatch settles); a rollback signal ends the wait at once. */
+export async function sleepUnlessRolledBack(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
   // A plain timer that the rollback signal cancels, not condition(fn, ms): the SDK keeps a stack trace of every
   // pending promise of a cached rollout (28% of its heap in bench:scale's heap snapshots), and condition's race
   // holds about ten promises through the whole soak; a timer in a scope holds two or three.
@@ -38,6 +40,7 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
       rowsPerRequest: replay.rowsPerRequest,
       startRow: ctx.evidence.replayRow,
       durationMs: ms,
+      threshold: ctx.qualityThreshold,
     }),
   );
   const stopped = condition(() => ctx.rollbackRequest !== null);
@@ -49,11 +52,13 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
   }
   const result = await traffic;
   ctx.evidence.replayRow = result.nextRow;
-  for (const [variant, scores] of Object.entries(result.byVariant)) {
-    const rows = scores.labels.map((label, k) => ({ label, score: scores.scores[k] }));
-    (ctx.evidence.labelled[variant] ??= []).push(...rows);
-    (ctx.evidence.stepLabelled[variant] ??= []).push(...rows);
-    ctx.evidence.stepRequests[variant] = (ctx.evidence.stepRequests[variant] ?? 0) + scores.requests;
+  const evidence = ctx.evidence;
+  for (const [variant, replayed] of Object.entries(result.byVariant)) {
+    for (const into of [evidence.labelled, evidence.stepLabelled]) {
+      into[variant] = into[variant] ? mergeLabelled(into[variant], replayed.labelled) : replayed.labelled;
+    }
+    // Failed requests a variant answered count too: routing, not success, is what the sample-ratio check tests.
+    evidence.stepRequests[variant] = (evidence.stepRequests[variant] ?? 0) + replayed.requests;
   }
   return null;
 }

@@ -121,7 +121,7 @@ export async function startRolloutStack(
         traffic: {
           replay: { dataUrl: awsProfile ? data.holdoutUrl : `file://${data.holdoutFile}`, ratePerSecond: 100 },
         },
-        evaluation: { interval: '2s', metricPeriod: '1s', onInconclusive: 'pass' },
+        evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
         ...overrides,
       };
     },

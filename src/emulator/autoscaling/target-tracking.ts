@@ -20,6 +20,7 @@
  * their provisioning time; an instance quota can refuse it (the activity then fails).
  */
 import { parseStat, sortDimensions } from '../metrics';
+import { publishDueMetrics } from '../sagemaker-metrics';
 import type { EmulatorContext, EndpointRecord, LiveVariant, RegionState } from '../state';
 import {
   autoScaling,
@@ -163,6 +164,8 @@ function evaluateTarget(ctx: EmulatorContext, region: RegionState, target: Scala
 export function startTargetTracking(ctx: EmulatorContext): NodeJS.Timeout {
   const minuteMs = Math.max(20, ctx.scaled(60_000));
   const timer = setInterval(() => {
+    // Target tracking reads CloudWatch, so it sees SageMaker's samples once they are published (sagemaker-metrics.ts).
+    publishDueMetrics(ctx);
     for (const region of ctx.regions.values()) {
       for (const target of autoScaling(region).targets.values()) {
         if (target.namespace === 'sagemaker' && target.dimension === SAGEMAKER_DIMENSION) {

@@ -146,13 +146,6 @@ function sagemaker(w: Where, operation: string, input: Json): AuthorizationReque
   }
 }
 
-/** The alarms a request names, or every alarm of the account and region when it names none. */
-function alarmsByName(w: Where, action: string, input: Json): AuthorizationRequest[] {
-  const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.filter((n) => typeof n === 'string') : [];
-  if (names.length === 0) return [{ action, resource: alarmArn(w, '*') }];
-  return names.map((n) => ({ action, resource: alarmArn(w, n as string) }));
-}
-
 function cloudwatch(w: Where, operation: string, input: Json): AuthorizationRequest[] | undefined {
   const action = `cloudwatch:${operation}`;
   switch (operation) {
@@ -161,17 +154,20 @@ function cloudwatch(w: Where, operation: string, input: Json): AuthorizationRequ
       const name = str(input, 'AlarmName');
       return name ? [{ action, resource: alarmArn(w, name) }] : undefined;
     }
-    case 'DescribeAlarms':
-      // [BC-CW] DescribeAlarms: "To use this operation and return information about composite alarms, you must be
-      // signed on with the cloudwatch:DescribeAlarms permission that is scoped to *. You can't return information
-      // about composite alarms if your cloudwatch:DescribeAlarms permission has a narrower scope." Whether AWS then
-      // denies the call or leaves the composite alarms out is not documented; asked for, they are authorized on "*".
-      if (Array.isArray(input.AlarmTypes) && input.AlarmTypes.includes('CompositeAlarm')) {
-        return [{ action, resource: '*' }];
-      }
-      return alarmsByName(w, action, input);
     case 'DeleteAlarms':
-      return alarmsByName(w, action, input);
+    case 'DescribeAlarms': {
+      // [BC-CW] DescribeAlarms: "To use this operation and return information about composite alarms, you must be
+      // signed on with the cloudwatch:DescribeAlarms permission that is scoped to *".
+      const composites =
+        (Array.isArray(input.AlarmTypes) && input.AlarmTypes.includes('CompositeAlarm')) ||
+        input.ChildrenOfAlarmName !== undefined ||
+        input.ParentsOfAlarmName !== undefined;
+      if (operation === 'DescribeAlarms' && composites) return [{ action, resource: '*' }];
+      const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.filter((n) => typeof n === 'string') : [];
+      // Without names DescribeAlarms reads every alarm of the account and region.
+      if (names.length === 0) return [{ action, resource: alarmArn(w, '*') }];
+      return names.map((n) => ({ action, resource: alarmArn(w, n as string) }));
+    }
     case 'PutMetricData':
       return [
         {

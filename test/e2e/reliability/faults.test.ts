@@ -105,7 +105,7 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
   try {
     const result = await rollout(endpoint, {
       steps: [{ candidateWeight: 50, soak: '2s', maxSoak: '4s' }],
-      evaluation: { interval: '2s', metricPeriod: '1s', onInconclusive: 'fail' },
+      evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'fail' },
     });
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toMatch(/inconclusive/);

@@ -80,7 +80,7 @@ test('a rollout whose evaluations cross the history limit continues as new and i
       { candidateWeight: 50, soak: '12s' },
       { candidateWeight: 100, soak: '6s', approval: 'required' },
     ],
-    evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
   });
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
@@ -151,7 +151,7 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   await stack.seedEndpoint(endpoint);
   const spec = stack.spec(endpoint, 'challenger', {
     steps: [{ candidateWeight: 50, soak: '6s' }],
-    evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
   });
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,

@@ -64,7 +64,15 @@ export function stageChurn(dataDir: string): void {
   copyFileSync(join(EXAMPLES, 'holdout.csv'), join(dataDir, 'data', 'churn', 'holdout.csv'));
 }
 
-export async function startHarness(config: EmulatorConfig = {}, region = 'us-east-1'): Promise<Harness> {
+/**
+ * An emulator with the churn artifacts staged and clients for one caller: the test key (bound by IAM in the aws
+ * profile), or `ADMIN_CREDENTIALS` for tests of other behaviour.
+ */
+export async function startHarness(
+  config: EmulatorConfig = {},
+  region = 'us-east-1',
+  credentials: { accessKeyId: string; secretAccessKey: string } = CREDENTIALS,
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-it-'));
   stageChurn(dataDir);
   const emulator = await startEmulator({
@@ -73,7 +81,7 @@ export async function startHarness(config: EmulatorConfig = {}, region = 'us-eas
     config: { delays: { createMs: 60, updateMs: 60, deleteMs: 30 }, ...config },
   });
   // maxAttempts 1: a fault or error must reach the test as the SDK decodes it, not be retried away.
-  const cfg = { endpoint: emulator.url, region, credentials: CREDENTIALS, maxAttempts: 1 };
+  const cfg = { endpoint: emulator.url, region, credentials, maxAttempts: 1 };
   const clients = {
     sm: new SageMakerClient(cfg),
     runtime: new SageMakerRuntimeClient(cfg),

@@ -1,12 +1,12 @@
 import reference from '../../fixtures/analysis/reference.json';
 import { compareAuc, delongAuc } from '../../../src/analysis';
-import { compareRocAuc as compareRows, MIN_AUC_CLASS } from '../../../src/analysis/delong';
-import { toArrays } from '../../../src/analysis/classification';
-import type { ScoredRequest } from '../../../src/analysis';
-
-const compareRocAuc = (b: ScoredRequest[], c: ScoredRequest[], tolerance: number) =>
-  compareRows(toArrays(b), toArrays(c), tolerance);
+import { compareRocAuc as compareSummaries, MIN_AUC_CLASS } from '../../../src/analysis/delong';
+import { summarizeLabelled, type ScoredRequest } from '../../../src/analysis';
 import { seeded, gaussian } from '../../../bench/random';
+
+/** The guardrail compares labelled summaries (binned scores): built here from the rows. */
+const compareRocAuc = (b: ScoredRequest[], c: ScoredRequest[], tolerance: number) =>
+  compareSummaries(summarizeLabelled(b, 0.5), summarizeLabelled(c, 0.5), tolerance);
 
 interface Case {
   name: string;

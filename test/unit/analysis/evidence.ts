@@ -1,5 +1,15 @@
-// Builders of seeded evidence for guardrail tests: CloudWatch-like sums and periods, labelled replay rows.
-import type { LatencyPeriod, ScoredRequest, VariantEvidence } from '../../../src/analysis';
+// Builders of seeded evidence for guardrail tests: CloudWatch-like sums and periods, labelled replay rows, and the
+// sufficient statistics the guardrails take (labelled summaries, folded latency periods) built from them.
+import {
+  foldCompletePeriods,
+  NO_LATENCY_PERIODS,
+  summarizeLabelled,
+  type LatencyPeriod,
+  type LatencyStatistics,
+  type ScoredRequest,
+  type VariantEvidence,
+} from '../../../src/analysis';
+import type { GuardrailInput } from '../../../src/analysis/guardrails';
 import { gaussian, seeded } from '../../../bench/random';
 
 /** Per-period ModelLatency aggregates (µs) of lognormal requests: median `medianUs`, log-sd 0.5. */
@@ -41,8 +51,50 @@ export function labelledRows(
   });
 }
 
-export function variant(name: string, fields: Partial<VariantEvidence> = {}): VariantEvidence {
+/** A variant's raw evidence: CloudWatch sums, its latency periods and its labelled rows. */
+export interface RawVariant {
+  variantName: string;
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+  latency: LatencyPeriod[];
+  labelled: ScoredRequest[];
+}
+
+export function variant(name: string, fields: Partial<RawVariant> = {}): RawVariant {
   return { variantName: name, invocations: 0, errors4xx: 0, errors5xx: 0, latency: [], labelled: [], ...fields };
+}
+
+/** Every period both variants report, folded (all of them complete). */
+export function latencyStatistics(
+  baseline: readonly LatencyPeriod[],
+  candidate: readonly LatencyPeriod[],
+): LatencyStatistics {
+  return foldCompletePeriods(NO_LATENCY_PERIODS, baseline, candidate, Infinity);
+}
+
+/** A variant's evidence as the guardrails take it: its labelled rows summarised at `threshold` (null for none). */
+export function evidenceOf(v: RawVariant, threshold: number): VariantEvidence {
+  return {
+    variantName: v.variantName,
+    invocations: v.invocations,
+    errors4xx: v.errors4xx,
+    errors5xx: v.errors5xx,
+    labelled: v.labelled.length > 0 ? summarizeLabelled(v.labelled, threshold) : null,
+  };
+}
+
+/** evaluateGuardrails' input from raw evidence: summaries at the config's threshold, every period folded. */
+export function guardrailInput(
+  raw: Omit<GuardrailInput, 'baseline' | 'candidate' | 'latency'> & { baseline: RawVariant; candidate: RawVariant },
+): GuardrailInput {
+  const { baseline, candidate, ...rest } = raw;
+  return {
+    ...rest,
+    baseline: evidenceOf(baseline, raw.config.threshold),
+    candidate: evidenceOf(candidate, raw.config.threshold),
+    latency: latencyStatistics(baseline.latency, candidate.latency),
+  };
 }
 
 /** Every number in a value, recursively, for NaN/Infinity checks. */

@@ -1,16 +1,21 @@
 // The rate and quality guardrails within the planned soak: the error-spending test (error-spending.ts) joins the
-// normal mixture when the evaluation says where it falls in the soak and what the earlier evaluations saw.
+// normal mixture when the evaluation says where it falls in the soak and which looks came before. The caller keeps
+// the looks evaluateGuardrails returns (spendingLook), a bounded list: at most MAX_SPENDING_LOOKS, thinned by soak time.
 import {
   evaluateGuardrails,
-  toGuardrailConfig,
-  type EarlierEvaluation,
+  MAX_SPENDING_LOOKS,
   type GuardrailConfig,
   type GuardrailResult,
-  type VariantEvidence,
+  type SpendingLook,
 } from '../../../src/analysis';
-import { compareGuardrails, ERROR_SPENDING_SHARE } from '../../../src/analysis/guardrails';
+import { compareGuardrails, ERROR_SPENDING_SHARE, SPENDING } from '../../../src/analysis/guardrails';
+import { alphaSpent } from '../../../src/analysis/error-spending';
+import { mixingScaleFor, oneSidedRadius } from '../../../src/analysis/sequential';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
-import { labelledRows, latencyPeriods, variant } from './evidence';
+import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
+import { totalMaxSoakMs } from '../../../src/schema/duration';
+import { DEFAULT_STEPS } from '../../../src/schema/spec';
+import { guardrailInput, labelledRows, latencyPeriods, variant, type RawVariant } from './evidence';
 import { gaussian, seeded } from '../../../bench/random';
 
 const defaults = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, 24);
@@ -29,7 +34,7 @@ function errorsOnly(alpha: number): GuardrailConfig {
   );
 }
 
-function healthy(name: string, n: number, errors5xx: number, seed: number): VariantEvidence {
+function healthy(name: string, n: number, errors5xx: number, seed: number): RawVariant {
   return variant(name, {
     invocations: n,
     errors5xx,
@@ -39,78 +44,103 @@ function healthy(name: string, n: number, errors5xx: number, seed: number): Vari
   });
 }
 
-const split = (b: VariantEvidence, c: VariantEvidence) => ({
+const split = (b: RawVariant, c: RawVariant) => ({
   candidateWeight: 50,
   baselineInvocations: b.invocations,
   candidateInvocations: c.invocations,
 });
 const resultOf = (results: readonly GuardrailResult[], name: string) => results.find((r) => r.guardrail === name)!;
 
+/** Evaluates with a soak schedule and appends the look it returns, as the workflow does. */
+function evaluateAt(
+  b: RawVariant,
+  c: RawVariant,
+  config: GuardrailConfig,
+  soakFraction: number,
+  looks: SpendingLook[],
+) {
+  const e = evaluateGuardrails(
+    guardrailInput({ baseline: b, candidate: c, split: split(b, c), config, schedule: { soakFraction, looks } }),
+  );
+  if (e.spendingLook) looks.push(e.spendingLook);
+  return e;
+}
+
 describe('error spending within the planned soak (rates and quality)', () => {
-  it('makes each judged earlier evaluation a look, and this one the last; latency and unjudged ones are not', () => {
-    const b = healthy('B', 3_000, 30, 1);
-    const c = healthy('C', 3_000, 31, 2);
-    const first = evaluateGuardrails({ baseline: b, candidate: c, split: split(b, c), config: defaults });
-    // An earlier evaluation where 5XX had too few invocations to judge: its result has no difference.
-    const thin = evaluateGuardrails({
-      baseline: healthy('B', 50, 0, 3),
-      candidate: healthy('C', 50, 0, 4),
-      split: split(b, c),
-      config: defaults,
-    });
+  it("records each look's information per judged guardrail; latency and unjudged guardrails have none", () => {
+    const looks: SpendingLook[] = [];
+    // A first look where 5XX had too few invocations to judge: its result has no difference, and no information.
+    const thin = evaluateAt(healthy('B', 50, 0, 3), healthy('C', 50, 0, 4), defaults, 0.1, looks);
     expect(resultOf(thin.results, 'errorRate5xx').difference).toBeNull();
-    const earlier: EarlierEvaluation[] = [
-      { soakFraction: 0.1, results: thin.results },
-      { soakFraction: 0.2, results: first.results },
-    ];
-    const { comparisons } = compareGuardrails({
-      baseline: healthy('B', 6_000, 60, 5),
-      candidate: healthy('C', 6_000, 61, 6),
-      split: split(b, c),
-      config: defaults,
-      schedule: { soakFraction: 0.3, earlier },
-    });
+    expect(thin.spendingLook).toEqual({ soakFraction: 0.1, information: {} });
+    const first = evaluateAt(healthy('B', 3_000, 30, 1), healthy('C', 3_000, 31, 2), defaults, 0.2, looks);
+    expect(first.spendingLook!.information.errorRate5xx).toBe(1_500);
+    expect(first.spendingLook!.information.latency).toBeUndefined();
+    expect(looks).toHaveLength(2);
+    const b = healthy('B', 6_000, 60, 5);
+    const c = healthy('C', 6_000, 61, 6);
+    const { comparisons, spendingLook } = compareGuardrails(
+      guardrailInput({
+        baseline: b,
+        candidate: c,
+        split: split(b, c),
+        config: defaults,
+        schedule: { soakFraction: 0.3, looks },
+      }),
+    );
     const byName = new Map(comparisons.map((x) => [x.comparison.guardrail, x.comparison]));
-    expect(byName.get('errorRate5xx')!.looks).toEqual([
-      { fraction: 0.2, information: 1_500 },
-      { fraction: 0.3, information: 3_000 },
-    ]);
+    expect(byName.get('errorRate5xx')!.spending).toEqual({
+      looks: [
+        { fraction: 0.2, information: 1_500 },
+        { fraction: 0.3, information: 3_000 },
+      ],
+      atLook: true,
+    });
     // 50 labelled rows were too few for accuracy too.
-    expect(byName.get('accuracy')!.looks!.map((l) => l.fraction)).toEqual([0.2, 0.3]);
-    expect(byName.get('latency')!.looks).toBeUndefined();
+    expect(byName.get('accuracy')!.spending!.looks.map((l) => l.fraction)).toEqual([0.2, 0.3]);
+    expect(byName.get('latency')!.spending).toBeUndefined();
+    expect(spendingLook!.information).toEqual({
+      errorRate5xx: 3_000,
+      errorRate4xx: 3_000,
+      accuracy: 1_000,
+      rocAuc: 1_000,
+    });
   });
 
   it('is tighter than the mixture alone mid-soak, and after the planned soak leaves the mixture its 5%', () => {
     const config = errorsOnly(0.05);
     const b = healthy('B', 4_000, 40, 1);
     const c = healthy('C', 4_000, 60, 2);
-    const input = { baseline: b, candidate: c, split: split(b, c), config };
+    const input = guardrailInput({ baseline: b, candidate: c, split: split(b, c), config });
     const alone = resultOf(evaluateGuardrails(input).results, 'errorRate5xx');
-    const earlierAt = (fractions: number[]) =>
-      fractions.map((soakFraction, k) => {
+    const looksAt = (fractions: number[]) => {
+      const looks: SpendingLook[] = [];
+      fractions.forEach((soakFraction, k) => {
         const n = 800 * (k + 1);
-        const bk = healthy('B', n, n / 100, 10 + k);
-        const ck = healthy('C', n, (1.5 * n) / 100, 20 + k);
-        return {
+        evaluateAt(
+          healthy('B', n, n / 100, 10 + k),
+          healthy('C', n, (1.5 * n) / 100, 20 + k),
+          config,
           soakFraction,
-          results: evaluateGuardrails({ baseline: bk, candidate: ck, split: split(bk, ck), config }).results,
-        };
+          looks,
+        );
       });
+      return looks;
+    };
     const mid = resultOf(
-      evaluateGuardrails({ ...input, schedule: { soakFraction: 0.4, earlier: earlierAt([0.1, 0.2, 0.3]) } }).results,
+      evaluateGuardrails({ ...input, schedule: { soakFraction: 0.4, looks: looksAt([0.1, 0.2, 0.3]) } }).results,
       'errorRate5xx',
     );
     // The planned soak ended at a look (fraction 1) that spent the rest of the alpha.
-    const after = resultOf(
-      evaluateGuardrails({ ...input, schedule: { soakFraction: 1.2, earlier: earlierAt([0.25, 0.5, 0.75, 1]) } })
-        .results,
-      'errorRate5xx',
-    );
+    const afterLooks = looksAt([0.25, 0.5, 0.75, 1]);
+    const after = evaluateGuardrails({ ...input, schedule: { soakFraction: 1.2, looks: afterLooks } });
     const width = (r: GuardrailResult) => r.interval![1] - r.interval![0];
     expect(mid.difference).toBeCloseTo(alone.difference!, 15);
     expect(width(mid)).toBeLessThan(width(alone));
-    // Past the planned soak the spending test has nothing left: only the mixture at (1 − share) of alpha remains.
-    expect(width(after)).toBeGreaterThan(width(alone));
+    // Past the planned soak the spending test has nothing left: only the mixture at (1 − share) of alpha remains, and
+    // no more looks are taken.
+    expect(width(resultOf(after.results, 'errorRate5xx'))).toBeGreaterThan(width(alone));
+    expect(after.spendingLook).toBeNull();
     expect(ERROR_SPENDING_SHARE).toBeGreaterThan(0.5);
   });
 
@@ -118,42 +148,125 @@ describe('error spending within the planned soak (rates and quality)', () => {
     // 1,000 rollouts, 40 evaluations of 1,000 requests per variant at a 5% error rate, tolerance 0, alpha 0.2 so that
     // the rate is measured precisely: a false rollback is any evaluation whose lower bound exceeds 0.
     const alpha = 0.2;
-    const config = errorsOnly(alpha);
-    const z = gaussian(seeded(2026));
-    const paths = 1_000;
-    const looks = 40;
-    let falseRollbacks = 0;
-    for (let path = 0; path < paths; path++) {
-      let n = 0;
-      let xB = 0;
-      let xC = 0;
-      const earlier: EarlierEvaluation[] = [];
-      for (let k = 1; k <= looks; k++) {
-        n += 1_000;
-        const sd = Math.sqrt(1_000 * 0.05 * 0.95);
-        xB += Math.max(0, Math.round(50 + sd * z()));
-        xC += Math.max(0, Math.round(50 + sd * z()));
-        const b = variant('B', { invocations: n, errors5xx: xB });
-        const c = variant('C', { invocations: n, errors5xx: xC });
-        const e = evaluateGuardrails({
-          baseline: b,
-          candidate: c,
-          split: split(b, c),
-          config,
-          schedule: { soakFraction: k / looks, earlier },
-        });
-        if (e.verdict === 'fail') {
-          falseRollbacks++;
-          break;
-        }
-        earlier.push({ soakFraction: k / looks, results: e.results });
-      }
-    }
-    const rate = falseRollbacks / paths;
-    const se = Math.sqrt((alpha * (1 - alpha)) / paths);
+    const rate = falseRollbackRate(alpha, 1_000, 40, 2026);
+    const se = Math.sqrt((alpha * (1 - alpha)) / 1_000);
     expect(rate).toBeLessThanOrEqual(alpha + 3 * se);
     // The mixture alone at this alpha stays far below it (it holds for every look, forever); the spending test uses
     // its share over the planned soak.
     expect(rate).toBeGreaterThan(0.6 * ERROR_SPENDING_SHARE * alpha);
+  });
+});
+
+/**
+ * Seeded A/A rollouts evaluated `evaluations` times, equally spaced, over the planned soak (the first `upTo` of them),
+ * 1,000 requests per variant each at a 5% error rate, judged by 5XX alone at tolerance 0: the share of rollouts that
+ * ever fail.
+ */
+function falseRollbackRate(
+  alpha: number,
+  paths: number,
+  evaluations: number,
+  seed: number,
+  upTo = evaluations,
+): number {
+  const config = errorsOnly(alpha);
+  const z = gaussian(seeded(seed));
+  let falseRollbacks = 0;
+  for (let path = 0; path < paths; path++) {
+    let n = 0;
+    let xB = 0;
+    let xC = 0;
+    const looks: SpendingLook[] = [];
+    for (let k = 1; k <= upTo; k++) {
+      n += 1_000;
+      const sd = Math.sqrt(1_000 * 0.05 * 0.95);
+      xB += Math.max(0, Math.round(50 + sd * z()));
+      xC += Math.max(0, Math.round(50 + sd * z()));
+      const e = evaluateAt(
+        variant('B', { invocations: n, errors5xx: xB }),
+        variant('C', { invocations: n, errors5xx: xC }),
+        config,
+        k / evaluations,
+        looks,
+      );
+      if (e.verdict === 'fail') {
+        falseRollbacks++;
+        break;
+      }
+    }
+  }
+  return falseRollbacks / paths;
+}
+
+describe('the look cap (MAX_SPENDING_LOOKS)', () => {
+  it("keeps every evaluation of the default spec a look (150 at 30 s over 75 minutes' maxSoak)", () => {
+    const total = totalMaxSoakMs(GuardrailsSpec.parse({}) && DEFAULT_STEPS.map((s) => ({ ...s, maxSoak: undefined })));
+    const evaluations = total / 30_000;
+    expect(evaluations).toBe(150);
+    const looks: SpendingLook[] = [];
+    const config = errorsOnly(0.05);
+    for (let k = 1; k <= evaluations; k++) {
+      const b = variant('B', { invocations: 300 * k, errors5xx: 3 * k });
+      evaluateAt(b, variant('C', { invocations: 300 * k, errors5xx: 3 * k }), config, (k * 30_000) / total, looks);
+    }
+    expect(looks).toHaveLength(150);
+  });
+
+  it('holds the look history under the cap over a 7-day soak evaluated every 30 s (20,160 evaluations)', () => {
+    const evaluations = 20_160;
+    const looks: SpendingLook[] = [];
+    const config = errorsOnly(0.05);
+    let lookEvaluations = 0;
+    for (let k = 1; k <= evaluations; k++) {
+      const b = variant('B', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      const c = variant('C', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      if (evaluateAt(b, c, config, k / evaluations, looks).spendingLook) lookEvaluations++;
+    }
+    expect(looks.length).toBe(lookEvaluations);
+    expect(looks.length).toBeLessThanOrEqual(MAX_SPENDING_LOOKS);
+    expect(looks.length).toBeGreaterThanOrEqual(MAX_SPENDING_LOOKS - 1);
+    for (let i = 1; i < looks.length; i++) {
+      expect(looks[i].soakFraction - looks[i - 1].soakFraction).toBeGreaterThanOrEqual(1 / MAX_SPENDING_LOOKS - 1e-9);
+    }
+    expect(JSON.stringify(looks).length).toBeLessThan(15_000);
+  });
+
+  it('between looks applies no spending boundary: the mixture judges alone at its part of the share', () => {
+    const config = errorsOnly(0.05);
+    const looks: SpendingLook[] = [];
+    evaluateAt(healthy('B', 4_000, 40, 1), healthy('C', 4_000, 50, 2), config, 0.3, looks);
+    const b = healthy('B', 4_100, 41, 3);
+    const c = healthy('C', 4_100, 52, 4);
+    // Less than 1/MAX_SPENDING_LOOKS of soak after the last look: no look.
+    const between = evaluateAt(b, c, config, 0.3 + 0.5 / MAX_SPENDING_LOOKS, looks);
+    expect(between.spendingLook).toBeNull();
+    expect(looks).toHaveLength(1);
+    const r = resultOf(between.results, 'errorRate5xx');
+    const alpha = r.alpha;
+    const mixtureAlpha = alpha - ERROR_SPENDING_SHARE * alpha;
+    const cmp = compareGuardrails(guardrailInput({ baseline: b, candidate: c, split: split(b, c), config }))
+      .comparisons[0].comparison;
+    const radius = oneSidedRadius(cmp.variance, mixingScaleFor(1.5 * 0.001, mixtureAlpha), mixtureAlpha);
+    expect(r.interval![0]).toBeCloseTo(cmp.estimate - radius, 14);
+    expect(r.interval![1]).toBeCloseTo(cmp.estimate + radius, 14);
+    // The next evaluation past the spacing is a look again, and gets the boundary.
+    const at = evaluateAt(b, c, config, 0.3 + 1 / MAX_SPENDING_LOOKS, looks);
+    expect(at.spendingLook).not.toBeNull();
+    const width = (x: GuardrailResult) => x.interval![1] - x.interval![0];
+    expect(width(resultOf(at.results, 'errorRate5xx'))).toBeLessThan(width(r));
+  });
+
+  it('keeps equal variants under what the looks may spend when evaluations come faster than the cap allows looks', () => {
+    // Evaluations 1/600 of the soak apart, so only every third one is a look (1/200 apart); the first fifth of the
+    // soak: 120 evaluations, 40 looks. By then the spending test may have spent f(0.2) of its share, and the mixture
+    // at most its own part: a false-rollback rate above that sum would mean the evaluations between looks spend alpha
+    // the test never paid for (a boundary applied there).
+    const alpha = 0.2;
+    const paths = 400;
+    const rate = falseRollbackRate(alpha, paths, 600, 2027, 120);
+    const allowed = alphaSpent(SPENDING, ERROR_SPENDING_SHARE * alpha, 0.2) + (1 - ERROR_SPENDING_SHARE) * alpha;
+    const se = Math.sqrt((allowed * (1 - allowed)) / paths);
+    expect(rate).toBeLessThanOrEqual(allowed + 3 * se);
+    expect(rate).toBeGreaterThan(0.4 * allowed);
   });
 });

@@ -1,14 +1,15 @@
+// The guardrails take sufficient statistics (labelled summaries, folded latency periods); these tests build them from
+// the same seeded rows and periods as before (guardrailInput in evidence.ts).
 import {
   alphaShares,
   evaluateGuardrails,
-  toGuardrailConfig,
   type GuardrailConfig,
   type GuardrailResult,
   type SplitEvidence,
-  type VariantEvidence,
 } from '../../../src/analysis';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
-import { labelledRows, latencyPeriods, numbersIn, variant } from './evidence';
+import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
+import { guardrailInput, labelledRows, latencyPeriods, numbersIn, variant, type RawVariant } from './evidence';
 
 const defaults = toGuardrailConfig(GuardrailsSpec.parse({}));
 const fiftyFifty = (b: number, c: number): SplitEvidence => ({
@@ -17,19 +18,21 @@ const fiftyFifty = (b: number, c: number): SplitEvidence => ({
   candidateInvocations: c,
 });
 
-function evaluate(baseline: VariantEvidence, candidate: VariantEvidence, split?: SplitEvidence, config = defaults) {
-  return evaluateGuardrails({
-    baseline,
-    candidate,
-    split: split ?? fiftyFifty(baseline.invocations, candidate.invocations),
-    config,
-  });
+function evaluate(baseline: RawVariant, candidate: RawVariant, split?: SplitEvidence, config = defaults) {
+  return evaluateGuardrails(
+    guardrailInput({
+      baseline,
+      candidate,
+      split: split ?? fiftyFifty(baseline.invocations, candidate.invocations),
+      config,
+    }),
+  );
 }
 
 const resultOf = (results: GuardrailResult[], name: string) => results.find((r) => r.guardrail === name)!;
 
 /** Evidence of a healthy variant after `n` requests at a 1% 5XX and 0.2% 4XX rate. */
-function healthy(name: string, n: number, seed: number, overrides: Partial<VariantEvidence> = {}): VariantEvidence {
+function healthy(name: string, n: number, seed: number, overrides: Partial<RawVariant> = {}): RawVariant {
   return variant(name, {
     invocations: n,
     errors5xx: Math.round(n * 0.01),
@@ -283,19 +286,29 @@ describe('too little data is never a silent pass', () => {
       sampleRatio: { enabled: false },
     };
     const e = evaluate(variant('B'), variant('C'), fiftyFifty(0, 0), config);
-    expect(e).toEqual({ verdict: 'pass', reason: 'no guardrail is enabled: the soak time alone decides', results: [] });
+    // Without a soak schedule there is no error-spending look to append.
+    expect(e).toEqual({
+      verdict: 'pass',
+      reason: 'no guardrail is enabled: the soak time alone decides',
+      results: [],
+      spendingLook: null,
+    });
   });
 });
 
 describe('purity', () => {
   it('is deterministic and leaves its input untouched', () => {
-    const b = healthy('B', 5_000, 1);
-    const c = healthy('C', 5_000, 2);
-    const copy = JSON.parse(JSON.stringify({ b, c }));
-    const first = evaluate(b, c);
-    const second = evaluate(b, c);
+    const input = guardrailInput({
+      baseline: healthy('B', 5_000, 1),
+      candidate: healthy('C', 5_000, 2),
+      split: fiftyFifty(5_000, 5_000),
+      config: defaults,
+    });
+    const copy = JSON.parse(JSON.stringify(input));
+    const first = evaluateGuardrails(input);
+    const second = evaluateGuardrails(input);
     expect(second).toEqual(first);
-    expect(JSON.parse(JSON.stringify({ b, c }))).toEqual(copy);
+    expect(JSON.parse(JSON.stringify(input))).toEqual(copy);
     // Results are plain data: they survive a JSON round trip (workflow state, queries).
     expect(JSON.parse(JSON.stringify(first))).toEqual(first);
   });
@@ -303,7 +316,7 @@ describe('purity', () => {
 
 describe('latency periods with an unknown spread (scale-invariant t-mixture)', () => {
   const config: GuardrailConfig = { ...defaults, quality: {} };
-  const evaluateLatency = (b: VariantEvidence, c: VariantEvidence, cfg = config) =>
+  const evaluateLatency = (b: RawVariant, c: RawVariant, cfg = config) =>
     resultOf(evaluate(b, c, fiftyFifty(b.invocations, c.invocations), cfg).results, 'latency');
   const periods = (n: number, ratio: (i: number) => number, withPercentiles: boolean) =>
     Array.from({ length: n }, (_, i) => ({
@@ -312,7 +325,7 @@ describe('latency periods with an unknown spread (scale-invariant t-mixture)', (
       average: 20_000 * ratio(i),
       ...(withPercentiles ? { p50: 20_000 * ratio(i), p90: 38_000 * ratio(i) } : {}),
     }));
-  const withLatency = (name: string, latency: VariantEvidence['latency']) =>
+  const withLatency = (name: string, latency: RawVariant['latency']) =>
     variant(name, { invocations: 100 * latency.length, latency });
 
   it('has no bound (continue, no interval, no Infinity) while the periods are too few for the alpha share', () => {

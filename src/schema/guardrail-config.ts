@@ -1,0 +1,32 @@
+// The spec's guardrails section → src/analysis's GuardrailConfig. Here, not in src/analysis, so that the statistics
+// know nothing of the spec; and zod-free (the spec's types are imported as types only), because the workflow imports
+// this file and zod would be copied into every running workflow (see eslint.config.mjs).
+import { QUALITY_METRICS } from '../analysis/guardrails';
+import type { GuardrailConfig } from '../analysis/types';
+import type { GuardrailsSpec } from './guardrails';
+
+/**
+ * @param threshold the score at or above which a labelled row counts as predicted positive (traffic.replay.threshold)
+ * @param latencyHorizon the most metric periods the rollout can soak (`soakPeriods` in duration.ts of its steps):
+ *   enables latency's group-sequential test. Without it latency uses the t-mixture alone.
+ */
+export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5, latencyHorizon?: number): GuardrailConfig {
+  const quality: GuardrailConfig['quality'] = {};
+  for (const metric of QUALITY_METRICS) {
+    const m = spec.quality[metric];
+    if (m) quality[metric] = { tolerance: m.tolerance };
+  }
+  return {
+    alpha: spec.alpha,
+    errorRate5xx: { enabled: spec.errorRate5xx.enabled, tolerance: spec.errorRate5xx.tolerance },
+    errorRate4xx: { enabled: spec.errorRate4xx.enabled, tolerance: spec.errorRate4xx.tolerance },
+    latency: {
+      enabled: spec.latency.enabled,
+      tolerance: spec.latency.tolerance,
+      ...(latencyHorizon !== undefined ? { horizon: latencyHorizon } : {}),
+    },
+    quality,
+    sampleRatio: { enabled: spec.sampleRatio.enabled },
+    threshold,
+  };
+}
