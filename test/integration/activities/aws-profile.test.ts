@@ -6,7 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutMetricAlarmCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutCompositeAlarmCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
@@ -528,25 +533,30 @@ describe('alarms (#15, #21)', () => {
           Namespace: 'AWS/SageMaker',
           MetricName: 'ModelLatency',
           Statistic: 'Average',
-          Period: 60,
+          Period: 3600, // evaluated every 14.4 s here: a state set by hand holds through the test
           EvaluationPeriods: 1,
           Threshold: 1e9,
           ComparisonOperator: 'GreaterThanThreshold',
         }),
       );
     }
+    // The service's health as a composite alarm, in ALARM because one alarm it names is.
+    await cw.send(
+      new PutCompositeAlarmCommand({ AlarmName: 'al-health', AlarmRule: 'ALARM("al-latency") OR ALARM("al-errors")' }),
+    );
+    await cw.send(new SetAlarmStateCommand({ AlarmName: 'al-errors', StateValue: 'ALARM', StateReason: 'test' }));
     cw.destroy();
     const before = (await admin.requests({ service: 'CloudWatch' })).filter((e) => e.operation === 'DescribeAlarms');
     // Three rollouts of this worker ask at once: one call answers them all. Asking for composite alarms needs
     // cloudwatch:DescribeAlarms on "*" ([BC-CW]), which the shipped policy grants.
     const answers = await Promise.all([
       activities.alarmStates({ alarmNames: ['al-latency'] }),
-      activities.alarmStates({ alarmNames: ['al-errors', 'al-latency'] }),
+      activities.alarmStates({ alarmNames: ['al-health', 'al-latency'] }),
       activities.alarmStates({ alarmNames: ['al-nope'] }),
     ]);
     expect(answers.map((a) => a.map((s) => `${s.name}=${s.state}`))).toEqual([
       ['al-latency=INSUFFICIENT_DATA'],
-      ['al-errors=INSUFFICIENT_DATA', 'al-latency=INSUFFICIENT_DATA'],
+      ['al-health=ALARM', 'al-latency=INSUFFICIENT_DATA'],
       ['al-nope=MISSING'],
     ]);
     const after = (await admin.requests({ service: 'CloudWatch' })).filter((e) => e.operation === 'DescribeAlarms');
@@ -559,7 +569,7 @@ describe('alarms (#15, #21)', () => {
     // A name not read yet waits for the Region's next batch, at least a second after the last one began.
     const asked = Date.now();
     const later = await activities.alarmStates({ alarmNames: ['al-errors', 'al-later'] });
-    expect(later.map((a) => `${a.name}=${a.state}`)).toEqual(['al-errors=INSUFFICIENT_DATA', 'al-later=MISSING']);
+    expect(later.map((a) => `${a.name}=${a.state}`)).toEqual(['al-errors=ALARM', 'al-later=MISSING']);
     expect(Date.now() - asked).toBeGreaterThanOrEqual(500);
     expect(await describeCalls()).toBe(after.length + 1);
   });

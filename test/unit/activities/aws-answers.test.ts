@@ -1,6 +1,6 @@
-// How the activities read AWS's answers where the emulator cannot produce them yet: composite alarms in
-// DescribeAlarms (the emulator's main branch serves metric alarms only), endpoints hosting inference components
-// (variants without a model), and ResourceLimitExceeded messages as SageMaker words them.
+// How the activities read AWS's answers, as pure functions: DescribeAlarms' MetricAlarms and CompositeAlarms, an
+// endpoint hosting inference components (variants without a model, which the emulator cannot host), and
+// ResourceLimitExceeded as SageMaker words it.
 import { alarmStatesFrom } from '../../../src/activities/alarms';
 import { isRetryableAwsError, quotaMessage } from '../../../src/activities/aws-errors';
 import { unsupportedEndpoint } from '../../../src/activities/preflight-support';
