@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { aws, userError } from './aws-errors';
+import { aws, rethrowAws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
 
 export interface LabelledRow {
@@ -105,25 +105,28 @@ export function datasetLoader(clients: AwsClients) {
 }
 
 /**
- * Whether an s3:// object exists, read-only (HeadObject). "unknown" when the worker may not look (403: S3 answers
- * 403, not 404, for a missing key when the caller cannot list the bucket, and model buckets are read by SageMaker's
- * execution role, not necessarily by the worker) or the URL is not s3://.
+ * Whether an s3:// object exists, read-only (HeadObject): "forbidden" when the worker may not look (S3 answers 403,
+ * not 404, for a missing key when the caller cannot list the bucket, and model buckets are read by SageMaker's
+ * execution role, not necessarily by the worker), "unknown" when the URL is not s3://.
+ *
+ * A HEAD response has no body ("a HEAD request has the same options as a GET … but the response doesn't include a
+ * body", S3 API reference, HeadObject), so the SDK cannot decode an error code and reports "UnknownError" or the
+ * bare status name: the HTTP status is the only reliable answer (aws-behaviour.md #26).
  */
 export async function s3ObjectExists(
   clients: AwsClients,
   url: string,
   region?: string,
-): Promise<'present' | 'missing' | 'unknown'> {
+): Promise<'present' | 'missing' | 'forbidden' | 'unknown'> {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
   if (!m) return 'unknown';
   try {
-    await aws(`HeadObject ${url}`, () => clients.s3(region).send(new HeadObjectCommand({ Bucket: m[1], Key: m[2] })));
+    await clients.s3(region).send(new HeadObjectCommand({ Bucket: m[1], Key: m[2] }));
     return 'present';
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const text = `${(err as Error).name} ${(err as Error).message}`;
-    if (status === 404 || /NotFound|NoSuchKey|NoSuchBucket/.test(text)) return 'missing';
-    if (status === 403 || /AccessDenied|Forbidden/.test(text)) return 'unknown';
-    throw err;
+    if (status === 404) return 'missing';
+    if (status === 403) return 'forbidden';
+    rethrowAws(err, `HeadObject ${url}`);
   }
 }

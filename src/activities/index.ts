@@ -1,29 +1,35 @@
 // All activities the rollout workflow calls, built on one set of AWS clients.
+import { alarmActivities, type AlarmOptions } from './alarms';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
 import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
-import { sagemakerActivities } from './sagemaker';
+import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
 
-export interface ActivityOptions {
-  /** Longest wait between DescribeEndpoint polls; real endpoints change in minutes, the emulator in seconds. */
-  pollIntervalMs?: number;
+/**
+ * pollIntervalMs: longest wait between DescribeEndpoint polls (real endpoints change in minutes, the emulator in
+ * seconds); the other timings (consistency window, missing endpoint, wait deadline, alarm batching) default to what
+ * real AWS needs and are shortened by tests on a time-scaled emulator.
+ */
+export interface ActivityOptions extends SageMakerOptions, AlarmOptions {
   /** Whether the namespace has the RolloutEndpoint/RolloutPhase search attributes (the worker checks at start). */
   searchAttributes?: boolean;
 }
 
 export function createActivities(clients: AwsClients = createAwsClients(), options: ActivityOptions = {}) {
   const sm = sagemakerActivities(clients, options);
-  const cw = cloudwatchActivities(clients);
+  const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
   return {
     ...sm,
-    ...cw,
+    ...cloudwatchActivities(clients),
+    // After cloudwatch.ts's: alarm states come from alarms.ts (both alarm types, batched per worker).
+    ...alarms,
     ...trafficActivities(clients, loadDataset),
-    ...preflightActivities(sm, cw, loadDataset, clients),
+    ...preflightActivities(sm, alarms, loadDataset, clients),
     ...validateActivities,
     ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
@@ -34,7 +40,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
-export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
+export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';

@@ -3,12 +3,21 @@
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 import type { RolloutSpec } from '../schema';
 import { userError } from './aws-errors';
-import type { cloudwatchActivities } from './cloudwatch';
+import type { alarmActivities } from './alarms';
 import type { AwsClients } from './clients';
-import { s3ObjectExists, type datasetLoader } from './dataset';
+import { s3ObjectExists, type Dataset, type datasetLoader } from './dataset';
+import { isEndpointChanging } from './endpoint-wait';
+import { unsupportedEndpoint, unsupportedModel } from './preflight-support';
 import type { EndpointConfigToCreate, sagemakerActivities } from './sagemaker';
 
 export interface PreflightResult {
+  /**
+   * The endpoint's name as SageMaker spells it (DescribeEndpoint's EndpointName), which every later call and every
+   * CloudWatch dimension uses: SageMaker matches names case-insensitively (it lowercases them in ARNs,
+   * aws/amazon-sagemaker-examples#293) but CloudWatch dimension values are case-sensitive (aws-behaviour.md #18).
+   * The spec's spelling for a first deployment.
+   */
+  endpointName: string;
   /** The endpoint config serving before the rollout (absent for a first deployment). */
   originalConfig?: EndpointConfigToCreate;
   /** The baseline variant exactly as deployed, to re-create it in the rollout's configs. */
@@ -16,11 +25,23 @@ export interface PreflightResult {
   /** Whether the rollout creates the candidate's model (and so may delete it). */
   createModel: boolean;
   datasetRows?: number;
+  /** Checks preflight could not make, and why (e.g. the worker may not read the model bucket). */
+  notes: string[];
+}
+
+/** [BC-RT] InvokeEndpoint Body: "max": 6291456 bytes. */
+export const INVOKE_BODY_MAX_BYTES = 6_291_456;
+
+/** The largest request body replay sends: rowsPerRequest of the largest rows, one per line (traffic.ts). */
+export function largestRequestBytes(data: Dataset, rowsPerRequest: number): { bytes: number; rowBytes: number } {
+  let rowBytes = 0;
+  for (const row of data.rows) rowBytes = Math.max(rowBytes, Buffer.byteLength(row.payload, 'utf8'));
+  return { bytes: rowsPerRequest * rowBytes + (rowsPerRequest - 1), rowBytes };
 }
 
 export function preflightActivities(
   sm: ReturnType<typeof sagemakerActivities>,
-  cw: ReturnType<typeof cloudwatchActivities>,
+  alarms: ReturnType<typeof alarmActivities>,
   loadDataset: ReturnType<typeof datasetLoader>,
   clients: AwsClients,
 ) {
@@ -29,7 +50,11 @@ export function preflightActivities(
       const { spec, region } = input;
       const where = region ? ` in region ${region}` : '';
       const endpoint = await sm.describeEndpoint(spec.endpointName, region);
-      const result: PreflightResult = { createModel: spec.candidate.image !== undefined };
+      const result: PreflightResult = {
+        endpointName: endpoint?.endpointName || spec.endpointName,
+        createModel: spec.candidate.image !== undefined,
+        notes: [],
+      };
 
       if (spec.baseline) {
         if (!endpoint) {
@@ -37,9 +62,18 @@ export function preflightActivities(
             `endpointName: endpoint "${spec.endpointName}" was not found${where}: check the name and AWS region, or leave out baseline to create it (first deployment)`,
           );
         }
-        if (endpoint.status !== 'InService') {
+        if (isEndpointChanging(endpoint.status)) {
+          // Autoscaling sets Updating, maintenance SystemUpdating ([BC-SM] EndpointStatus): the workflow waits a
+          // while (spec.preflight.waitForInService) and asks again.
           throw userError(
             `endpointName: endpoint "${spec.endpointName}" is ${endpoint.status}, not InService: wait for it or fix it first`,
+            'EndpointBusy',
+          );
+        }
+        if (endpoint.status !== 'InService') {
+          const why = endpoint.failureReason ? ` (${endpoint.failureReason})` : '';
+          throw userError(
+            `endpointName: endpoint "${spec.endpointName}" is ${endpoint.status}${why}, not InService: fix it first`,
           );
         }
         const names = endpoint.variants.map((v) => v.variantName);
@@ -65,6 +99,17 @@ export function preflightActivities(
             `endpointName: the endpoint config "${endpoint.configName}" of "${spec.endpointName}" cannot be read: it may have been deleted; redeploy the endpoint first`,
           );
         }
+        const unsupported = unsupportedEndpoint(config);
+        if (unsupported) throw userError(`endpointName: endpoint "${spec.endpointName}" ${unsupported}`);
+        const modelName = baselineVariant.ModelName!;
+        const baselineModel = await sm.describeModel({ modelName, region });
+        if (!baselineModel) {
+          throw userError(
+            `baseline.variantName: the baseline's model "${modelName}" no longer exists${where}: the endpoint still serves it, but no new endpoint config can name it; redeploy the baseline first`,
+          );
+        }
+        const model = unsupportedModel(baselineModel);
+        if (model) throw userError(`baseline.variantName: the baseline's model "${modelName}" ${model}`);
         result.originalConfig = config;
         result.baselineVariant = baselineVariant;
       } else if (endpoint) {
@@ -73,29 +118,41 @@ export function preflightActivities(
         );
       }
 
-      const exists = await sm.modelExists({ modelName: spec.candidate.modelName, region });
-      if (result.createModel && exists) {
+      const candidateModel = await sm.describeModel({ modelName: spec.candidate.modelName, region });
+      if (result.createModel && candidateModel) {
         throw userError(
           `candidate.modelName: model "${spec.candidate.modelName}" already exists: give the candidate a new modelName, or leave out image, modelDataUrl and executionRoleArn to deploy the existing model`,
         );
       }
-      if (!result.createModel && !exists) {
+      if (!result.createModel && !candidateModel) {
         throw userError(
           `candidate.modelName: model "${spec.candidate.modelName}" was not found${where}: add image, modelDataUrl and executionRoleArn to create it`,
         );
       }
+      const candidateShape = candidateModel && unsupportedModel(candidateModel);
+      if (candidateShape) throw userError(`candidate.modelName: model "${spec.candidate.modelName}" ${candidateShape}`);
 
       // SageMaker accepts a model whose artifact is missing and fails only when the endpoint update starts the
       // container, minutes later and after mutating calls. Look first, where the worker is allowed to.
       const artifact = spec.candidate.modelDataUrl;
-      if (result.createModel && artifact && (await s3ObjectExists(clients, artifact, region)) === 'missing') {
-        throw userError(
-          `candidate.modelDataUrl: there is no object at ${artifact}${where}: check the bucket and key of the model artifact`,
-        );
+      if (result.createModel && artifact) {
+        const found = await s3ObjectExists(clients, artifact, region);
+        if (found === 'missing') {
+          throw userError(
+            `candidate.modelDataUrl: there is no object at ${artifact}${where}: check the bucket and key of the model artifact`,
+          );
+        }
+        if (found === 'forbidden') {
+          // The shipped IAM policy does not cover model buckets: SageMaker's execution role reads the artifact, not
+          // the worker (docs/production.md). S3 answers such a caller 403 whether or not the key exists.
+          result.notes.push(
+            `candidate.modelDataUrl: not checked: the worker may not read ${artifact} (S3 answered 403), so a missing artifact shows only when the endpoint update starts the container`,
+          );
+        }
       }
 
       if (spec.guardrails.alarms.length > 0) {
-        const missing = (await cw.alarmStates({ alarmNames: spec.guardrails.alarms, region }))
+        const missing = (await alarms.alarmStates({ alarmNames: spec.guardrails.alarms, region }))
           .filter((a) => a.state === 'MISSING')
           .map((a) => a.name);
         if (missing.length > 0) {
@@ -109,6 +166,14 @@ export function preflightActivities(
       if (replay) {
         const data = await loadDataset(replay.dataUrl, replay.format, region);
         result.datasetRows = data.rows.length;
+        const { bytes, rowBytes } = largestRequestBytes(data, replay.rowsPerRequest);
+        if (bytes > INVOKE_BODY_MAX_BYTES) {
+          const fits = Math.max(0, Math.floor((INVOKE_BODY_MAX_BYTES + 1) / (rowBytes + 1)));
+          throw userError(
+            `traffic.replay.rowsPerRequest: ${replay.rowsPerRequest} rows of up to ${rowBytes} bytes make a request of up to ${bytes} bytes, over InvokeEndpoint's limit of ${INVOKE_BODY_MAX_BYTES} bytes: ` +
+              (fits >= 1 ? `set rowsPerRequest to at most ${fits}` : `rows of ${replay.dataUrl} are too large to send`),
+          );
+        }
       }
       return result;
     },

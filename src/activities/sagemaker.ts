@@ -12,23 +12,25 @@ import {
   DescribeModelCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
-  type DataCaptureConfig,
+  type CreateEndpointConfigInput,
   type DescribeEndpointCommandOutput,
+  type DescribeEndpointConfigCommandOutput,
   type ProductionVariant,
   type SageMakerClient,
   type Tag,
 } from '@aws-sdk/client-sagemaker';
-import { ApplicationFailure, heartbeat, sleep, activityInfo } from '@temporalio/activity';
-import { aws, awsErrorMessage, awsErrorName, rethrowAws, userError } from './aws-errors';
+import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import { awsErrorMessage, rethrowAws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
-
-/**
- * Endpoint statuses on their way somewhere else: wait for them to settle. Deleting ends with the endpoint gone (the
- * wait then returns null), or Failed (EndpointStatus, botocore sagemaker service-2.json).
- */
-function isEndpointChanging(status: string): boolean {
-  return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed', 'Deleting'].includes(status);
-}
+import { endpointWaiter } from './endpoint-wait';
+import {
+  firstAttemptAt,
+  isAlreadyExists,
+  isDependencyNotFound,
+  isInProgress,
+  isNotFound,
+  notVisibleYet,
+} from './sagemaker-errors';
 
 /** The endpoint as the workflow needs to see it: plain JSON, no Dates. */
 export interface EndpointView {
@@ -47,23 +49,56 @@ export interface ModelToCreate {
   environment?: Record<string, string>;
 }
 
+/**
+ * Everything CreateEndpointConfig takes besides its name, variants and tags ([BC-SM] CreateEndpointConfigInput):
+ * DataCaptureConfig, KmsKeyId, AsyncInferenceConfig, ExplainerConfig, ShadowProductionVariants, ExecutionRoleArn,
+ * VpcConfig, EnableNetworkIsolation, MetricsConfig. DescribeEndpointConfig returns them all; a config the rollout
+ * builds from the original carries them all, so data capture, encryption, networking and metrics settings survive
+ * the A/B, final and restore configs (aws-behaviour.md #5). Tags are not a config field that Describe returns.
+ */
+export type EndpointConfigSettings = Omit<
+  CreateEndpointConfigInput,
+  'EndpointConfigName' | 'ProductionVariants' | 'Tags'
+>;
+
 export interface EndpointConfigToCreate {
   configName: string;
   variants: ProductionVariant[];
-  /** Carried over from the replaced config so a rollout does not silently drop data capture or encryption. */
-  dataCaptureConfig?: DataCaptureConfig;
-  kmsKeyId?: string;
+  /** Carried over from the replaced config, so a rollout drops none of its settings. */
+  settings?: EndpointConfigSettings;
 }
 
-const NOT_FOUND = /could not find|does not exist|not found/i;
-
-function isNotFound(err: unknown): boolean {
-  const name = awsErrorName(err);
-  return name === 'ResourceNotFound' || (name === 'ValidationException' && NOT_FOUND.test(awsErrorMessage(err)));
+/** The settings of a described config, without its identity (name, ARN, creation time) and variants. */
+function settingsOf(out: DescribeEndpointConfigCommandOutput): EndpointConfigSettings {
+  const settings: EndpointConfigSettings = {
+    DataCaptureConfig: out.DataCaptureConfig,
+    KmsKeyId: out.KmsKeyId,
+    AsyncInferenceConfig: out.AsyncInferenceConfig,
+    ExplainerConfig: out.ExplainerConfig,
+    ShadowProductionVariants: out.ShadowProductionVariants,
+    ExecutionRoleArn: out.ExecutionRoleArn,
+    VpcConfig: out.VpcConfig,
+    EnableNetworkIsolation: out.EnableNetworkIsolation,
+    MetricsConfig: out.MetricsConfig,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as EndpointConfigSettings;
 }
 
-function isAlreadyExists(err: unknown): boolean {
-  return awsErrorName(err) === 'ValidationException' && /already exist/i.test(awsErrorMessage(err));
+/** What preflight needs of a model: pipelines (several containers) and multi-model endpoints are refused. */
+export interface ModelShape {
+  containers: number;
+  multiModel: boolean;
+}
+
+export interface SageMakerOptions {
+  /** Longest wait between DescribeEndpoint polls. */
+  pollIntervalMs?: number;
+  /** How long a not-found just after a create is taken for eventual consistency and retried (default 60 s). */
+  consistencyWindowMs?: number;
+  /** How long an endpoint must stay not found before a wait calls it missing (default 30 s). */
+  missingAfterMs?: number;
+  /** A wait's deadline from its first attempt (default 60 min, the EndpointInService waiter's 120 × 30 s). */
+  waitTimeoutMs?: number;
 }
 
 function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
@@ -97,9 +132,9 @@ export function rolloutTags(): Tag[] {
   ];
 }
 
-export function sagemakerActivities(clients: AwsClients, options: { pollIntervalMs?: number } = {}) {
+export function sagemakerActivities(clients: AwsClients, options: SageMakerOptions = {}) {
   const sm = (region?: string): SageMakerClient => clients.sagemaker(region);
-  const maxPollMs = options.pollIntervalMs ?? 5_000;
+  const windowMs = options.consistencyWindowMs ?? 60_000;
 
   async function describeEndpoint(endpointName: string, region?: string): Promise<EndpointView | null> {
     try {
@@ -110,10 +145,32 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
     }
   }
 
+  /** A resource the rollout just created (or refers to) answered not-found: retry within the window from `since`. */
+  const notYet = (what: string, since = firstAttemptAt()) => notVisibleYet(what, since, windowMs);
+
+  /**
+   * [BC-SM] CreateEndpoint: "call DescribeEndpointConfig before calling CreateEndpoint to minimize the potential impact
+   * of a DynamoDB eventually consistent read". The same holds for UpdateEndpoint.
+   */
+  async function configVisible(configName: string, region?: string): Promise<void> {
+    try {
+      await sm(region).send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
+    } catch (err) {
+      if (isNotFound(err)) throw notYet(`endpoint config ${configName}`);
+      rethrowAws(err, `DescribeEndpointConfig ${configName}`);
+    }
+  }
+
+  /** Deleting something the rollout created within the window: a not-found may be the create not visible yet. */
+  function deletedOrNotYet(what: string, createdAt: number | undefined): false {
+    if (createdAt !== undefined && Date.now() - createdAt < windowMs) throw notYet(what, createdAt);
+    return false;
+  }
+
   return {
     describeEndpoint,
 
-    /** The production variants and extras of an endpoint config, to re-create the baseline exactly. */
+    /** An endpoint config's production variants and every other setting, to re-create the baseline exactly. */
     async describeEndpointConfig(input: {
       configName: string;
       region?: string;
@@ -122,11 +179,11 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
         const out = await sm(input.region).send(
           new DescribeEndpointConfigCommand({ EndpointConfigName: input.configName }),
         );
+        const settings = settingsOf(out);
         return {
           configName: input.configName,
           variants: out.ProductionVariants ?? [],
-          ...(out.DataCaptureConfig ? { dataCaptureConfig: out.DataCaptureConfig } : {}),
-          ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
+          ...(Object.keys(settings).length > 0 ? { settings } : {}),
         };
       } catch (err) {
         if (isNotFound(err)) return null;
@@ -134,12 +191,14 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
       }
     },
 
-    async modelExists(input: { modelName: string; region?: string }): Promise<boolean> {
+    /** The model's containers, or null when there is no such model. */
+    async describeModel(input: { modelName: string; region?: string }): Promise<ModelShape | null> {
       try {
-        await sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName }));
-        return true;
+        const out = await sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName }));
+        const containers = out.Containers && out.Containers.length > 0 ? out.Containers : [out.PrimaryContainer ?? {}];
+        return { containers: containers.length, multiModel: containers.some((c) => c.Mode === 'MultiModel') };
       } catch (err) {
-        if (isNotFound(err)) return false;
+        if (isNotFound(err)) return null;
         rethrowAws(err, `DescribeModel ${input.modelName}`);
       }
     },
@@ -156,10 +215,15 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
         );
       } catch (err) {
         if (!isAlreadyExists(err)) rethrowAws(err, `CreateModel ${input.modelName}`);
-        // A retry after a lost response: accept the model only if it is the one we asked for.
-        const existing = await aws(`DescribeModel ${input.modelName}`, () =>
-          sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName })),
-        );
+        // A retry after a lost response: accept the model only if it is the one we asked for. Just created, it may
+        // not be readable yet.
+        let existing;
+        try {
+          existing = await sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName }));
+        } catch (describeErr) {
+          if (isNotFound(describeErr)) throw notYet(`model ${input.modelName}`);
+          rethrowAws(describeErr, `DescribeModel ${input.modelName}`);
+        }
         const c = existing.PrimaryContainer;
         if (c?.Image !== input.image || c?.ModelDataUrl !== input.modelDataUrl) {
           throw userError(
@@ -173,18 +237,25 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
       try {
         await sm(input.region).send(
           new CreateEndpointConfigCommand({
+            ...input.settings,
             EndpointConfigName: input.configName,
             ProductionVariants: input.variants,
-            ...(input.dataCaptureConfig ? { DataCaptureConfig: input.dataCaptureConfig } : {}),
-            ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
             Tags: rolloutTags(),
           }),
         );
       } catch (err) {
+        // The candidate's model was created a moment ago: SageMaker may not find it yet ([BC-SM] CreateEndpointConfig).
+        if (isDependencyNotFound(err, 'model')) throw notYet(`a model of endpoint config ${input.configName}`);
         if (!isAlreadyExists(err)) rethrowAws(err, `CreateEndpointConfig ${input.configName}`);
-        const existing = await aws(`DescribeEndpointConfig ${input.configName}`, () =>
-          sm(input.region).send(new DescribeEndpointConfigCommand({ EndpointConfigName: input.configName })),
-        );
+        let existing;
+        try {
+          existing = await sm(input.region).send(
+            new DescribeEndpointConfigCommand({ EndpointConfigName: input.configName }),
+          );
+        } catch (describeErr) {
+          if (isNotFound(describeErr)) throw notYet(`endpoint config ${input.configName}`);
+          rethrowAws(describeErr, `DescribeEndpointConfig ${input.configName}`);
+        }
         const key = (vs: ProductionVariant[]) =>
           vs
             .map((v) => `${v.VariantName}=${v.ModelName}`)
@@ -197,20 +268,33 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
     },
 
     async createEndpoint(input: { endpointName: string; configName: string; region?: string }): Promise<void> {
-      const current = await describeEndpoint(input.endpointName, input.region);
-      if (current) {
-        if (current.configName === input.configName) return; // our earlier attempt went through
+      const ours = async (): Promise<boolean> => {
+        const current = await describeEndpoint(input.endpointName, input.region);
+        if (!current) return false;
+        if (current.configName === input.configName) return true; // our earlier attempt went through
         throw userError(`endpoint ${input.endpointName} already exists: name its live variant in baseline.variantName`);
-      }
-      await aws(`CreateEndpoint ${input.endpointName}`, () =>
-        sm(input.region).send(
+      };
+      if (await ours()) return;
+      await configVisible(input.configName, input.region);
+      try {
+        await sm(input.region).send(
           new CreateEndpointCommand({
             EndpointName: input.endpointName,
             EndpointConfigName: input.configName,
             Tags: rolloutTags(),
           }),
-        ),
-      );
+        );
+      } catch (err) {
+        // The SDK resends a CreateEndpoint whose answer was lost (ECONNRESET, timeouts: smithy's transient errors),
+        // and SageMaker then answers "Cannot create already existing endpoint" (aws/sagemaker-python-sdk#101):
+        // accept the endpoint when it is the one we asked for.
+        if (isAlreadyExists(err)) {
+          if (await ours()) return;
+          throw notYet(`endpoint ${input.endpointName}`);
+        }
+        if (isDependencyNotFound(err, 'endpoint configuration')) throw notYet(`endpoint config ${input.configName}`);
+        rethrowAws(err, `CreateEndpoint ${input.endpointName}`);
+      }
     },
 
     /** Points the endpoint at another config. Returns false when it already is (or is being) there. */
@@ -222,14 +306,16 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
         // Possibly our own earlier attempt, possibly someone else's change: wait for it and look again.
         throw ApplicationFailure.retryable(`endpoint ${input.endpointName} is ${current.status}; waiting to update it`);
       }
+      await configVisible(input.configName, input.region);
       try {
         await sm(input.region).send(
           new UpdateEndpointCommand({ EndpointName: input.endpointName, EndpointConfigName: input.configName }),
         );
       } catch (err) {
-        if (/in-progress|is updating|cannot update/i.test(awsErrorMessage(err))) {
+        if (isInProgress(err)) {
           throw ApplicationFailure.retryable(`UpdateEndpoint ${input.endpointName}: ${awsErrorMessage(err)}`);
         }
+        if (isDependencyNotFound(err, 'endpoint configuration')) throw notYet(`endpoint config ${input.configName}`);
         rethrowAws(err, `UpdateEndpoint ${input.endpointName}`);
       }
       return true;
@@ -254,72 +340,63 @@ export function sagemakerActivities(clients: AwsClients, options: { pollInterval
           `endpoint ${input.endpointName} is ${current.status}; waiting to set weights`,
         );
       }
-      await aws(`UpdateEndpointWeightsAndCapacities ${input.endpointName}`, () =>
-        sm(input.region).send(
+      try {
+        await sm(input.region).send(
           new UpdateEndpointWeightsAndCapacitiesCommand({
             EndpointName: input.endpointName,
             DesiredWeightsAndCapacities: wanted.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
           }),
-        ),
-      );
+        );
+      } catch (err) {
+        // Autoscaling may have started an update between the Describe and this call (aws-behaviour.md #7).
+        if (isInProgress(err)) {
+          throw ApplicationFailure.retryable(
+            `UpdateEndpointWeightsAndCapacities ${input.endpointName}: ${awsErrorMessage(err)}`,
+          );
+        }
+        rethrowAws(err, `UpdateEndpointWeightsAndCapacities ${input.endpointName}`);
+      }
       return true;
     },
 
-    /**
-     * Polls until the endpoint leaves Creating/Updating, heartbeating so a dead worker is noticed quickly.
-     * Returns the endpoint as it settled (InService or Failed, with FailureReason) and how long that took; the
-     * workflow decides.
-     */
-    async waitForEndpoint(input: {
-      endpointName: string;
-      region?: string;
-      /**
-       * How long the change is expected to take (the last one of its kind): the first poll comes at 90% of it,
-       * after at most 10 s (the heartbeat timeout is 15 s), instead of polling all along.
-       */
-      expectedMs?: number;
-    }): Promise<(EndpointView & { waitedMs: number }) | null> {
-      const started = Date.now();
-      // The wait follows a change the workflow just asked for, so the endpoint is changing: no poll at time 0.
-      let delay = Math.min(10_000, Math.max(Math.min(250, maxPollMs), Math.round(0.9 * (input.expectedMs ?? 0))));
-      let backoff = Math.min(250, maxPollMs);
-      for (;;) {
-        await sleep(delay);
-        const view = await describeEndpoint(input.endpointName, input.region);
-        heartbeat({ status: view?.status ?? 'missing' });
-        if (!view) return null;
-        if (!isEndpointChanging(view.status)) return { ...view, waitedMs: Date.now() - started };
-        delay = backoff;
-        backoff = Math.min(maxPollMs, Math.round(backoff * 1.5));
-      }
-    },
+    waitForEndpoint: endpointWaiter(describeEndpoint, {
+      maxPollMs: options.pollIntervalMs ?? 5_000,
+      missingAfterMs: options.missingAfterMs ?? 30_000,
+      timeoutMs: options.waitTimeoutMs ?? 60 * 60_000,
+    }),
 
-    async deleteEndpointConfig(input: { configName: string; region?: string }): Promise<boolean> {
+    /** `createdAt`: when the rollout created the config (epoch ms), so a not-found just after is not "deleted". */
+    async deleteEndpointConfig(input: { configName: string; createdAt?: number; region?: string }): Promise<boolean> {
       try {
         await sm(input.region).send(new DeleteEndpointConfigCommand({ EndpointConfigName: input.configName }));
         return true;
       } catch (err) {
-        if (isNotFound(err)) return false; // deleted by an earlier attempt
+        if (isNotFound(err)) return deletedOrNotYet(`endpoint config ${input.configName}`, input.createdAt);
         rethrowAws(err, `DeleteEndpointConfig ${input.configName}`);
       }
     },
 
-    async deleteModel(input: { modelName: string; region?: string }): Promise<boolean> {
+    async deleteModel(input: { modelName: string; createdAt?: number; region?: string }): Promise<boolean> {
       try {
         await sm(input.region).send(new DeleteModelCommand({ ModelName: input.modelName }));
         return true;
       } catch (err) {
-        if (isNotFound(err)) return false;
+        if (isNotFound(err)) return deletedOrNotYet(`model ${input.modelName}`, input.createdAt);
         rethrowAws(err, `DeleteModel ${input.modelName}`);
       }
     },
 
-    async deleteEndpoint(input: { endpointName: string; region?: string }): Promise<boolean> {
+    async deleteEndpoint(input: { endpointName: string; createdAt?: number; region?: string }): Promise<boolean> {
       try {
         await sm(input.region).send(new DeleteEndpointCommand({ EndpointName: input.endpointName }));
         return true;
       } catch (err) {
-        if (isNotFound(err)) return false;
+        if (isNotFound(err)) return deletedOrNotYet(`endpoint ${input.endpointName}`, input.createdAt);
+        // [ACK] hooks.go customDeleteEndpoint: "requeueAfter until endpoint is in InService or Failed state before a
+        // deleteEndpoint can be called".
+        if (isInProgress(err)) {
+          throw ApplicationFailure.retryable(`DeleteEndpoint ${input.endpointName}: ${awsErrorMessage(err)}`);
+        }
         rethrowAws(err, `DeleteEndpoint ${input.endpointName}`);
       }
     },

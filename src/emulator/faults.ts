@@ -91,8 +91,16 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
       if (epRaw === null) continue;
       const at = `${where}.endpoints.${name}`;
       const ep = checkObject(epRaw, at);
-      checkKeys(ep, ['variants', 'updateFails', 'updateDelayMs'], at);
+      checkKeys(ep, ['variants', 'updateFails', 'updateDelayMs', 'updateEndsIn'], at);
       checkNonNegative(ep.updateDelayMs, `${at}.updateDelayMs`);
+      if (
+        ep.updateEndsIn !== undefined &&
+        ep.updateEndsIn !== null &&
+        ep.updateEndsIn !== 'UpdateRollbackFailed' &&
+        ep.updateEndsIn !== 'OutOfService'
+      ) {
+        throw new FaultError(`${at}.updateEndsIn must be "UpdateRollbackFailed" or "OutOfService"`);
+      }
       if (
         ep.updateFails !== undefined &&
         ep.updateFails !== null &&
@@ -212,6 +220,14 @@ export class FaultStore {
 
   cloudwatchNoData(): boolean {
     return this.faults.cloudwatchNoData === true;
+  }
+
+  /** Consumes the one-shot updateEndsIn fault: the status the next update ends in, or undefined. */
+  takeUpdateEnding(endpoint: string): 'UpdateRollbackFailed' | 'OutOfService' | undefined {
+    const ep = this.faults.endpoints?.[endpoint];
+    const ending = ep?.updateEndsIn ?? undefined;
+    if (ep) delete ep.updateEndsIn;
+    return ending;
   }
 
   /** The StatusCode this GetMetricData call is made to answer with, if any; consumes one of its count. */

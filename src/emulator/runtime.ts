@@ -161,7 +161,8 @@ export async function invokeEndpoint(
   if (!ep) {
     throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
   }
-  if (ep.status !== 'InService' && ep.status !== 'Updating') {
+  // UpdateRollbackFailed: "Your endpoint is in service with a mix of the old and new endpoint configurations" ([BC-SM]).
+  if (ep.status !== 'InService' && ep.status !== 'Updating' && ep.status !== 'UpdateRollbackFailed') {
     throw new AwsError(
       'ValidationError',
       `Endpoint ${ep.name} of account ${ctx.config.accountId} is not in service (status: ${ep.status}).`,

@@ -331,7 +331,13 @@ function deploy(
   ep: EndpointRecord,
   config: EndpointConfigRecord,
   kind: 'create' | 'update',
-  options: { delayMs: number; injectedFailure?: string; retain?: boolean; fleet?: PendingFleet },
+  options: {
+    delayMs: number;
+    injectedFailure?: string;
+    injectedEnding?: 'UpdateRollbackFailed' | 'OutOfService';
+    retain?: boolean;
+    fleet?: PendingFleet;
+  },
 ): void {
   const token = ++ep.token;
   ep.fleet = options.fleet;
@@ -365,6 +371,11 @@ function deploy(
           ep.failureReason = undefined;
           ep.variants = outcome.variants;
         }
+      } else if (options.injectedEnding) {
+        // A stable status that needs a person: the old fleet keeps what it served, the update is over.
+        ep.status = options.injectedEnding;
+        ep.failureReason = failure ?? `The update ended ${options.injectedEnding} (injected fault).`;
+        ep.pending = undefined;
       } else if (failure !== undefined) {
         // SageMaker rolls a failed update back: the endpoint keeps serving its previous config.
         ep.status = 'InService';
@@ -615,6 +626,7 @@ const updateEndpoint: Handler = (ctx, region, input) => {
     fleet = { configName: config.name, startedAt: Date.now(), ...planned };
   }
   const injectedFailure = ctx.faults.takeUpdateFailure(ep.name);
+  const injectedEnding = ctx.faults.takeUpdateEnding(ep.name);
   ep.pending = { configName: config.name, previousConfigName: ep.configName };
   ep.configName = config.name;
   ep.status = 'Updating';
@@ -623,6 +635,7 @@ const updateEndpoint: Handler = (ctx, region, input) => {
   deploy(ctx, region, ep, config, 'update', {
     delayMs: faults?.updateDelayMs ?? (fleet ? fleetProvisioningMs(ctx, fleet) : ctx.delays().updateMs),
     injectedFailure,
+    ...(injectedEnding ? { injectedEnding } : {}),
     retain: input.RetainAllVariantProperties === true,
     ...(fleet ? { fleet } : {}),
   });

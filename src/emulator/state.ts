@@ -90,7 +90,15 @@ export interface PendingFleet {
   shadowVariants: FleetVariant[];
 }
 
-export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
+export type EndpointStatus =
+  | 'Creating'
+  | 'Updating'
+  | 'InService'
+  | 'Failed'
+  | 'Deleting'
+  // Only by fault (faults.updateEndsIn): stable statuses that need a person.
+  | 'UpdateRollbackFailed'
+  | 'OutOfService';
 
 export interface EndpointRecord {
   name: string;

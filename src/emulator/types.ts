@@ -23,6 +23,13 @@ export interface EndpointFaults {
   updateFails?: boolean | string;
   /** Slow updates for this endpoint (UpdateEndpoint and UpdateEndpointWeightsAndCapacities). */
   updateDelayMs?: number;
+  /**
+   * The next UpdateEndpoint ends in this status, which stays until a person acts ([BC-SM] EndpointStatus:
+   * UpdateRollbackFailed "Both the rolling deployment and auto-rollback failed. Your endpoint is in service with a
+   * mix of the old and new endpoint configurations"; OutOfService "Endpoint is not available to take incoming
+   * requests"), with updateFails's FailureReason or a default one; consumed when it fires.
+   */
+  updateEndsIn?: 'UpdateRollbackFailed' | 'OutOfService';
 }
 
 /** Faults on a whole API operation, keyed "SageMaker.<Op>", "CloudWatch.<Op>", "Runtime.InvokeEndpoint", "S3.GetObject". */

@@ -10,6 +10,7 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   SageMakerClient,
+  type CreateEndpointConfigInput,
 } from '@aws-sdk/client-sagemaker';
 import { ADMIN_ACCESS_KEY_ID } from '../emulator/iam/authorize';
 
@@ -64,7 +65,15 @@ export function emulatorSageMaker(url: string, region = 'us-east-1'): SageMakerC
 /** Creates a one-variant endpoint (the "production" endpoint a rollout starts from) and waits until InService. */
 export async function deployBaseline(
   sm: SageMakerClient,
-  opts: { endpointName: string; variantName: string; modelName: string; modelDataUrl: string; instanceType?: string },
+  opts: {
+    endpointName: string;
+    variantName: string;
+    modelName: string;
+    modelDataUrl: string;
+    instanceType?: string;
+    /** More of the endpoint config (data capture, KMS key, …), as a production endpoint may have them. */
+    configSettings?: Omit<CreateEndpointConfigInput, 'EndpointConfigName' | 'ProductionVariants'>;
+  },
 ): Promise<void> {
   await sm.send(
     new CreateModelCommand({
@@ -77,6 +86,7 @@ export async function deployBaseline(
   const configName = `${opts.endpointName}-initial`;
   await sm.send(
     new CreateEndpointConfigCommand({
+      ...opts.configSettings,
       EndpointConfigName: configName,
       ProductionVariants: [
         {

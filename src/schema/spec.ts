@@ -161,6 +161,15 @@ export const RolloutSpec = z
           deleteCandidateModel: z.boolean().default(true),
         })
         .default({ deleteReplacedEndpointConfig: false, deleteCandidateModel: true }),
+      preflight: z
+        .strictObject({
+          /**
+           * How long preflight waits for an endpoint that is Updating or SystemUpdating (autoscaling, maintenance) to be
+           * InService before it refuses the rollout.
+           */
+          waitForInService: duration('preflight.waitForInService', '1s', '1h').default('15m'),
+        })
+        .default({ waitForInService: '15m' }),
     },
     {
       error: (iss) =>

@@ -28,9 +28,12 @@ export const recorded = proxyActivities<RolloutActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+// Every wait ends: waitForEndpoint fails on its own deadline (by default 60 minutes from its first attempt, naming
+// what it waited for), and scheduleToClose bounds its retries after worker crashes should that deadline not fire.
 export const waits = proxyActivities<RolloutActivities>({
   startToCloseTimeout: '90 minutes',
-  heartbeatTimeout: '15 seconds', // waitForEndpoint heartbeats at every poll, at least every 5 s
+  scheduleToCloseTimeout: '2 hours',
+  heartbeatTimeout: '15 seconds', // waitForEndpoint heartbeats at every poll, at least every 10 s
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

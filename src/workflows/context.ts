@@ -115,6 +115,7 @@ export class RolloutContext {
   runs = 0;
   /** The step the memo last recorded (−1: nothing tagged yet): setPhase writes only what changed. */
   private memoStep = -1;
+  private readonly createdAt = new Map<string, number>();
 
   constructor(
     readonly spec: RolloutSpec,
@@ -126,9 +127,41 @@ export class RolloutContext {
     this.state = initialStatus(spec.endpointName, spec.steps.length);
   }
 
+  /** Preflight's answer: from here on the endpoint goes by SageMaker's spelling of its name. */
+  setPreflight(result: PreflightResult): void {
+    this.preflight = result;
+    this.state.endpointName = result.endpointName ?? this.spec.endpointName;
+  }
+
+  /**
+   * The endpoint's name as SageMaker spells it, once preflight has read it: every call, config name and CloudWatch
+   * dimension uses it, since CloudWatch matches dimension values case-sensitively (aws-behaviour.md #18).
+   */
+  get endpointName(): string {
+    return this.preflight?.endpointName ?? this.spec.endpointName;
+  }
+
   /** The endpoint and region every endpoint-level activity takes. */
   get where(): { endpointName: string; region?: string } {
-    return { endpointName: this.spec.endpointName, ...(this.region ? { region: this.region } : {}) };
+    return { endpointName: this.endpointName, ...(this.region ? { region: this.region } : {}) };
+  }
+
+  /**
+   * Records a resource the rollout is about to create, before the call (a lost response still gets cleaned up), and
+   * when: a delete that meets "not found" just after the create is SageMaker's eventual consistency, not proof the
+   * resource is gone (aws-behaviour.md #6). The times stay with this run; a continued run is past its creates.
+   */
+  recordCreated(kind: 'model' | 'endpointConfig' | 'endpoint', name: string): void {
+    if (kind === 'model') this.state.resources.models.push(name);
+    else if (kind === 'endpointConfig') this.state.resources.endpointConfigs.push(name);
+    else this.state.resources.endpoint = true;
+    this.createdAt.set(`${kind}:${name}`, Date.now());
+  }
+
+  /** When this run created the resource ({} when it did not), for the delete activities' `createdAt`. */
+  createdWhen(kind: 'model' | 'endpointConfig' | 'endpoint', name: string): { createdAt?: number } {
+    const at = this.createdAt.get(`${kind}:${name}`);
+    return at === undefined ? {} : { createdAt: at };
   }
 
   /** The region, for activities that take it alongside other fields. */

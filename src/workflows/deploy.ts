@@ -1,6 +1,6 @@
 // Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment) or a two-variant
 // config with the baseline at 100% and the candidate at weight 0 until the first step.
-import type { ProductionVariant } from '../activities';
+import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
@@ -19,11 +19,20 @@ export function candidateVariant(ctx: RolloutContext, weight: number): Productio
   };
 }
 
+/**
+ * The replaced config's settings (data capture, KMS key, VPC, metrics, …: every CreateEndpointConfig field but the
+ * variants), for every config the rollout makes beside or instead of it (aws-behaviour.md #5).
+ */
+export function originalSettings(ctx: RolloutContext): { settings?: EndpointConfigSettings } {
+  const settings = ctx.preflight?.originalConfig?.settings;
+  return settings ? { settings } : {};
+}
+
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
-    ctx.state.resources.models.push(c.modelName); // recorded first: a lost response still gets cleaned up
+    ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
     await quick.createModel({
       modelName: c.modelName,
       image: c.image!,
@@ -38,11 +47,11 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
 
 /** First deployment: the candidate is the only variant, created with the endpoint. */
 async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
-  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'initial');
-  ctx.state.resources.endpointConfigs.push(configName);
+  const configName = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'initial');
+  ctx.recordCreated('endpointConfig', configName);
   await quick.createEndpointConfig({ configName, variants: [candidateVariant(ctx, 100)], region: ctx.region });
-  ctx.state.resources.endpoint = true;
-  await quick.createEndpoint({ endpointName: ctx.spec.endpointName, configName, region: ctx.region });
+  ctx.recordCreated('endpoint', ctx.endpointName);
+  await quick.createEndpoint({ ...ctx.where, configName });
   const view = await waitForEndpoint(ctx, 'creating the endpoint', 'config');
   if (view?.status !== 'InService') {
     return {
@@ -51,23 +60,22 @@ async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
     };
   }
   ctx.state.weights = { [ctx.candidateName]: 100 };
-  ctx.decide('deployed', 'model-rollout', `created endpoint ${ctx.spec.endpointName} serving ${ctx.candidateName}`);
+  ctx.decide('deployed', 'model-rollout', `created endpoint ${ctx.endpointName} serving ${ctx.candidateName}`);
   return { ok: true };
 }
 
 /** Beside the baseline: a new config with both variants, the candidate at weight 0 until the first step. */
 async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   const pre = ctx.preflight!;
-  const configName = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'ab');
-  ctx.state.resources.endpointConfigs.push(configName);
+  const configName = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'ab');
+  ctx.recordCreated('endpointConfig', configName);
   await quick.createEndpointConfig({
     configName,
     variants: [{ ...pre.baselineVariant!, InitialVariantWeight: 100 }, candidateVariant(ctx, 0)],
-    ...(pre.originalConfig?.dataCaptureConfig ? { dataCaptureConfig: pre.originalConfig.dataCaptureConfig } : {}),
-    ...(pre.originalConfig?.kmsKeyId ? { kmsKeyId: pre.originalConfig.kmsKeyId } : {}),
+    ...originalSettings(ctx),
     region: ctx.region,
   });
-  await quick.updateEndpoint({ endpointName: ctx.spec.endpointName, configName, region: ctx.region });
+  await quick.updateEndpoint({ ...ctx.where, configName });
   const view = await waitForEndpoint(ctx, 'deploying the candidate beside the baseline', 'config');
   if (!view || view.status !== 'InService' || view.configName !== configName) {
     return {

@@ -9,16 +9,22 @@ export async function waitForEndpoint(
   ctx: RolloutContext,
   why: string,
   change?: ChangeKind,
+  timeoutMs?: number,
 ): Promise<EndpointView | null> {
   ctx.state.waiting = {
-    what: `${why}: waiting for endpoint ${ctx.spec.endpointName} to be InService`,
+    what: `${why}: waiting for endpoint ${ctx.endpointName} to be InService`,
     since: new Date().toISOString(),
   };
   try {
     // The same kind of change on the same endpoint takes about as long as the last one: sleep through most of
     // that instead of polling (fewer DescribeEndpoint calls: docs/performance.md).
     const expectedMs = change && ctx.settleMs[change];
-    const view = await waits.waitForEndpoint({ ...ctx.where, ...(expectedMs !== undefined ? { expectedMs } : {}) });
+    const view = await waits.waitForEndpoint({
+      ...ctx.where,
+      what: why,
+      ...(expectedMs !== undefined ? { expectedMs } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
     if (view && change) ctx.settleMs[change] = view.waitedMs;
     return view;
   } finally {

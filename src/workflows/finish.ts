@@ -1,11 +1,11 @@
 // The endings: promote (the candidate alone in a new config), roll back (traffic back first, then the original
 // config), and clean up what the rollout created and the endpoint no longer uses. Every ending leaves the endpoint
 // serving 100% from one InService variant.
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
-import { candidateVariant } from './deploy';
+import { candidateVariant, originalSettings } from './deploy';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
 import type { Outcome } from './shared';
@@ -25,16 +25,27 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
 
   if (ctx.state.weights[ctx.candidateName] !== 100) await setWeights(ctx, 100);
   // Replace the two-variant config with one that holds the candidate alone: the baseline's instances go away.
-  const finalConfig = endpointConfigName(spec.endpointName, ctx.rolloutId, 'final');
-  ctx.state.resources.endpointConfigs.push(finalConfig);
+  const finalConfig = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'final');
+  ctx.recordCreated('endpointConfig', finalConfig);
   await quick.createEndpointConfig({
     configName: finalConfig,
     variants: [candidateVariant(ctx, 100)],
+    ...originalSettings(ctx),
     region: ctx.region,
   });
   let view: EndpointView | null = null;
+  let refused: string | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
-    await quick.updateEndpoint({ endpointName: spec.endpointName, configName: finalConfig, region: ctx.region });
+    try {
+      await quick.updateEndpoint({ ...ctx.where, configName: finalConfig });
+    } catch (err) {
+      // The final config needs a new fleet for the candidate beside the serving one (about N + 2M instances,
+      // aws-behaviour.md #3). Short of quota, the candidate keeps serving 100% beside an idle baseline.
+      if (failureType(err) !== 'ResourceLimitExceeded') throw err;
+      view = await quick.describeEndpoint(ctx.endpointName, ctx.region);
+      refused = failureMessage(err);
+      break;
+    }
     view = await waitForEndpoint(ctx, 'replacing the two-variant config with the candidate alone', 'config');
     if (view?.status === 'InService' && view.configName === finalConfig) break;
   }
@@ -50,9 +61,9 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
   // The candidate serves 100% already; only removing the idle baseline failed. Say so rather than roll back a
   // model that passed every guardrail.
   ctx.cleanupWarnings.push(
-    `removing the baseline variant failed (${view?.failureReason ?? view?.status ?? 'endpoint missing'}): it stays deployed at weight 0`,
+    `removing the baseline variant failed (${refused ?? view?.failureReason ?? view?.status ?? 'endpoint missing'}): it stays deployed at weight 0`,
   );
-  await cleanUp(ctx, [view?.configName ?? '', finalConfig], false);
+  await cleanUp(ctx, [view?.configName ?? '', ...(refused ? [] : [finalConfig])], false);
   return { outcome: 'promoted', reason: `${reason}; the baseline variant could not be removed (see cleanupWarnings)` };
 }
 
@@ -60,18 +71,23 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
 export async function rollBack(ctx: RolloutContext, by: string, why: string, identity?: string): Promise<Ending> {
   ctx.setPhase('rolling-back');
   ctx.decide('rollback', by, why, identity);
-  const spec = ctx.spec;
   const reason = by === 'model-rollout' ? why : `rolled back by ${by}: ${why}`;
 
   if (!ctx.baselineName) {
     // First deployment: nothing served before us, so rolling back removes the endpoint we created.
     if (ctx.state.resources.endpoint) {
-      await quick.deleteEndpoint({ endpointName: spec.endpointName, region: ctx.region });
-      ctx.state.resources.deleted.push(`endpoint ${spec.endpointName}`);
+      // DeleteEndpoint is refused while the endpoint is Creating or Updating: wait for InService or Failed first, as
+      // AWS's own controller does ([ACK] hooks.go customDeleteEndpoint).
+      const current = await quick.describeEndpoint(ctx.endpointName, ctx.region);
+      if (current && ['Creating', 'Updating', 'SystemUpdating', 'RollingBack'].includes(current.status)) {
+        await waitForEndpoint(ctx, 'letting the new endpoint settle before deleting it');
+      }
+      await quick.deleteEndpoint({ ...ctx.where, ...ctx.createdWhen('endpoint', ctx.endpointName) });
+      ctx.state.resources.deleted.push(`endpoint ${ctx.endpointName}`);
       // The endpoint stays Deleting on its config for a while, and AWS says not to delete a config an endpoint uses
       // (DeleteEndpointConfig API reference): gone first, then the cleanup.
       const left = await waitForEndpoint(ctx, 'deleting the endpoint this rollout created');
-      if (left) ctx.cleanupWarnings.push(`endpoint ${spec.endpointName} was not deleted: it is ${left.status}`);
+      if (left) ctx.cleanupWarnings.push(`endpoint ${ctx.endpointName} was not deleted: it is ${left.status}`);
     }
     await cleanUp(ctx, [], true);
     return { outcome: 'rolled_back', reason };
@@ -79,7 +95,7 @@ export async function rollBack(ctx: RolloutContext, by: string, why: string, ide
 
   const original = ctx.preflight!.originalConfig!;
   const inUse = [original.configName];
-  const current = await quick.describeEndpoint(spec.endpointName, ctx.region);
+  const current = await quick.describeEndpoint(ctx.endpointName, ctx.region);
   if (current && current.configName !== original.configName) {
     if (current.status === 'InService' && current.variants.some((v) => v.variantName === ctx.candidateName)) {
       // Traffic first: weights change in seconds, a config update takes minutes.
@@ -106,12 +122,12 @@ async function restoreOriginal(
 ): Promise<string> {
   let target = original.configName;
   if (!(await quick.describeEndpointConfig({ configName: target, region: ctx.region }))) {
-    target = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'restore');
-    ctx.state.resources.endpointConfigs.push(target);
+    target = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'restore');
+    ctx.recordCreated('endpointConfig', target);
     await quick.createEndpointConfig({ ...original, configName: target, region: ctx.region });
   }
   for (let attempt = 1; attempt <= 3; attempt++) {
-    await quick.updateEndpoint({ endpointName: ctx.spec.endpointName, configName: target, region: ctx.region });
+    await quick.updateEndpoint({ ...ctx.where, configName: target });
     const view = await waitForEndpoint(ctx, `restoring the original config ${target}`, 'config');
     if (view?.status === 'InService' && view.configName === target) {
       ctx.state.weights = ctx.weightsOf(view);
@@ -121,7 +137,7 @@ async function restoreOriginal(
     await sleep('5 seconds');
   }
   throw ApplicationFailure.nonRetryable(
-    `could not restore endpoint ${ctx.spec.endpointName} to ${target}; the baseline still serves ${ctx.state.weights[ctx.baselineName!] ?? '?'}%`,
+    `could not restore endpoint ${ctx.endpointName} to ${target}; the baseline still serves ${ctx.state.weights[ctx.baselineName!] ?? '?'}%`,
   );
 }
 
@@ -133,7 +149,7 @@ async function cleanUp(ctx: RolloutContext, inUse: string[], candidateLost: bool
   if (candidateLost && ctx.spec.cleanup.deleteCandidateModel) {
     for (const model of ctx.state.resources.models) {
       try {
-        await quick.deleteModel({ modelName: model, ...ctx.inRegion });
+        await quick.deleteModel({ modelName: model, ...ctx.createdWhen('model', model), ...ctx.inRegion });
         ctx.state.resources.deleted.push(`model ${model}`);
       } catch (err) {
         ctx.cleanupWarnings.push(`deleting model ${model} failed: ${String(err)}`);
@@ -146,9 +162,23 @@ async function cleanUp(ctx: RolloutContext, inUse: string[], candidateLost: bool
 async function deleteConfig(ctx: RolloutContext, configName: string): Promise<void> {
   if (ctx.state.resources.deleted.includes(`endpoint config ${configName}`)) return;
   try {
-    await quick.deleteEndpointConfig({ configName, ...ctx.inRegion });
+    await quick.deleteEndpointConfig({ configName, ...ctx.createdWhen('endpointConfig', configName), ...ctx.inRegion });
     ctx.state.resources.deleted.push(`endpoint config ${configName}`);
   } catch (err) {
     ctx.cleanupWarnings.push(`deleting endpoint config ${configName} failed: ${String(err)}`);
   }
+}
+
+/** The type of the ApplicationFailure an activity failed with (e.g. "ResourceLimitExceeded"), if any. */
+export function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
+}
+
+/** The innermost message of a failure: what AWS or the activity said, not "Activity task failed". */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

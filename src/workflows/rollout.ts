@@ -12,12 +12,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { PreflightResult } from '../activities';
 import type { RolloutSpec } from '../schema';
+import { durationMs } from '../schema/duration';
 import { quick, recorded } from './activities';
 import { initialStatus, RollbackNow, RolloutContext } from './context';
 import { restore, type Continuation } from './continue-as-new';
 import { deploy } from './deploy';
-import { promote, rollBack, type Ending } from './finish';
+import { waitForEndpoint } from './endpoint';
+import { failureMessage, failureType, promote, rollBack, type Ending } from './finish';
 import { installHandlers } from './handlers';
 import { notify, settleNotifications } from './notify';
 import { evaluationsQuery, rolloutWorkflowId, statusQuery, type RolloutResult } from './shared';
@@ -72,7 +75,8 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
   if (!ctx.preflight) {
     ctx.setPhase('preflight');
     // Read-only checks first: a missing endpoint or model fails here, having changed nothing.
-    ctx.preflight = await recorded.preflight({ spec: ctx.spec, ...ctx.inRegion });
+    ctx.setPreflight(await preflightWhenSettled(ctx));
+    for (const note of ctx.preflight!.notes ?? []) ctx.decide('preflight', 'model-rollout', note);
   }
 
   let ending: Ending;
@@ -80,9 +84,7 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
     ending = await deployAndStep(ctx);
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err; // this run hands over to the next; nothing ends
-    const why = isCancellation(err)
-      ? 'the workflow was cancelled'
-      : `the rollout failed: ${err instanceof Error ? err.message : String(err)}`;
+    const why = isCancellation(err) ? 'the workflow was cancelled' : `the rollout failed: ${failureMessage(err)}`;
     ending = await CancellationScope.nonCancellable(() => rollBack(ctx, 'model-rollout', why));
   }
   ctx.state.outcome = ending.outcome;
@@ -93,7 +95,7 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
   return {
     outcome: ending.outcome,
     reason: ending.reason,
-    endpointName: ctx.spec.endpointName,
+    endpointName: ctx.endpointName,
     baselineVariant: ctx.baselineName,
     candidateVariant: ctx.candidateName,
     servingVariant: ending.outcome === 'promoted' ? ctx.candidateName : (ctx.baselineName ?? '(endpoint deleted)'),
@@ -103,6 +105,31 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
     resources: ctx.state.resources,
     cleanupWarnings: ctx.cleanupWarnings,
   };
+}
+
+/**
+ * The preflight, after waiting a bounded time (spec.preflight.waitForInService) for an endpoint that is busy with an
+ * update: autoscaling sets Updating, maintenance SystemUpdating, and neither is a reason to refuse (aws-behaviour.md
+ * #22).
+ */
+async function preflightWhenSettled(ctx: RolloutContext): Promise<PreflightResult> {
+  const check = () => recorded.preflight({ spec: ctx.spec, ...ctx.inRegion });
+  try {
+    return await check();
+  } catch (err) {
+    if (failureType(err) !== 'EndpointBusy') throw err;
+    const waitFor = ctx.spec.preflight.waitForInService;
+    try {
+      await waitForEndpoint(ctx, 'preflight: the endpoint is busy with an update', undefined, durationMs(waitFor));
+    } catch (waitErr) {
+      if (failureType(waitErr) !== 'WaitTimedOut') throw waitErr;
+      throw ApplicationFailure.nonRetryable(
+        `endpointName: endpoint "${ctx.spec.endpointName}" stayed busy for preflight.waitForInService (${waitFor}): ${failureMessage(waitErr)}; wait for it or fix it first`,
+        'InvalidRollout',
+      );
+    }
+    return await check();
+  }
 }
 
 async function deployAndStep(ctx: RolloutContext): Promise<Ending> {

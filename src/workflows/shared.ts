@@ -74,7 +74,9 @@ export interface Decision {
     | 'promote'
     | 'inconclusive'
     | 'signal-ignored'
-    | 'cleanup';
+    | 'cleanup'
+    /** A check preflight could not make, and why (the rollout goes on). */
+    | 'preflight';
   by: string;
   reason: string;
   /**

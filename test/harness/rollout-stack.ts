@@ -1,12 +1,18 @@
 // One test file's rollout stack on real parts: the emulator (in this process, real HTTP + AWS wire protocols),
 // the rollout worker on the shared Temporal dev server (its own task queue), and helpers to seed endpoints.
+//
+// On the emulator's aws profile (emulatorConfig.profile "aws") the worker is bound by the shipped IAM policy
+// (deploy/iam-policy.json, its placeholders filled as for the emulator: replay data in bucket "data", execution role
+// SageMakerExecution) under its own key, while seeding signs as the account administrator, as in production where
+// someone else set up the endpoint. Replay data is then read from s3://data/… as a production worker reads it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { CreateEndpointConfigInput, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import type { ActivityOptions } from '../../src/activities';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { EmulatorAdmin } from '../../src/emulator/admin-client';
 import {
@@ -35,13 +41,24 @@ export interface RolloutStack {
   worker: Worker | null;
   /** A spec for `endpointName` rolling `model` (champion|challenger|worse) out beside a "Champion" baseline. */
   spec(endpointName: string, model: string, overrides?: Partial<RolloutSpecInput>): RolloutSpecInput;
-  /** Creates the endpoint serving the champion model as variant "Champion". */
-  seedEndpoint(endpointName: string): Promise<void>;
+  /** Creates the endpoint serving the champion model as variant "Champion" (with more config settings if given). */
+  seedEndpoint(
+    endpointName: string,
+    options?: {
+      instanceType?: string;
+      configSettings?: Omit<CreateEndpointConfigInput, 'EndpointConfigName' | 'ProductionVariants'>;
+    },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startRolloutStack(
-  options: { emulatorConfig?: Record<string, unknown>; inProcessWorker?: boolean } = {},
+  options: {
+    emulatorConfig?: Record<string, unknown>;
+    inProcessWorker?: boolean;
+    /** The in-process worker's activity timings (a time-scaled aws profile shortens AWS's). */
+    activityOptions?: ActivityOptions;
+  } = {},
 ): Promise<RolloutStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'model-rollout-e2e-'));
   const data = stageDemoData(dataDir);
@@ -64,6 +81,10 @@ export async function startRolloutStack(
       taskQueue,
       workflowBundle: await workflowBundle(require.resolve('../../src/workflows')),
       pollIntervalMs: 200,
+      // Tests evaluate every second or two and flip alarms with SetAlarmState; production's 5 s alarm cache is far
+      // below its 30 s interval, but here it would answer an alarm cleared a second ago as still firing.
+      alarmCacheMs: 0,
+      ...options.activityOptions,
     });
     worker = created.worker;
     const running = created.worker.run();
@@ -79,6 +100,7 @@ export async function startRolloutStack(
     region: 'us-east-1',
     credentials: EMULATOR_CREDENTIALS,
   });
+  const awsProfile = options.emulatorConfig?.profile === 'aws';
   let seq = 0;
 
   return {
@@ -108,17 +130,20 @@ export async function startRolloutStack(
           { candidateWeight: 75, soak: '4s' },
           { candidateWeight: 100, soak: '2s' },
         ],
-        traffic: { replay: { dataUrl: `file://${data.holdoutFile}`, ratePerSecond: 100 } },
+        traffic: {
+          replay: { dataUrl: awsProfile ? data.holdoutUrl : `file://${data.holdoutFile}`, ratePerSecond: 100 },
+        },
         evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
         ...overrides,
       };
     },
-    async seedEndpoint(endpointName) {
+    async seedEndpoint(endpointName, seed = {}) {
       await deployBaseline(sm, {
         endpointName,
         variantName: 'Champion',
         modelName: `${endpointName}-champion`,
         modelDataUrl: data.modelUrl('champion'),
+        ...seed,
       });
     },
     async close() {

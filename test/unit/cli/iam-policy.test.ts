@@ -160,8 +160,13 @@ describe('deploy/iam-policy.json', () => {
         expect(list(s.Resource).every((r) => r.startsWith('arn:aws:sagemaker:'))).toBe(true);
       }
     }
-    // GetMetricData supports no resource-level permissions: "*" is the only valid resource for it.
+    // GetMetricData supports no resource-level permissions: "*" is the only valid resource for it. DescribeAlarms
+    // returns composite alarms only to a caller whose permission "is scoped to *" ([BC-CW] DescribeAlarms), and the
+    // rollout reads composite alarms (src/activities/alarms.ts).
     const star = policy.Statement.filter((s) => list(s.Resource).includes('*'));
-    expect(star.flatMap((s) => list(s.Action))).toEqual(['cloudwatch:GetMetricData']);
+    expect(star.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricData',
+    ]);
   });
 });

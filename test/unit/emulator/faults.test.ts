@@ -56,6 +56,15 @@ describe('faults', () => {
     expect(store.takeUpdateFailure('churn')).toBeUndefined();
   });
 
+  test('updateEndsIn fires once, with one of the statuses that need a person', () => {
+    const store = new FaultStore(new Rng(1), { endpoints: { churn: { updateEndsIn: 'OutOfService' } } });
+    expect(store.takeUpdateEnding('churn')).toBe('OutOfService');
+    expect(store.takeUpdateEnding('churn')).toBeUndefined();
+    expect(() => validateFaults({ endpoints: { e: { updateEndsIn: 'Failed' } } })).toThrow(
+      'faults.endpoints.e.updateEndsIn must be "UpdateRollbackFailed" or "OutOfService"',
+    );
+  });
+
   test('merge is deep and null removes; the stored faults are a copy', () => {
     const store = new FaultStore(new Rng(1));
     store.merge({ endpoints: { a: { variants: { X: { errorRate5xx: 0.1 } } } } });
