@@ -123,6 +123,70 @@ describe('rollout spec', () => {
     expect(spec.traffic.replay!.ratePerSecond).toBe(1000);
   });
 
+  test('live quality: capture, delayed ground truth and paired probes parse with their defaults', () => {
+    const spec = parseSpec({
+      ...minimal,
+      steps: [{ candidateWeight: 50, soak: '3h' }],
+      traffic: {
+        replay: { ...minimal.traffic.replay, paired: true },
+        capture: { s3Uri: 's3://captures/churn' },
+        groundTruth: { s3Uri: 's3://labels/churn/ground-truth' },
+      },
+    });
+    expect(spec.traffic.replay!.paired).toBe(true);
+    expect(spec.traffic.capture).toEqual({ s3Uri: 's3://captures/churn', samplingPercent: 100 });
+    expect(spec.traffic.groundTruth).toEqual({
+      s3Uri: 's3://labels/churn/ground-truth',
+      labelDelay: '10m',
+      maxLabelDelay: '2h',
+    });
+    expect(parseSpec(minimal).traffic.replay!.paired).toBe(false);
+    expect(parseSpec({ ...minimal, guardrails: { scoreShift: { enabled: false } } }).guardrails.scoreShift).toEqual({
+      enabled: false,
+      tolerance: 0.5,
+    });
+  });
+
+  test.each([
+    [{ capture: { s3Uri: 's3://Bad_Bucket/x' } }, /^traffic\.capture\.s3Uri: .*valid bucket name/],
+    [{ capture: { s3Uri: 's3://captures/x', samplingPercent: 12.5 } }, /samplingPercent must be a whole number/],
+    [{ groundTruth: { s3Uri: 'https://labels/x' } }, /^traffic\.groundTruth\.s3Uri: .*must be s3:\/\/<bucket>/],
+    [{ groundTruth: { s3Uri: 's3://labels/../x' } }, /"\.\." path segment/],
+    [
+      { groundTruth: { s3Uri: 's3://labels/x', labelDelay: '1h', maxLabelDelay: '30m' } },
+      /^traffic\.groundTruth\.maxLabelDelay: maxLabelDelay \(30m\) is shorter than labelDelay \(1h\)/,
+    ],
+    [
+      {
+        replay: { dataUrl: 's3://data/x.csv', threshold: 0.4 },
+        groundTruth: { s3Uri: 's3://labels/x', threshold: 0.6 },
+      },
+      /^traffic\.groundTruth\.threshold: threshold 0\.6 differs from traffic\.replay\.threshold 0\.4/,
+    ],
+    [
+      { groundTruth: { s3Uri: 's3://labels/x', maxLabelDelay: '2h' } },
+      /^traffic\.groundTruth\.maxLabelDelay: no live prediction's label window .* could never be judged/,
+    ],
+  ])('rejects live-quality mistake %#: names the field and the fix', (traffic, pattern) => {
+    const issues = issuesOf({ ...minimal, traffic });
+    expect(issues.some((line) => pattern.test(line))).toBe(true);
+  });
+
+  test('paired probes and live quality need a baseline to compare with', () => {
+    const { baseline: _b, ...first } = minimal;
+    const issues = issuesOf({
+      ...first,
+      steps: [{ candidateWeight: 100, soak: '5m' }],
+      traffic: { replay: { ...minimal.traffic.replay, paired: true }, groundTruth: { s3Uri: 's3://labels/x' } },
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^traffic\.replay\.paired: paired probes compare two variants/),
+        expect.stringMatching(/^traffic\.groundTruth: .*no baseline to compare with/),
+      ]),
+    );
+  });
+
   test('a non-object spec says what a spec is', () => {
     expect(issuesOf('churn')).toEqual([
       'the rollout spec must be a JSON object: {"endpointName": …, "candidate": {…}}',
