@@ -2,6 +2,7 @@
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
+import { liveQualityActivities } from './live-quality';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities } from './sagemaker';
 import { trafficActivities } from './traffic';
@@ -22,6 +23,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...sm,
     ...cw,
     ...trafficActivities(clients, loadDataset),
+    ...liveQualityActivities(clients),
     ...preflightActivities(sm, cw, loadDataset, clients),
     ...validateActivities,
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
@@ -36,4 +38,5 @@ export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
+export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
