@@ -4,9 +4,10 @@
 // when the inference was generated", one record per line:
 //     {"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "…"}, "eventVersion": "0"}
 // where eventId is the captured record's inferenceId when the caller gave one, else its eventId.
-// Chosen here, as the guide does not say: a label's arrival is its object's LastModified (when it became readable);
-// labels filed under an hour before the prediction's are not looked for; of several labels for one id the earliest
-// to arrive counts; `data` is read as CSV (its first value), JSON (a number or a string) or BASE64 of either.
+// Chosen here, as the guide does not say: a label's arrival is its object's LastModified (when it became readable); a
+// label arrives after its prediction, so objects that arrived before a prediction's second, or are filed under an
+// earlier hour, are not looked at for it; of several labels for one id the earliest to arrive counts; `data` is read as
+// CSV (its first value), JSON (a number or a string) or BASE64 of either.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hourPath, joinKey, listKeys, parseS3Uri, payloadText, readText } from './capture';
 
@@ -46,9 +47,9 @@ export interface LabelRead {
 }
 
 /**
- * The labels of `wanted` ids among the ground-truth objects filed under the hours from `fromMs` to `untilMs`, with when
- * each arrived (whether in time is the caller's judgement). `onObject` is called after each object read (the caller
- * heartbeats).
+ * The labels of `wanted` ids among the ground-truth objects that arrived (LastModified, whole seconds on S3) between
+ * `fromMs` and `untilMs`, filed under the hours from `fromMs` to `untilMs`, with when each arrived (whether in time is
+ * the caller's judgement). `onObject` is called after each object read (the caller heartbeats).
  */
 export async function readLabels(
   s3: S3Client,
@@ -67,6 +68,7 @@ export async function readLabels(
   const out: LabelRead = { labels: new Map(), objects: 0, records: 0, malformed: 0 };
   for (const { key, lastModified } of keys) {
     if (!/\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/[^/]+$/.test(key)) continue;
+    if (lastModified + 1_000 < fromMs || lastModified > untilMs) continue;
     const text = await readText(s3, bucket, key);
     out.objects++;
     for (const line of text.split('\n')) {

@@ -16,12 +16,12 @@
 //    experiments with longitudinal data (part 1): the peeking problem 2.0", Spotify Engineering, July 2023): measuring a
 //    unit before its outcome window closed biases a sequential test; a fixed window per unit does not.
 //
-// Cost: each capture file is read about twice (once when it lands, once when its slice closes; the first
-// CAPTURE_FILE_SPAN_MS of files before a slice once more), each label object once per slice whose window it falls in,
-// about (maxLabelDelay + slice) / slice + 1 times (five or six with the workflow's slice of a quarter of
-// maxLabelDelay). Memory: one slice's predictions of the ids being joined (an id and a score each), released after the
-// slice. Nothing waits in the workflow: a 7-day rollout carries two timestamps, a key per variant and a few hundred
-// numbers, however many millions of predictions it judges.
+// Cost: each capture file is read twice (once when it lands, once when its slice closes; a file that straddles two
+// slices once more: files written before a slice began are listed, not read), each label object once per slice whose
+// reading window [a, b + 1 s + maxLabelDelay + slice] holds its arrival, about (maxLabelDelay + 2·slice) / slice + 1
+// times (seven with the workflow's slice of a quarter of maxLabelDelay), listings aside. Memory: one slice's
+// predictions (an id and a score each), released after the slice. Nothing waits in the workflow: a 7-day rollout
+// carries a timestamp, a key per variant and a few hundred numbers, however many millions of predictions it judges.
 import { heartbeat } from '@temporalio/activity';
 import { LabelledSummaryBuilder, type LabelledSummary } from '../analysis/labelled-summary';
 import { countScore, emptyScoreCounts, type ScoreCounts } from '../analysis/score-shift';
@@ -79,7 +79,7 @@ export interface CohortVariant {
   labelled: LabelledSummary;
   /** Predictions whose label did not arrive within the window: inconclusive, never counted as anything. */
   unlabelled: number;
-  /** Of those, the ones whose label arrived after the window (among the labels filed by the slice's window end). */
+  /** Of those, the ones whose label arrived after the window, up to one slice after the slice's last window closed. */
   late: number;
 }
 
@@ -182,10 +182,14 @@ export function liveQualityActivities(clients: AwsClients) {
           for (const variant of variants) {
             const keys = await listKeys(s3, bucket, prefixOf(variant), {
               startAfter: captureKeyBefore(prefixOf(variant), a - CAPTURE_FILE_SPAN_MS),
-              stopAt: captureKeyBefore(prefixOf(variant), b),
+              // inferenceTime is whole seconds: a record of the second before b may be in a file named up to b's
+              // second's end.
+              stopAt: captureKeyBefore(prefixOf(variant), Math.ceil(b / 1000) * 1000),
             });
-            for (const { key } of keys) {
-              if (captureFileTime(key) === null) continue;
+            for (const { key, lastModified } of keys) {
+              // A file is written after its last record: one written (LastModified, whole seconds on S3) before the
+              // slice began holds none of its predictions, and need not be read.
+              if (captureFileTime(key) === null || lastModified + 1_000 < a) continue;
               captureFiles++;
               for (const p of parseCaptureFile(await readText(s3, bucket, key)).predictions) {
                 if (p.at < a || p.at >= b || p.at < input.liveFrom || p.replay || p.score === null) continue;
@@ -194,8 +198,10 @@ export function liveQualityActivities(clients: AwsClients) {
               heartbeat();
             }
           }
+          // Labels that arrived from the slice's start to one slice after its last window closed (later ones are
+          // not in time for any of its predictions, and are only looked at to count some as late).
           const until = b + 1_000 + c.maxLabelDelayMs;
-          const read = await readLabels(s3, c.groundTruthUri, a, until, new Set(slice.keys()), () => {
+          const read = await readLabels(s3, c.groundTruthUri, a, until + c.sliceMs, new Set(slice.keys()), () => {
             labelObjects++;
             heartbeat();
           });

@@ -56,14 +56,16 @@ export function totalMaxSoakMs(steps: readonly StepSpec[]): number {
  * later can never change what the guardrails saw. A quarter of maxLabelDelay keeps the first cohort near maxLabelDelay
  * after the candidate went live and each label object read about five times (once per slice whose window it falls
  * in); at least the evaluation interval (a cohort per evaluation at most) and at most an hour (SageMaker's capture
- * partitions are hours).
+ * partitions are hours), in whole seconds.
  */
 export function cohortSliceMs(spec: {
   evaluation: { interval: string };
   traffic: { groundTruth?: { maxLabelDelay: string } };
 }): number {
   const window = spec.traffic.groundTruth ? durationMs(spec.traffic.groundTruth.maxLabelDelay) : 0;
-  return Math.min(3_600_000, Math.max(durationMs(spec.evaluation.interval), Math.round(window / 4)));
+  // Whole seconds, as capture's inferenceTime: a prediction's slice is then the slice its true time falls in.
+  const slice = Math.min(3_600_000, Math.max(durationMs(spec.evaluation.interval), window / 4));
+  return Math.ceil(slice / 1000) * 1000;
 }
 
 /**

@@ -34,7 +34,8 @@ export function toGuardrailConfig(
       ...(latencyHorizon !== undefined ? { horizon: latencyHorizon } : {}),
     },
     quality,
-    sampleRatio: { enabled: spec.sampleRatio.enabled },
+    // Paired probes name their variant, so only captured live traffic can show the routing: without it, no check.
+    sampleRatio: { enabled: spec.sampleRatio.enabled && !(traffic.paired && !traffic.liveCapture) },
     threshold,
     ...(traffic.paired ? { paired: true } : {}),
     ...(traffic.liveCapture

@@ -9,8 +9,10 @@ import {
   type Evaluation,
   type LabelledSummary,
   type LatencyStatistics,
+  type PairedSummary,
   type SpendingLook,
 } from '../analysis';
+import type { LiveQualityEvidence } from './live-quality';
 import type { RolloutSpec } from '../schema';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
@@ -61,6 +63,10 @@ export interface Evidence {
   stepStartedAt: number;
   /** The error-spending test's earlier looks (soak fraction, information per guardrail; at most 200). */
   looks: SpendingLook[];
+  /** Live traffic's cursors and folded statistics (traffic.capture / traffic.groundTruth; live-quality.ts). */
+  live?: LiveQualityEvidence;
+  /** Paired probes since the candidate went live (traffic.replay.paired). */
+  paired?: PairedSummary;
 }
 
 /**
@@ -171,6 +177,6 @@ export class RolloutContext {
 
   /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
   get qualityThreshold(): number {
-    return this.spec.traffic.replay?.threshold ?? 0.5;
+    return this.spec.traffic.replay?.threshold ?? this.spec.traffic.groundTruth?.threshold ?? 0.5;
   }
 }

@@ -4,6 +4,7 @@ import type { ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
+import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
@@ -63,7 +64,7 @@ async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   await quick.createEndpointConfig({
     configName,
     variants: [{ ...pre.baselineVariant!, InitialVariantWeight: 100 }, candidateVariant(ctx, 0)],
-    ...(pre.originalConfig?.dataCaptureConfig ? { dataCaptureConfig: pre.originalConfig.dataCaptureConfig } : {}),
+    ...abDataCapture(ctx), // the replaced config's data capture, or the spec's traffic.capture
     ...(pre.originalConfig?.kmsKeyId ? { kmsKeyId: pre.originalConfig.kmsKeyId } : {}),
     region: ctx.region,
   });

@@ -7,6 +7,7 @@ import { durationMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
 import { quick } from './activities';
 import { appendEvaluation } from './evaluation-log';
 import type { RolloutContext } from './context';
+import { gatherLiveQuality, guardrailTraffic, liveGuardrailEvidence, routedSplit } from './live-quality';
 import type { EvaluationRecord, StepRecord } from './shared';
 
 /** Verdicts kept in status (most recent last). */
@@ -28,6 +29,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     spec.guardrails.alarms.length > 0
       ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
       : Promise.resolve([]),
+    gatherLiveQuality(ctx, now), // live traffic's captures and label-complete cohorts, folded into ctx.evidence
   ]);
   const byName = (name: string) => metrics.variants.find((v) => v.variantName === name)!;
   const candidate = byName(ctx.candidateName);
@@ -50,8 +52,9 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
         candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight,
         ...stepInvocations(ctx, metrics, periodSeconds),
       },
-      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec)),
+      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec), guardrailTraffic(spec)),
       schedule: { soakFraction, looks: ctx.evidence.looks },
+      ...liveGuardrailEvidence(ctx),
     });
     if (spendingLook) ctx.evidence.looks.push(spendingLook);
     evaluation = judged;
@@ -101,6 +104,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
 function stepInvocations(ctx: RolloutContext, metrics: MetricsOutput, periodSeconds: number) {
   const b = ctx.baselineName!;
   const c = ctx.candidateName;
+  if (ctx.spec.traffic.replay?.paired) return routedSplit(ctx); // probes name their variant: only routed traffic counts
   if (ctx.spec.traffic.replay) {
     return {
       baselineInvocations: ctx.evidence.stepRequests[b] ?? 0,
