@@ -166,6 +166,8 @@ export interface RolloutResult {
   resources: CreatedResources;
   /** Problems met while cleaning up (the endpoint is safe; these resources may need a hand). */
   cleanupWarnings: string[];
+  /** Live traffic's predictions and labels when the rollout ended (traffic.capture / traffic.groundTruth). */
+  liveQuality?: LiveQualityStatus;
 }
 
 /** What this rollout created, recorded as it happens, so any ending can clean up from the record. */
