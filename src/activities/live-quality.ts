@@ -132,7 +132,10 @@ export function liveQualityActivities(clients: AwsClients) {
           limit: limit + 1,
         });
         if (keys.length > limit) out.more = true;
-        for (const { key } of keys.slice(0, limit)) {
+        for (const { key, lastModified } of keys.slice(0, limit)) {
+          out.cursors[variant] = key;
+          // Written (whole seconds on S3) before the candidate went live: none of its records count.
+          if (lastModified + 1_000 < input.liveFrom) continue;
           const { predictions, malformed } = parseCaptureFile(await readText(s3, bucket, key));
           out.skipped.malformed += malformed;
           for (const p of predictions) {
@@ -156,7 +159,6 @@ export function liveQualityActivities(clients: AwsClients) {
               byPeriod.set(index, (counts = { baseline: emptyScoreCounts(), candidate: emptyScoreCounts() }));
             countScore(variant === input.candidateName ? counts.candidate : counts.baseline, p.score);
           }
-          out.cursors[variant] = key;
           heartbeat();
         }
       }

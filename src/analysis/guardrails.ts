@@ -149,7 +149,9 @@ const digitsOf = (g: GuardrailName) => (g === 'errorRate5xx' || g === 'errorRate
 
 function describe(c: Comparison): string {
   const d = digitsOf(c.guardrail);
-  const what = c.guardrail === 'latency' ? ' (per-period median)' : '';
+  // CloudWatch's latency is a t-type mean of per-period medians; paired probes' is of both round trips of each row.
+  const kind = c.degreesOfFreedom !== undefined ? ' (per-period median)' : ' (paired round trips, geometric mean)';
+  const what = c.guardrail === 'latency' ? kind : '';
   return `${c.guardrail}${what}: candidate ${formatValue(c.candidate, c.unit, d)} vs baseline ${formatValue(c.baseline, c.unit, d)}`;
 }
 

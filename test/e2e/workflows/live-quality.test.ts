@@ -144,3 +144,34 @@ test('a better candidate is promoted on live quality; the label-free guard passe
   expect(last.variants.Challenger.lateLabels + last.variants.Champion.lateLabels).toBeGreaterThan(0);
   await checkRolloutInvariants(stack.sm, run.result, 'Challenger');
 }, 120_000);
+
+test('paired probes: a better candidate is promoted, quality and latency judged on the same replay rows', async () => {
+  const endpoint = uniqueName('paired');
+  await stack.seedEndpoint(endpoint);
+  const spec = stack.spec(endpoint, 'challenger', {
+    traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, paired: true } },
+  });
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  const result = (await handle.result()) as RolloutResult;
+  expect(result.outcome).toBe('promoted');
+  const first = result.evaluations.filter((e) => e.step === 1 && !e.compact).pop()!.evaluation.results;
+  for (const guardrail of ['accuracy', 'rocAuc', 'latency']) {
+    const r = first.find((x) => x.guardrail === guardrail)!;
+    expect(r.method).toMatch(/^paired probes/);
+    expect(r.verdict).toBe('pass');
+    expect(r.samples.baseline).toBe(r.samples.candidate); // the same rows, scored by both
+  }
+  expect(first.find((x) => x.guardrail === 'rocAuc')!.difference!).toBeLessThan(0); // the challenger ranks better
+  // Probes name their variant, so they are no evidence of routing; without data capture there is no split to check.
+  expect(first.some((x) => x.guardrail === 'sampleRatio')).toBe(false);
+  // Each variant's own scores of the paired rows, for people.
+  const figures = result.steps[0].variants;
+  expect(figures.find((v) => v.variantName === 'Challenger')!.quality!.n).toBe(
+    figures.find((v) => v.variantName === 'Champion')!.quality!.n,
+  );
+  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+}, 120_000);

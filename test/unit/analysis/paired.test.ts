@@ -307,5 +307,6 @@ describe('guardrails on paired probes', () => {
     expect(latency.verdict).toBe('fail');
     expect(latency.difference!).toBeCloseTo(0.6, 1);
     expect(latency.method).toMatch(/paired probes/);
+    expect(latency.reason).toMatch(/^latency \(paired round trips, geometric mean\): candidate/);
   });
 });

@@ -5,6 +5,7 @@ import {
   parseSpec,
   rolloutSpecJsonSchema,
   InvalidInputError,
+  toGuardrailConfig,
 } from '../../../src/schema';
 
 const minimal = {
@@ -170,6 +171,23 @@ describe('rollout spec', () => {
   ])('rejects live-quality mistake %#: names the field and the fix', (traffic, pattern) => {
     const issues = issuesOf({ ...minimal, traffic });
     expect(issues.some((line) => pattern.test(line))).toBe(true);
+  });
+
+  test('the label-free guard is on when live traffic is read; paired probes without capture leave no split to check', () => {
+    const spec = parseSpec({ ...minimal, traffic: { ...minimal.traffic, capture: { s3Uri: 's3://captures/churn' } } });
+    const live = toGuardrailConfig(spec.guardrails, 0.5, undefined, { liveCapture: true, paired: false });
+    expect(live.scoreShift).toEqual({ enabled: true, tolerance: 0.5 });
+    expect(live.sampleRatio.enabled).toBe(true);
+    expect(toGuardrailConfig(spec.guardrails).scoreShift).toBeUndefined();
+    const off = parseSpec({ ...minimal, guardrails: { scoreShift: { enabled: false, tolerance: 0.4 } } });
+    expect(toGuardrailConfig(off.guardrails, 0.5, undefined, { liveCapture: true }).scoreShift).toEqual({
+      enabled: false,
+      tolerance: 0.4,
+    });
+    const paired = toGuardrailConfig(spec.guardrails, 0.5, undefined, { paired: true });
+    expect(paired).toMatchObject({ paired: true, sampleRatio: { enabled: false } });
+    const pairedLive = toGuardrailConfig(spec.guardrails, 0.5, undefined, { paired: true, liveCapture: true });
+    expect(pairedLive.sampleRatio.enabled).toBe(true);
   });
 
   test('paired probes and live quality need a baseline to compare with', () => {
