@@ -27,9 +27,10 @@ const activityTypesOnly = {
   message: 'Import activity types only, through proxyActivities.',
 };
 const zodFree = {
-  regex: '^(zod(/.*)?|\\.\\./schema(/(index|spec|signals|guardrails|names|errors))?)$',
+  regex: '^(zod(/.*)?|\\.\\./schema(/(index|spec|signals|guardrails|names|errors|notifications))?)$',
   allowTypeImports: true,
-  message: 'Keep zod out of the workflow bundle: use ../schema/duration, ../schema/signal-check, or a type import.',
+  message:
+    'Keep zod out of the workflow bundle: use ../schema/duration, ../schema/signal-check, ../schema/approvers, or a type import.',
 };
 const upward = (from, names) => rooms(names, `${from} sits below ${names.join(', ')}: layers run one way.`);
 
@@ -88,10 +89,15 @@ export default tseslint.config(
   ),
   // The zod-free files of src/schema, which the workflow imports at run time: zod and the zod schemas as types only.
   layer(
-    ['src/schema/duration.ts', 'src/schema/signal-check.ts', 'src/schema/guardrail-config.ts'],
+    [
+      'src/schema/duration.ts',
+      'src/schema/signal-check.ts',
+      'src/schema/guardrail-config.ts',
+      'src/schema/approvers.ts',
+    ],
     [
       {
-        regex: '^(zod(/.*)?|\\./(index|spec|signals|guardrails|names|errors))$',
+        regex: '^(zod(/.*)?|\\./(index|spec|signals|guardrails|names|errors|notifications))$',
         allowTypeImports: true,
         message: 'The workflow imports this file: keep zod out of it (type imports only).',
       },

@@ -1,13 +1,28 @@
 /** @type {import('jest').Config} */
-// One real Temporal dev server per run (test/harness/global-setup.ts); each test uses its own task queue and ids.
-module.exports = {
+// Three projects: unit (pure code, plus replaying recorded workflow histories), integration (activities and the
+// emulator through the real AWS SDK clients) and e2e (workflows on a real Temporal dev server). Only e2e has a global
+// setup: Jest runs a project's globalSetup only when at least one of its tests runs, so `jest --selectProjects unit`
+// (or `jest test/unit`) starts no Temporal server. Each e2e test uses its own task queue and ids on the one server.
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
-  globalSetup: '<rootDir>/test/harness/global-setup.ts',
-  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   setupFiles: ['<rootDir>/test/harness/quiet-runtime.ts'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/e2e'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+    },
+  ],
+  // Jest reads the test timeout from the global config only (jest-circus), never from a project's.
   testTimeout: 120_000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],

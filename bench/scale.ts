@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { SHARED_WORKFLOW_MODULES } from '../src/worker/shared-modules';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker/shared-modules';
 import { resolveTemporalPath, startDevServer } from '../src/local/dev-server';
 import {
   DEMO_IMAGE,
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
     preloadModules: SHARED_WORKFLOW_MODULES, // as the worker bundles itself
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: silent,
   });
   const bundlePath = join(dir, 'bundle.js');
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
                 { candidateWeight: 50, soak: `${SOAK_S}s`, maxSoak: `${SOAK_S}s` },
                 { candidateWeight: 100, soak: `${SOAK_S}s`, maxSoak: `${SOAK_S}s` },
               ],
-              evaluation: { interval: `${SOAK_S}s`, metricPeriod: '1s', onInconclusive: 'pass' },
+              evaluation: { interval: `${SOAK_S}s`, metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
             },
           ],
         }),

@@ -4,4 +4,9 @@
 require('tsx/cjs');
 require('../src/cli/main.ts')
   .run(process.argv)
-  .then((code) => process.exit(code));
+  .then((code) => {
+    // Exit once stdout has drained: a piped stdout is asynchronous in Node, and process.exit() at once would cut a
+    // large answer (a long rollout's `--json result`) short.
+    process.exitCode = code;
+    process.stdout.write('', () => process.exit(code));
+  });

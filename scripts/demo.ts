@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     // Enough replay traffic that the sequential tests can decide within a short soak; CloudWatch periods of 1 s
     // (the emulator keeps per-second data) so latency has periods to compare. onInconclusive stays "ask".
     traffic: { replay: { dataUrl: data.holdoutUrl, ratePerSecond: 100 } },
-    evaluation: { interval: '2s', metricPeriod: '1s' },
+    evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s' },
   };
   say('\n━━ Rollout 1: a better challenger, promoted with one human approval ━━');
   const result1 = await runRollout(client, cli, 'churn', spec1, { approveAs: 'demo-user' });

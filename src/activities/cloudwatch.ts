@@ -12,21 +12,28 @@ import type { LatencyPeriod } from '../analysis/types';
 
 export type { LatencyPeriod };
 
-export interface VariantMetrics {
-  variantName: string;
+/** One CloudWatch period of one variant: its sums and its ModelLatency statistics (µs). */
+export interface MetricPeriod {
+  /** Period start, epoch ms. */
+  timestamp: number;
   invocations: number;
   errors4xx: number;
   errors5xx: number;
-  latency: LatencyPeriod[];
-  /** Invocations per period start (ms), so the caller can count any sub-window (e.g. the current step). */
-  invocationsByPeriod: { timestamp: number; count: number }[];
+  /** Absent when the period had no ModelLatency samples. */
+  latency?: LatencyPeriod;
+}
+
+export interface VariantMetrics {
+  variantName: string;
+  /** Every period in the window that has data, oldest first (a period without traffic has no datapoint at all). */
+  periods: MetricPeriod[];
 }
 
 export interface MetricsInput {
   endpointName: string;
   variantNames: string[];
   region?: string;
-  /** Epoch ms; aligned down to the period. */
+  /** Epoch ms: the window [startTime, endTime), both on period boundaries. */
   startTime: number;
   endTime: number;
   periodSeconds: number;
@@ -34,7 +41,9 @@ export interface MetricsInput {
 
 export interface MetricsOutput {
   variants: VariantMetrics[];
-  /** GetMetricData requests made (1 unless CloudWatch paged the answer). */
+  /** The period CloudWatch was asked for: the spec's, or longer where the window is older than CloudWatch keeps it. */
+  periodSeconds: number;
+  /** GetMetricData requests made (1 unless CloudWatch paged the answer or asked to be retried). */
   calls: number;
 }
 
@@ -44,6 +53,8 @@ const SERIES = [
   { key: 'e5', metric: 'Invocation5XXErrors', stat: 'Sum' },
   { key: 'lc', metric: 'ModelLatency', stat: 'SampleCount' },
   { key: 'la', metric: 'ModelLatency', stat: 'Average' },
+  // Percentiles exist only where CloudWatch has raw values ([DG-CW] lists Average, Sum, Min, Max and SampleCount for
+  // ModelLatency; a statistic set yields no percentile): asked for, and used when they come back.
   { key: 'l50', metric: 'ModelLatency', stat: 'p50' },
   { key: 'l90', metric: 'ModelLatency', stat: 'p90' },
   { key: 'l99', metric: 'ModelLatency', stat: 'p99' },
@@ -51,7 +62,19 @@ const SERIES = [
 
 type SeriesKey = (typeof SERIES)[number]['key'];
 
-export function metricQueries(input: MetricsInput): MetricDataQuery[] {
+/**
+ * The shortest period CloudWatch answers for data that old ([BC-CW] MetricStat.Period: "If the StartTime parameter
+ * specifies a time stamp that is greater than 3 hours ago … between 3 hours and 15 days ago - Use a multiple of 60
+ * seconds (1 minute). Between 15 and 63 days ago - Use a multiple of 300 seconds (5 minutes). Greater than 63 days
+ * ago - Use a multiple of 3600 seconds (1 hour)."); a shorter one returns no datapoints at all.
+ */
+export function periodFor(periodSeconds: number, startTime: number, now: number): number {
+  const ageDays = (now - startTime) / 86_400_000;
+  const multiple = ageDays > 63 ? 3600 : ageDays > 15 ? 300 : ageDays > 0.125 ? 60 : 1;
+  return periodSeconds % multiple === 0 ? periodSeconds : Math.ceil(periodSeconds / multiple) * multiple;
+}
+
+function metricQueries(input: MetricsInput, periodSeconds: number): MetricDataQuery[] {
   return input.variantNames.flatMap((variant, i) =>
     SERIES.map(({ key, metric, stat }) => ({
       Id: `v${i}_${key}`,
@@ -65,14 +88,14 @@ export function metricQueries(input: MetricsInput): MetricDataQuery[] {
             { Name: 'VariantName', Value: variant },
           ],
         },
-        Period: input.periodSeconds,
+        Period: periodSeconds,
         Stat: stat,
       },
     })),
   );
 }
 
-/** Folds GetMetricData results into per-variant totals and per-period latency statistics. */
+/** Folds GetMetricData results into each variant's periods. */
 export function foldMetricResults(variantNames: string[], results: MetricDataResult[]): VariantMetrics[] {
   const series = new Map<string, Map<number, number>>();
   for (const r of results) {
@@ -82,42 +105,53 @@ export function foldMetricResults(variantNames: string[], results: MetricDataRes
   }
   return variantNames.map((variantName, i) => {
     const get = (key: SeriesKey) => series.get(`v${i}_${key}`) ?? new Map<number, number>();
-    const sum = (key: SeriesKey) => [...get(key).values()].reduce((a, b) => a + b, 0);
-    const counts = get('lc');
-    const latency: LatencyPeriod[] = [...counts.keys()]
+    const times = new Set<number>();
+    for (const key of ['inv', 'e4', 'e5', 'lc'] as const) for (const t of get(key).keys()) times.add(t);
+    const periods = [...times]
       .sort((a, b) => a - b)
-      .filter((t) => (counts.get(t) ?? 0) > 0)
-      .map((t) => ({
-        timestamp: t,
-        sampleCount: counts.get(t)!,
-        average: get('la').get(t) ?? NaN,
-        ...(get('l50').has(t) ? { p50: get('l50').get(t) } : {}),
-        ...(get('l90').has(t) ? { p90: get('l90').get(t) } : {}),
-        ...(get('l99').has(t) ? { p99: get('l99').get(t) } : {}),
-      }));
-    return {
-      variantName,
-      invocations: sum('inv'),
-      errors4xx: sum('e4'),
-      errors5xx: sum('e5'),
-      latency,
-      invocationsByPeriod: [...get('inv').entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([timestamp, count]) => ({ timestamp, count })),
-    };
+      .map((t): MetricPeriod => {
+        const count = get('lc').get(t) ?? 0;
+        const optional = (key: 'l50' | 'l90' | 'l99', field: 'p50' | 'p90' | 'p99') =>
+          get(key).has(t) ? { [field]: get(key).get(t)! } : {};
+        return {
+          timestamp: t,
+          invocations: get('inv').get(t) ?? 0,
+          errors4xx: get('e4').get(t) ?? 0,
+          errors5xx: get('e5').get(t) ?? 0,
+          ...(count > 0
+            ? {
+                latency: {
+                  timestamp: t,
+                  sampleCount: count,
+                  average: get('la').get(t) ?? NaN,
+                  ...optional('l50', 'p50'),
+                  ...optional('l90', 'p90'),
+                  ...optional('l99', 'p99'),
+                },
+              }
+            : {}),
+        };
+      });
+    return { variantName, periods };
   });
 }
 
+/** GetMetricData answers InternalError for a query to be retried with its NextToken ([BC-CW] MetricDataResult). */
+const MAX_INTERNAL_ERRORS = 3;
+
 export function cloudwatchActivities(clients: AwsClients) {
   return {
+    /** The variants' periods in [startTime, endTime): one GetMetricData call unless CloudWatch pages or asks again. */
     async fetchVariantMetrics(input: MetricsInput): Promise<MetricsOutput> {
-      const periodMs = input.periodSeconds * 1000;
+      const periodSeconds = periodFor(input.periodSeconds, input.startTime, Date.now());
+      const periodMs = periodSeconds * 1000;
       const start = new Date(Math.floor(input.startTime / periodMs) * periodMs);
-      const end = new Date(Math.ceil((input.endTime + 1) / periodMs) * periodMs);
-      const queries = metricQueries(input);
+      const end = new Date(Math.ceil(input.endTime / periodMs) * periodMs);
+      const queries = metricQueries(input, periodSeconds);
       const results: MetricDataResult[] = [];
       let nextToken: string | undefined;
       let calls = 0;
+      let internalErrors = 0;
       do {
         const out = await aws(`GetMetricData ${input.endpointName}`, () =>
           clients.cloudwatch(input.region).send(
@@ -131,6 +165,14 @@ export function cloudwatchActivities(clients: AwsClients) {
           ),
         );
         calls++;
+        const failed = (out.MetricDataResults ?? []).filter((r) => r.StatusCode === 'InternalError');
+        if (failed.length > 0 && (++internalErrors > MAX_INTERNAL_ERRORS || !out.NextToken)) {
+          // Retryable: the activity's retry policy asks again later, from the start.
+          const said = failed.flatMap((r) => (r.Messages ?? []).map((m) => `${m.Code}: ${m.Value}`)).join('; ');
+          throw new Error(
+            `GetMetricData ${input.endpointName}: CloudWatch answered InternalError ${internalErrors} times (${said || 'no message'})`,
+          );
+        }
         for (const r of out.MetricDataResults ?? []) {
           const prior = results.find((x) => x.Id === r.Id);
           if (prior) {
@@ -142,7 +184,7 @@ export function cloudwatchActivities(clients: AwsClients) {
         }
         nextToken = out.NextToken;
       } while (nextToken);
-      return { variants: foldMetricResults(input.variantNames, results), calls };
+      return { variants: foldMetricResults(input.variantNames, results), periodSeconds, calls };
     },
 
     /** State of named alarms; a name CloudWatch does not know comes back as state "MISSING". */

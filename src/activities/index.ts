@@ -3,6 +3,7 @@ import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
 import { liveQualityActivities } from './live-quality';
+import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities } from './sagemaker';
 import { trafficActivities } from './traffic';
@@ -26,6 +27,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...liveQualityActivities(clients),
     ...preflightActivities(sm, cw, loadDataset, clients),
     ...validateActivities,
+    ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
     async searchAttributesAvailable(): Promise<boolean> {
       return options.searchAttributes ?? false;
@@ -36,7 +38,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { EndpointView, EndpointConfigToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-export type { MetricsOutput, VariantMetrics, LatencyPeriod } from './cloudwatch';
+export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
+export type { NotifyInput } from './notify';

@@ -22,9 +22,12 @@ import { ApplicationFailure, heartbeat, sleep, activityInfo } from '@temporalio/
 import { aws, awsErrorMessage, awsErrorName, rethrowAws, userError } from './aws-errors';
 import type { AwsClients } from './clients';
 
-/** Endpoint statuses on their way somewhere else: wait for them to settle. */
+/**
+ * Endpoint statuses on their way somewhere else: wait for them to settle. Deleting ends with the endpoint gone (the
+ * wait then returns null), or Failed (EndpointStatus, botocore sagemaker service-2.json).
+ */
 function isEndpointChanging(status: string): boolean {
-  return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed'].includes(status);
+  return ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed', 'Deleting'].includes(status);
 }
 
 /** The endpoint as the workflow needs to see it: plain JSON, no Dates. */

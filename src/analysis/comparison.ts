@@ -12,6 +12,8 @@ export interface Comparison {
   candidate: number | null;
   samples: { baseline: number; candidate: number };
   method: string;
+  /** What the metric is, where the name alone does not say (latency: "per-period mean" or "per-period median"). */
+  statistic?: string;
   unit: Unit;
   /** Set when there is too little data to judge yet; says what is missing. */
   missing?: string;

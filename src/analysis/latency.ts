@@ -102,6 +102,7 @@ export function foldLatencyPeriod(
     logBaselineSum: stats.logBaselineSum + sb.logValue,
     logCandidateSum: stats.logCandidateSum + sc.logValue,
     through: at,
+    medianPeriods: (stats.medianPeriods ?? 0) + (usePercentile ? 1 : 0),
   };
 }
 
@@ -127,19 +128,32 @@ export function foldCompletePeriods(
 }
 
 /**
+ * Which statistic the folded periods were judged by: SageMaker documents only Average, Sum, Min, Max and SampleCount
+ * for ModelLatency ([DG-CW]), and CloudWatch computes no percentile from statistic sets, so on AWS it is usually the
+ * mean; the text must say so rather than claim a median.
+ */
+function latencyStatistic(stats: LatencyStatistics): string {
+  const medians = stats.medianPeriods ?? stats.periods;
+  if (medians === stats.periods) return 'median';
+  return medians === 0 ? 'mean' : 'median (mean where CloudWatch had no percentile)';
+}
+
+/**
  * @param horizon the most periods the rollout can soak (its spec's); enables the group-sequential t-test. Without it
  *   latency is judged by the t-mixture alone.
  */
 export function compareLatency(stats: LatencyStatistics, tolerance: number, horizon?: number): Comparison {
   const t = stats.periods;
+  const statistic = latencyStatistic(stats);
   const base = {
     guardrail: 'latency' as const,
     // Geometric means over the paired periods, in ms, so candidate/baseline − 1 is exactly `difference`.
     baseline: t > 0 ? Math.exp(stats.logBaselineSum / t) / 1000 : null,
     candidate: t > 0 ? Math.exp(stats.logCandidateSum / t) / 1000 : null,
     samples: { baseline: t, candidate: t },
+    statistic: `per-period ${statistic}`,
     method:
-      'log ratio of per-period median ModelLatency, paired by complete CloudWatch period; scale-invariant ' +
+      `log ratio of per-period ${statistic} ModelLatency, paired by complete CloudWatch period; scale-invariant ` +
       't-mixture confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)' +
       (horizon !== undefined
         ? `, and within the spec's ${horizon} periods a group-sequential t-test ` +

@@ -156,6 +156,7 @@ export function comparePairedLatency(paired: PairedSummary | null, tolerance: nu
       'paired probes: mean log ratio of the two round trips of each row (geometric means), normal-mixture confidence ' +
       'sequence',
     unit: 'relative' as const,
+    statistic: 'paired round trips, geometric mean',
     tolerance: Math.log1p(tolerance),
     report: Math.expm1,
   };

@@ -56,6 +56,11 @@ export interface LatencyStatistics {
   logCandidateSum: number;
   /** Start (epoch ms) of the newest period folded: a period at or before it is never folded again. */
   through?: number;
+  /**
+   * Folded periods judged by their median (p50 on both variants); the others by their mean, because CloudWatch
+   * returned no percentile (it computes none from statistic sets). Absent in statistics folded before it was kept.
+   */
+  medianPeriods?: number;
 }
 
 /** Per-variant figures for people (summarizeVariant): the evidence plus the window's latency periods. */
@@ -134,6 +139,8 @@ export interface GuardrailResult {
   alpha: number;
   /** Observations each side (requests, labelled rows or latency periods, as the method uses). */
   samples: { baseline: number; candidate: number };
+  /** The statistic judged, where the guardrail's name does not say it (latency: per-period mean or median). */
+  statistic?: string;
   /** The method, named so a reader can look it up (e.g. "mSPRT two proportions (Johari et al. 2017)"). */
   method: string;
   /** One sentence for people. */

@@ -13,6 +13,7 @@ import type { EmulatorFlags } from './commands/runtime';
 interface GlobalFlags {
   address?: string;
   namespace?: string;
+  identity?: string;
   json?: boolean;
   color?: boolean;
 }
@@ -50,6 +51,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       'Temporal frontend address (default: env config, TEMPORAL_ADDRESS, localhost:7233)',
     )
     .option('--namespace <name>', 'Temporal namespace (default: env config, TEMPORAL_NAMESPACE, default)')
+    .option(
+      '--identity <id>',
+      'the Temporal identity of our requests, recorded beside --by (default: model-rollout-cli:$USER@$HOST)',
+    )
     .option('--json', 'machine-readable output')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
     .exitOverride()
@@ -79,6 +84,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     list: async () => require('./commands/list') as typeof import('./commands/list'),
     runtime: async () => require('./commands/runtime') as typeof import('./commands/runtime'),
     report: async () => require('./report/command') as typeof import('./report/command'),
+    dashboard: async () => require('./dashboard/command') as typeof import('./dashboard/command'),
   };
 
   program
@@ -131,10 +137,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       .command(name)
       .description(description)
       .argument('<endpoint>')
-      .requiredOption('--by <who>', 'who you are (user name or e-mail), for the audit trail');
+      .requiredOption('--by <who>', 'who you are (user name or e-mail), for the audit trail')
+      .option('--signal', 'send a signal instead of an update (works with no worker running; no answer)');
     if (name !== 'resume') cmd.option('--reason <why>', name === 'rollback' ? 'why (required)' : 'why');
     cmd.action(
-      act(async (ctx, ep: string, o: { by?: string; reason?: string }) =>
+      act(async (ctx, ep: string, o: { by?: string; reason?: string; signal?: boolean }) =>
         (await commands.signals()).signalCommand(ctx, name, ep, o),
       ),
     );
@@ -163,6 +170,21 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     .action(
       act(async (ctx, ep: string, o: { out?: string; png: boolean }) =>
         (await commands.report()).reportCommand(ctx, ep, { out: o.out, png: o.png }),
+      ),
+    );
+  program
+    .command('dashboard')
+    .description('serve a live dashboard of every rollout, with approve, roll back, pause and resume buttons')
+    .option('--port <port>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--as <who>', 'take every action as this operator (default: the page asks for a name)')
+    .option(
+      '--user-header <name>',
+      'take every action as the user an authenticating proxy names in this header (e.g. X-Forwarded-Email)',
+    )
+    .action(
+      act(async (ctx, o: { port: number; host: string; as?: string; userHeader?: string }) =>
+        (await commands.dashboard()).dashboardCommand(ctx, o),
       ),
     );
   program

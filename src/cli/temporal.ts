@@ -9,6 +9,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { hostname, userInfo } from 'node:os';
 import { temporalConnectConfig } from '../worker/connection';
 import { rolloutWorkflowId, statusQuery, type RolloutResult, type RolloutStatus } from '../workflows/shared';
 import { CliError, EXIT, badInput } from './exit-codes';
@@ -18,6 +19,7 @@ export { WorkflowExecutionAlreadyStartedError };
 export interface ConnectionFlags {
   address?: string;
   namespace?: string;
+  identity?: string;
 }
 
 /**
@@ -27,16 +29,35 @@ export interface ConnectionFlags {
 export function applyConnectionFlags(flags: ConnectionFlags): void {
   if (flags.address) process.env.TEMPORAL_ADDRESS = flags.address;
   if (flags.namespace) process.env.TEMPORAL_NAMESPACE = flags.namespace;
+  if (flags.identity) process.env.MODEL_ROLLOUT_IDENTITY = flags.identity;
+}
+
+/**
+ * The Temporal identity our requests carry, which Temporal records with each signal and update and the rollout
+ * records beside `by`: `--identity` (MODEL_ROLLOUT_IDENTITY), else `<tool>:<user>@<host>`, as the temporal CLI's
+ * "temporal-cli:$USER@$HOST". It is what the client says, not a proof: docs/production.md binds it.
+ */
+export function temporalIdentity(tool: 'model-rollout-cli' | 'model-rollout-dashboard'): string {
+  if (process.env.MODEL_ROLLOUT_IDENTITY) return process.env.MODEL_ROLLOUT_IDENTITY;
+  let user = process.env.USER ?? 'unknown-user';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers): keep $USER
+  }
+  return `${tool}:${user}@${hostname()}`;
 }
 
 export interface CliTemporal {
   client: Client;
   address: string;
   namespace: string;
+  /** The identity the client's requests carry. */
+  identity: string;
   close(): Promise<void>;
 }
 
-export async function connectTemporal(): Promise<CliTemporal> {
+export async function connectTemporal(identity = temporalIdentity('model-rollout-cli')): Promise<CliTemporal> {
   const config = temporalConnectConfig();
   const address = config.connectionOptions.address ?? 'localhost:7233';
   let connection: Connection;
@@ -51,9 +72,10 @@ export async function connectTemporal(): Promise<CliTemporal> {
     );
   }
   return {
-    client: new Client({ connection, namespace: config.namespace }),
+    client: new Client({ connection, namespace: config.namespace, identity }),
     address,
     namespace: config.namespace,
+    identity,
     close: () => connection.close(),
   };
 }

@@ -8,6 +8,8 @@ export * from './spec';
 export * from './signals';
 export * from './guardrails';
 export * from './duration';
+export * from './notifications';
+export { allowedBy, APPROVER_PATTERN } from './approvers';
 export { toGuardrailConfig } from './guardrail-config';
 export { InvalidInputError, formatIssues } from './errors';
 

@@ -1,8 +1,7 @@
 // Signal payloads checked WITHOUT zod, for the workflow sandbox only.
 //
 // Why a second checker: the Temporal worker gives every running workflow its own copy of each module it imports,
-// and zod with our schemas costs about 1.3 MB per running rollout (measured: 340 KB for a bare workflow, 1,630 KB
-// with src/spec imported). The zod schemas in signals.ts stay the one definition (the CLI validates with them);
+// and zod with our schemas costs about 1.3 MB per running rollout (docs/production.md, memory). The zod schemas in signals.ts stay the one definition (the CLI validates with them);
 // test/unit/schema/signal-check.test.ts runs a corpus through both and requires the same verdicts, fields and values.
 import type { SignalName } from './signals';
 

@@ -5,6 +5,19 @@ import { z } from 'zod';
 import { awsName, dataUrl, duration, s3Prefix } from './names';
 import { DURATION_PATTERN, durationMs, firstCohortMs, formatDuration, totalMaxSoakMs } from './duration';
 import { GuardrailsSpec } from './guardrails';
+import { APPROVER_PATTERN, APPROVER_PATTERN_RULE } from './approvers';
+import { NotificationsSpec } from './notifications';
+
+/** Who may act: `approval.approvers` and `approval.rollbackers` (approvers.ts matches them). */
+function people(what: string, leftOut: string) {
+  return z
+    .array(z.string({ error: `${what}: ${APPROVER_PATTERN_RULE}` }).regex(APPROVER_PATTERN, APPROVER_PATTERN_RULE), {
+      error: `${what} must be a list such as ["alice@example.com", "*@ml-platform.example.com"]`,
+    })
+    .min(1, `${what} is empty: leave it out to ${leftOut}, or name who may`)
+    .max(100, `${what} has more than 100 entries: use "*@<domain>" patterns`)
+    .optional();
+}
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
 
@@ -20,6 +33,13 @@ export const StepSpec = z.strictObject({
   maxSoak: duration('maxSoak', '1s', '30d').optional(),
   approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
 });
+
+/**
+ * AWS publishes no delay. Datadog measures CloudWatch's 1-minute metrics available "about 2 minutes" after the minute
+ * (its cloud metric delay page); late samples grow a published minute further (AWS Knowledge Center
+ * cloudwatch-trigger-metric), by up to 2 minutes in the emulator's aws profile. 5 minutes covers both with a margin.
+ */
+export const DEFAULT_SETTLE_DELAY = '5m';
 
 export const DEFAULT_STEPS = [
   { candidateWeight: 50, soak: '10m', approval: 'none' as const },
@@ -143,18 +163,34 @@ export const RolloutSpec = z
           interval: duration('evaluation.interval', '1s', '1h').default('30s'),
           /** CloudWatch period of the per-variant metrics; SageMaker publishes 60 s periods. */
           metricPeriod: duration('evaluation.metricPeriod', '1s', '1h').default('60s'),
+          /**
+           * How long after a CloudWatch period ends it is judged: SageMaker publishes each minute per instance some time
+           * after it ends and late samples keep growing it (aws-behaviour.md #4), so a younger period is incomplete and
+           * could make a healthy variant look under-served or slow. A step advances, and the rollout promotes, only
+           * after its last minutes have settled and passed.
+           */
+          settleDelay: duration('evaluation.settleDelay', '0s', '1h').default(DEFAULT_SETTLE_DELAY),
           /** When a step's maxSoak passes with guardrails still inconclusive: advance, roll back, or ask a human. */
           onInconclusive: z.enum(['pass', 'fail', 'ask']).default('ask'),
         })
-        .default({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' }),
+        .default({ interval: '30s', metricPeriod: '60s', settleDelay: DEFAULT_SETTLE_DELAY, onInconclusive: 'ask' }),
       guardrails: GuardrailsSpec.default(GuardrailsSpec.parse({})),
       approval: z
         .strictObject({
           timeout: duration('approval.timeout', '1s', '30d').default('24h'),
           /** What an approval nobody gives in time does: roll back (safe default) or approve. */
           onTimeout: z.enum(['rollback', 'approve']).default('rollback'),
+          /** Who may approve; left out, anyone who can reach the workflow in Temporal may. */
+          approvers: people('approval.approvers', 'let anyone approve'),
+          /**
+           * Who may roll back; left out, anyone may: rolling back restores what served before, the safe direction
+           * (Argo Rollouts' abort and Flagger's rollback gate are open to any operator too).
+           */
+          rollbackers: people('approval.rollbackers', 'let anyone roll back'),
         })
         .default({ timeout: '24h', onTimeout: 'rollback' }),
+      /** Webhooks told of approval requests, failed guardrails and the outcome (Slack-compatible JSON). */
+      notifications: NotificationsSpec.default([]),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z

@@ -7,11 +7,14 @@ import { createAwsClients } from '../activities/clients';
 import { TASK_QUEUE } from '../workflows/shared';
 import { temporalConnectConfig } from './connection';
 import { ensureSearchAttributes } from './search-attributes';
-import { SHARED_WORKFLOW_MODULES } from './shared-modules';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES } from './shared-modules';
 
 export interface RolloutWorkerOptions extends ActivityOptions {
   taskQueue?: string;
-  /** A pre-built workflow bundle (tests share one); by default the worker bundles src/workflows itself. */
+  /**
+   * A pre-built workflow bundle (tests share one), made with WORKFLOW_INTERCEPTOR_MODULES as its interceptor modules;
+   * by default the worker bundles src/workflows itself.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Partial<
     Pick<
@@ -42,6 +45,7 @@ export async function createRolloutWorker(
       : {
           workflowsPath: require.resolve('../workflows'),
           bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
     activities,
     // Most activities wait on AWS (polls, soak traffic), not on our CPU: allow many at once.
@@ -68,9 +72,9 @@ export async function runWorker(options: RolloutWorkerOptions = {}): Promise<voi
 
 /**
  * The SDK sizes its workflow cache from V8's heap limit at about 1.7 MB per workflow, while a live-traffic rollout
- * holds about 0.1 MB (106 KB in bench:scale heap snapshots). So a heap capped to save memory (NODE_OPTIONS=
- * --max-old-space-size=200) leaves a cache of 10, and every other running rollout is replayed from its history at
- * each workflow task: bench:scale measured 60–70% step overhead from that alone. Say so at start-up.
+ * holds about 0.1 MB. So a heap capped to save memory (NODE_OPTIONS=--max-old-space-size=200) leaves a cache of 10,
+ * and every other running rollout is replayed from its history at each workflow task (the overhead that costs is in
+ * docs/performance.md). Say so at start-up.
  */
 export function cacheWarning(maxCachedWorkflows: number, setByUser: boolean): string | null {
   if (setByUser || maxCachedWorkflows >= 200) return null;

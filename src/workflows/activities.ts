@@ -5,7 +5,7 @@ import type { RolloutActivities } from '../activities';
 
 // Quick calls (one or a few AWS requests) are LOCAL activities: they run inside the workflow task that asks for
 // them and are recorded as one marker event, so a step costs two workflow tasks and one activity task instead of
-// four and three (bench:scale: the Temporal server limited how many rollouts run at once).
+// four and three (the Temporal server limited how many rollouts run at once: docs/performance.md).
 // They keep at-least-once semantics, which the idempotent activities are written for; a retry that would wait
 // longer than localRetryThreshold becomes a durable timer. Waits and replay traffic stay ordinary activities: a
 // local wait would hold one of the worker's workflow-task slots all along.

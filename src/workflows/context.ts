@@ -8,22 +8,31 @@ import {
   NO_LATENCY_PERIODS,
   type Evaluation,
   type LabelledSummary,
-  type LatencyStatistics,
   type PairedSummary,
   type SpendingLook,
 } from '../analysis';
 import type { LiveQualityEvidence } from './live-quality';
 import type { RolloutSpec } from '../schema';
+import type { CloudWatchEvidence } from './cloudwatch-evidence';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
 
-/** Ends the story with a rollback; carries who asked and why. */
+/** Ends the story with a rollback; carries who asked, why, and the Temporal identity of the client that asked. */
 export class RollbackNow extends Error {
   constructor(
     readonly by: string,
     readonly why: string,
+    readonly identity?: string,
   ) {
     super(why);
   }
+}
+
+/** A person's approve or rollback the story has taken and not acted on yet (handlers.ts). */
+export interface HumanRequest {
+  by: string;
+  reason?: string;
+  /** The Temporal identity of the client that sent it (sender.ts). */
+  identity?: string;
 }
 
 /** The status before anything has happened (also what `status` answers while the spec is being validated). */
@@ -52,8 +61,8 @@ export interface Evidence {
   labelled: Record<string, LabelledSummary>;
   /** The same, for the current step (the step's summaries). */
   stepLabelled: Record<string, LabelledSummary>;
-  /** Latency's complete CloudWatch periods, folded once each. */
-  latency: LatencyStatistics;
+  /** CloudWatch's settled periods, folded once each (cloudwatch-evidence.ts). */
+  cloudwatch: CloudWatchEvidence;
   /** Replay requests answered per variant in the current step: the unit of routing, so the unit of the SRM test. */
   stepRequests: Record<string, number>;
   /** The next row of the replay data set. */
@@ -75,7 +84,8 @@ export interface Evidence {
  */
 export interface StepProgress {
   index: number;
-  stage: 'soaking' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
+  /** `settling`: the soak passed; waiting out the settle delay so its last minutes are judged too. */
+  stage: 'soaking' | 'settling' | 'failure-gate' | 'inconclusive-gate' | 'step-gate';
   soakedMs: number;
   last: Evaluation | null;
 }
@@ -96,7 +106,7 @@ export class RolloutContext {
   evidence: Evidence = {
     labelled: {},
     stepLabelled: {},
-    latency: NO_LATENCY_PERIODS,
+    cloudwatch: { foldedUntil: 0, totals: {}, step: {}, stepLatency: {}, latency: NO_LATENCY_PERIODS },
     stepRequests: {},
     replayRow: 0,
     candidateLiveAt: 0,
@@ -105,8 +115,10 @@ export class RolloutContext {
   };
   /** Where the story is in the current step, so a continued run picks the step up where this one left it. */
   progress: StepProgress | null = null;
-  rollbackRequest: { by: string; reason: string } | null = null;
-  approval: { by: string; reason?: string } | null = null;
+  rollbackRequest: (HumanRequest & { reason: string }) | null = null;
+  approval: HumanRequest | null = null;
+  /** Webhook messages on their way (notify.ts): a run lets them finish before it continues as new. */
+  readonly notifying = new Set<Promise<void>>();
   searchAttributes = true;
   /** Ends a live-traffic soak early (set while one runs), so a rollback signal need not wait for the timer. */
   cancelSoak: (() => void) | null = null;
@@ -139,9 +151,10 @@ export class RolloutContext {
     return ['promoting', 'rolling-back', 'promoted', 'rolled-back'].includes(this.state.phase);
   }
 
-  decide(kind: Decision['kind'], by: string, reason: string): void {
-    this.state.decisions.push({ at: new Date().toISOString(), step: this.state.step, kind, by, reason });
-    log.info(`decision ${kind} by ${by}: ${reason}`);
+  decide(kind: Decision['kind'], by: string, reason: string, identity?: string): void {
+    const at = new Date().toISOString();
+    this.state.decisions.push({ at, step: this.state.step, kind, by, reason, ...(identity ? { identity } : {}) });
+    log.info(`decision ${kind} by ${by}${identity ? ` (${identity})` : ''}: ${reason}`);
   }
 
   setPhase(phase: RolloutStatus['phase']): void {
@@ -168,7 +181,8 @@ export class RolloutContext {
 
   /** A rollback someone asked for and the story has not acted on yet. */
   pendingRollback(): RollbackNow | null {
-    return this.rollbackRequest ? new RollbackNow(this.rollbackRequest.by, this.rollbackRequest.reason) : null;
+    const asked = this.rollbackRequest;
+    return asked ? new RollbackNow(asked.by, asked.reason, asked.identity) : null;
   }
 
   weightsOf(view: EndpointView): Record<string, number> {

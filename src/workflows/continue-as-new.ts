@@ -5,7 +5,8 @@
 // server's limit.historyCount.suggestContinueAsNew and limit.historySize.suggestContinueAsNew).
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
-import type { ChangeKind, Evidence, RolloutContext, StepProgress } from './context';
+import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
+import { settleNotifications } from './notify';
 import type { modelRollout } from './rollout';
 import type { EvaluationRecord, RolloutStatus } from './shared';
 
@@ -28,8 +29,8 @@ export interface Continuation {
   preflight?: PreflightResult;
   settleMs: Partial<Record<ChangeKind, number>>;
   cleanupWarnings: string[];
-  rollbackRequest: { by: string; reason: string } | null;
-  approval: { by: string; reason?: string } | null;
+  rollbackRequest: (HumanRequest & { reason: string }) | null;
+  approval: HumanRequest | null;
   /** How many runs came before this one's (1 for the first continuation). */
   runs: number;
 }
@@ -42,6 +43,8 @@ export function continueAsNewSuggested(): boolean {
 /** Continues as new when the history is long; called only where no activity or timer of the story is in flight. */
 export async function continueAsNewIfDue(ctx: RolloutContext): Promise<void> {
   if (!continueAsNewSuggested() || ctx.isFinishing()) return;
+  // A webhook message still in flight would die with this run, and the next run does not send it again.
+  await settleNotifications(ctx);
   const info = workflowInfo();
   ctx.runs++;
   const next = makeContinueAsNewFunc<typeof modelRollout>({

@@ -16,7 +16,7 @@ export async function waitForEndpoint(
   };
   try {
     // The same kind of change on the same endpoint takes about as long as the last one: sleep through most of
-    // that instead of polling (bench:scale: 25 DescribeEndpoint calls per rollout before, 14 after).
+    // that instead of polling (fewer DescribeEndpoint calls: docs/performance.md).
     const expectedMs = change && ctx.settleMs[change];
     const view = await waits.waitForEndpoint({ ...ctx.where, ...(expectedMs !== undefined ? { expectedMs } : {}) });
     if (view && change) ctx.settleMs[change] = view.waitedMs;

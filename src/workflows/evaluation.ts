@@ -1,57 +1,74 @@
-// One evaluation: gather the evidence (CloudWatch metrics, alarm states, labelled replay results), hand it to the
-// pure guardrails of src/analysis, and record the verdict where status, watch and the report read it.
-import type { MetricsOutput } from '../activities';
-import { evaluateGuardrails, foldCompletePeriods, summarizeVariant, type Evaluation } from '../analysis';
-import { toGuardrailConfig } from '../schema/guardrail-config';
+// One evaluation: gather the evidence (the CloudWatch periods that settled since the last look, alarm states,
+// labelled replay results), hand it to the pure guardrails of src/analysis, and record the verdict where status,
+// watch and the report read it.
+import { evaluateGuardrails, summarizeVariant, type Evaluation, type VariantEvidence } from '../analysis';
 import { durationMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
+import { toGuardrailConfig } from '../schema/guardrail-config';
 import { quick } from './activities';
-import { appendEvaluation } from './evaluation-log';
+import {
+  aggregatePeriod,
+  firstPeriodOfStep,
+  foldSettledPeriods,
+  settledBefore,
+  type Counts,
+} from './cloudwatch-evidence';
 import type { RolloutContext } from './context';
+import { appendEvaluation } from './evaluation-log';
 import { gatherLiveQuality, guardrailTraffic, liveGuardrailEvidence, routedSplit } from './live-quality';
 import type { EvaluationRecord, StepRecord } from './shared';
 
 /** Verdicts kept in status (most recent last). */
 const MAX_VERDICTS = 200;
 
+export function metricPeriodMs(ctx: RolloutContext): number {
+  return Math.max(1, Math.round(durationMs(ctx.spec.evaluation.metricPeriod) / 1000)) * 1000;
+}
+
 export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise<Evaluation> {
   const now = Date.now();
   const spec = ctx.spec;
-  const variants = ctx.baselineName ? [ctx.baselineName, ctx.candidateName] : [ctx.candidateName];
-  const periodSeconds = Math.max(1, Math.round(durationMs(spec.evaluation.metricPeriod) / 1000));
+  const periodMs = metricPeriodMs(ctx);
+  const names = { baseline: ctx.baselineName, candidate: ctx.candidateName };
+  const variantNames = ctx.baselineName ? [ctx.baselineName, ctx.candidateName] : [ctx.candidateName];
+  // Only periods that ended a settle delay ago, and only those not read before: CloudWatch is read once per period.
+  const until = settledBefore(now, durationMs(spec.evaluation.settleDelay), periodMs);
+  const from = ctx.evidence.cloudwatch.foldedUntil;
   const [metrics, alarms] = await Promise.all([
-    quick.fetchVariantMetrics({
-      ...ctx.where,
-      variantNames: variants,
-      startTime: ctx.evidence.candidateLiveAt,
-      endTime: now,
-      periodSeconds,
-    }),
+    until > from
+      ? quick.fetchVariantMetrics({
+          ...ctx.where,
+          variantNames,
+          startTime: from,
+          endTime: until,
+          periodSeconds: periodMs / 1000,
+        })
+      : Promise.resolve(null),
     spec.guardrails.alarms.length > 0
       ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
       : Promise.resolve([]),
     gatherLiveQuality(ctx, now), // live traffic's captures and label-complete cohorts, folded into ctx.evidence
   ]);
-  const byName = (name: string) => metrics.variants.find((v) => v.variantName === name)!;
-  const candidate = byName(ctx.candidateName);
-  const baseline = ctx.baselineName ? byName(ctx.baselineName) : null;
+  if (metrics) {
+    const stepFrom = firstPeriodOfStep(ctx.evidence.stepStartedAt, periodMs);
+    ctx.evidence.cloudwatch = foldSettledPeriods(ctx.evidence.cloudwatch, metrics.variants, names, until, stepFrom);
+  }
+  const cloudwatch = ctx.evidence.cloudwatch;
+  const evidenceOf = (name: string): VariantEvidence => ({
+    variantName: name,
+    ...(cloudwatch.totals[name] ?? NO_COUNTS),
+    labelled: ctx.evidence.labelled[name] ?? null,
+  });
 
   // Soak time is the error-spending test's clock: fixed by the spec, unlike time spent shifting weights or waiting.
   const soaked = ctx.state.steps.reduce((sum, step) => sum + step.soakedMs, 0);
   const soakFraction = soaked / totalMaxSoakMs(spec.steps);
   let evaluation: Evaluation;
-  if (baseline) {
-    // Complete periods are folded once: every period both variants report except the newest either reports (the
-    // current, partial one).
-    const newest = Math.max(...[...baseline.latency, ...candidate.latency].map((p) => p.timestamp));
-    ctx.evidence.latency = foldCompletePeriods(ctx.evidence.latency, baseline.latency, candidate.latency, newest);
+  if (ctx.baselineName) {
     const { spendingLook, ...judged } = evaluateGuardrails({
-      baseline: { ...baseline, labelled: ctx.evidence.labelled[baseline.variantName] ?? null },
-      candidate: { ...candidate, labelled: ctx.evidence.labelled[candidate.variantName] ?? null },
-      latency: ctx.evidence.latency,
-      split: {
-        candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight,
-        ...stepInvocations(ctx, metrics, periodSeconds),
-      },
+      baseline: evidenceOf(ctx.baselineName),
+      candidate: evidenceOf(ctx.candidateName),
+      latency: cloudwatch.latency,
+      split: { candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight, ...stepInvocations(ctx) },
       config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec), guardrailTraffic(spec)),
       schedule: { soakFraction, looks: ctx.evidence.looks },
       ...liveGuardrailEvidence(ctx),
@@ -59,8 +76,9 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     if (spendingLook) ctx.evidence.looks.push(spendingLook);
     evaluation = judged;
   } else {
+    const served = (cloudwatch.totals[ctx.candidateName]?.invocations ?? 0) > 0;
     evaluation = {
-      verdict: candidate.invocations > 0 || spec.traffic.replay === undefined ? 'pass' : 'continue',
+      verdict: served || spec.traffic.replay === undefined ? 'pass' : 'continue',
       reason: 'first deployment: no baseline to compare with; alarms only',
       results: [],
     };
@@ -78,6 +96,8 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     at: new Date(now).toISOString(),
     step: ctx.state.step,
     soakFraction,
+    /** CloudWatch periods judged: those that started before this moment. */
+    settledUntil: new Date(cloudwatch.foldedUntil).toISOString(),
     evaluation,
     alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
   };
@@ -91,31 +111,31 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   });
   if (ctx.state.verdicts.length > MAX_VERDICTS) ctx.state.verdicts.shift();
   record.evaluations++;
-  record.variants = metrics.variants.map((v) =>
-    summarizeVariant({ ...v, labelled: ctx.evidence.stepLabelled[v.variantName] ?? null }),
+  record.variants = variantNames.map((name) =>
+    summarizeVariant({
+      variantName: name,
+      ...(cloudwatch.step[name] ?? NO_COUNTS),
+      latency: aggregatePeriod(cloudwatch.stepLatency[name]),
+      labelled: ctx.evidence.stepLabelled[name] ?? null,
+    }),
   );
   return evaluation;
 }
 
+const NO_COUNTS: Counts = { invocations: 0, errors4xx: 0, errors5xx: 0 };
+
 /**
- * Invocations per variant since the current weights took effect, for the sample-ratio check. Replay traffic
- * knows exactly who answered; live traffic uses the CloudWatch periods that started after the shift.
+ * Invocations per variant since the current weights took effect, for the sample-ratio check. Replay traffic knows
+ * exactly who answered; live traffic counts the settled CloudWatch periods wholly inside the step.
  */
-function stepInvocations(ctx: RolloutContext, metrics: MetricsOutput, periodSeconds: number) {
+function stepInvocations(ctx: RolloutContext) {
   const b = ctx.baselineName!;
   const c = ctx.candidateName;
   if (ctx.spec.traffic.replay?.paired) return routedSplit(ctx); // probes name their variant: only routed traffic counts
   if (ctx.spec.traffic.replay) {
-    return {
-      baselineInvocations: ctx.evidence.stepRequests[b] ?? 0,
-      candidateInvocations: ctx.evidence.stepRequests[c] ?? 0,
-    };
+    const requests = ctx.evidence.stepRequests;
+    return { baselineInvocations: requests[b] ?? 0, candidateInvocations: requests[c] ?? 0 };
   }
-  const from = Math.ceil(ctx.evidence.stepStartedAt / (periodSeconds * 1000)) * periodSeconds * 1000;
-  const count = (name: string) =>
-    metrics.variants
-      .find((v) => v.variantName === name)!
-      .invocationsByPeriod.filter((p) => p.timestamp >= from)
-      .reduce((sum, p) => sum + p.count, 0);
-  return { baselineInvocations: count(b), candidateInvocations: count(c) };
+  const step = ctx.evidence.cloudwatch.step;
+  return { baselineInvocations: step[b]?.invocations ?? 0, candidateInvocations: step[c]?.invocations ?? 0 };
 }

@@ -56,9 +56,10 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
   return { outcome: 'promoted', reason: `${reason}; the baseline variant could not be removed (see cleanupWarnings)` };
 }
 
-export async function rollBack(ctx: RolloutContext, by: string, why: string): Promise<Ending> {
+/** @param identity the Temporal identity of the client whose request this rollback acts on, if a person asked */
+export async function rollBack(ctx: RolloutContext, by: string, why: string, identity?: string): Promise<Ending> {
   ctx.setPhase('rolling-back');
-  ctx.decide('rollback', by, why);
+  ctx.decide('rollback', by, why, identity);
   const spec = ctx.spec;
   const reason = by === 'model-rollout' ? why : `rolled back by ${by}: ${why}`;
 
@@ -67,12 +68,17 @@ export async function rollBack(ctx: RolloutContext, by: string, why: string): Pr
     if (ctx.state.resources.endpoint) {
       await quick.deleteEndpoint({ endpointName: spec.endpointName, region: ctx.region });
       ctx.state.resources.deleted.push(`endpoint ${spec.endpointName}`);
+      // The endpoint stays Deleting on its config for a while, and AWS says not to delete a config an endpoint uses
+      // (DeleteEndpointConfig API reference): gone first, then the cleanup.
+      const left = await waitForEndpoint(ctx, 'deleting the endpoint this rollout created');
+      if (left) ctx.cleanupWarnings.push(`endpoint ${spec.endpointName} was not deleted: it is ${left.status}`);
     }
     await cleanUp(ctx, [], true);
     return { outcome: 'rolled_back', reason };
   }
 
   const original = ctx.preflight!.originalConfig!;
+  const inUse = [original.configName];
   const current = await quick.describeEndpoint(spec.endpointName, ctx.region);
   if (current && current.configName !== original.configName) {
     if (current.status === 'InService' && current.variants.some((v) => v.variantName === ctx.candidateName)) {
@@ -83,19 +89,21 @@ export async function rollBack(ctx: RolloutContext, by: string, why: string): Pr
         ctx.cleanupWarnings.push(`shifting traffic back first failed: ${String(err)}; restoring the config instead`);
       }
     }
-    await restoreOriginal(ctx, original);
+    const restored = await restoreOriginal(ctx, original);
+    // The endpoint now runs on the re-created original: the cleanup keeps it.
+    if (restored !== original.configName) inUse.push(restored);
   } else if (current && current.status !== 'InService') {
     await waitForEndpoint(ctx, 'letting an update in progress finish before rolling back');
   }
-  await cleanUp(ctx, [original.configName], true);
+  await cleanUp(ctx, inUse, true);
   return { outcome: 'rolled_back', reason };
 }
 
-/** Puts the endpoint back on the config it had before the rollout (re-created if someone deleted it). */
+/** Puts the endpoint back on the config it had before the rollout (re-created if someone deleted it); returns it. */
 async function restoreOriginal(
   ctx: RolloutContext,
   original: NonNullable<PreflightResult['originalConfig']>,
-): Promise<void> {
+): Promise<string> {
   let target = original.configName;
   if (!(await quick.describeEndpointConfig({ configName: target, region: ctx.region }))) {
     target = endpointConfigName(ctx.spec.endpointName, ctx.rolloutId, 'restore');
@@ -107,7 +115,7 @@ async function restoreOriginal(
     const view = await waitForEndpoint(ctx, `restoring the original config ${target}`, 'config');
     if (view?.status === 'InService' && view.configName === target) {
       ctx.state.weights = ctx.weightsOf(view);
-      return;
+      return target;
     }
     ctx.cleanupWarnings.push(`restoring ${target} failed (attempt ${attempt}): ${view?.failureReason ?? view?.status}`);
     await sleep('5 seconds');

@@ -6,6 +6,7 @@ import { condition } from '@temporalio/workflow';
 import { durationMs } from '../schema/duration';
 import { continueAsNewIfDue, continueAsNewSuggested } from './continue-as-new';
 import type { RollbackNow, RolloutContext } from './context';
+import { notify } from './notify';
 import type { PendingApproval } from './shared';
 
 /** Records that the step's maxSoak passed undecided; returns a rollback under the "fail" policy. */
@@ -33,9 +34,11 @@ export async function awaitApproval(
       since: new Date().toISOString(),
       timeoutAt: new Date(Date.now() + durationMs(ctx.spec.approval.timeout)).toISOString(),
       reason,
+      ...(ctx.spec.approval.approvers ? { approvers: ctx.spec.approval.approvers } : {}),
     };
     ctx.setPhase('awaiting-approval');
     ctx.decide('approval-requested', 'model-rollout', reason);
+    notify(ctx, 'approval-requested', reason); // here only: a carried-over request was announced by its first run
   }
   const deadline = Date.parse(ctx.state.pendingApproval!.timeoutAt);
   const answered = () => ctx.approval !== null || ctx.rollbackRequest !== null;
@@ -51,7 +54,7 @@ export async function awaitApproval(
   const approval = ctx.approval;
   if (approval) {
     ctx.approval = null;
-    ctx.decide('approve', approval.by, approval.reason ?? reason);
+    ctx.decide('approve', approval.by, approval.reason ?? reason, approval.identity);
     return null;
   }
   const policy = ctx.spec.approval.onTimeout;

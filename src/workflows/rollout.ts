@@ -19,6 +19,7 @@ import { restore, type Continuation } from './continue-as-new';
 import { deploy } from './deploy';
 import { promote, rollBack, type Ending } from './finish';
 import { installHandlers } from './handlers';
+import { notify, settleNotifications } from './notify';
 import { evaluationsQuery, rolloutWorkflowId, statusQuery, type RolloutResult } from './shared';
 import { runStep } from './step';
 
@@ -87,6 +88,8 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
   ctx.state.outcome = ending.outcome;
   ctx.state.reason = ending.reason;
   ctx.setPhase(ending.outcome === 'promoted' ? 'promoted' : 'rolled-back');
+  notify(ctx, ending.outcome === 'promoted' ? 'promoted' : 'rolled-back', ending.reason);
+  await settleNotifications(ctx); // an activity of a closed workflow is never delivered
   return {
     outcome: ending.outcome,
     reason: ending.reason,
@@ -112,7 +115,7 @@ async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
   }
   for (let i = resumeAt ?? 0; i < ctx.spec.steps.length; i++) {
     const result = await runStep(ctx, i);
-    if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why);
+    if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why, result.identity);
   }
   return await promote(ctx);
 }

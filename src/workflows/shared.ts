@@ -1,8 +1,9 @@
 // The public contract of the rollout workflow, defined once and imported by the workflow, the worker, the CLI and
-// the tests: names, signals, the status query, and the shapes of status and result.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+// the tests: names, signals, updates, the status query, and the shapes of status and result.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../schema/signals';
+import type { NotificationEvent } from '../schema/notifications';
 import type { Evaluation, VariantSummary } from '../analysis';
 
 export type { VariantSummary };
@@ -27,6 +28,15 @@ export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rollbackSignal = defineSignal<[RollbackSignal]>('rollback');
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
 export const resumeSignal = defineSignal<[ResumeSignal]>('resume');
+/**
+ * The same four requests as Workflow Updates, under the same names and payloads: the caller learns at once whether
+ * the rollout took the request (the answer) or refused it (an error with the reason: bad input, not an allowed
+ * approver, nothing pending), where a signal is always delivered and a refused one only recorded as `signal-ignored`.
+ */
+export const approveUpdate = defineUpdate<RequestAnswer, [ApproveSignal]>('approve');
+export const rollbackUpdate = defineUpdate<RequestAnswer, [RollbackSignal]>('rollback');
+export const pauseUpdate = defineUpdate<RequestAnswer, [PauseSignal]>('pause');
+export const resumeUpdate = defineUpdate<RequestAnswer, [ResumeSignal]>('resume');
 export const statusQuery = defineQuery<RolloutStatus>('status');
 /**
  * The evaluations so far (status carries only the latest), for reports of a running rollout: the latest 50 whole,
@@ -67,6 +77,32 @@ export interface Decision {
     | 'cleanup';
   by: string;
   reason: string;
+  /**
+   * The Temporal identity of the client that sent the request this decision acts on (the signal's or update's
+   * `identity`, e.g. "temporal-cli:alice@laptop"), beside the `by` it claimed; absent for the rollout's own decisions.
+   */
+  identity?: string;
+}
+
+/** What an accepted update answers. */
+export interface RequestAnswer {
+  request: 'approve' | 'rollback' | 'pause' | 'resume';
+  by: string;
+  identity?: string;
+  /** The step and phase when the rollout took the request; it acts on it at once. */
+  step: number;
+  phase: Phase;
+  message: string;
+}
+
+/** One webhook message the rollout sent or gave up on (the URL is never shown: a Slack webhook URL is a secret). */
+export interface NotificationRecord {
+  at: string;
+  event: NotificationEvent;
+  /** The webhook's place in the spec's `notifications` list. */
+  webhook: number;
+  outcome: 'sent' | 'failed';
+  error?: string;
 }
 
 export interface PendingApproval {
@@ -76,6 +112,8 @@ export interface PendingApproval {
   since: string;
   timeoutAt: string;
   reason: string;
+  /** Who may approve (the spec's approval.approvers); absent when anyone may. */
+  approvers?: string[];
 }
 
 export interface EvaluationRecord {
@@ -83,6 +121,8 @@ export interface EvaluationRecord {
   step: number;
   /** Soak time so far, every step's added up, over the spec's total maxSoak (the guardrails' error spending). */
   soakFraction?: number;
+  /** CloudWatch periods that started before this moment were judged (the rest had not settled yet). */
+  settledUntil?: string;
   /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */
   compact?: true;
   evaluation: Evaluation;
@@ -120,6 +160,8 @@ export interface RolloutStatus {
   steps: StepRecord[];
   decisions: Decision[];
   resources: CreatedResources;
+  /** Webhook messages sent or given up on (the latest 50); absent before the first. */
+  notifications?: NotificationRecord[];
   outcome?: Outcome;
   reason?: string;
   /** Live traffic's predictions and their delayed labels (traffic.capture / traffic.groundTruth); absent otherwise. */

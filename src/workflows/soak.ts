@@ -7,12 +7,13 @@ import type { RollbackNow, RolloutContext } from './context';
 import { foldPairedReplay } from './live-quality';
 
 export async function soakFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
-  return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await watchLiveTraffic(ctx, ms);
+  return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await sleepUnlessRolledBack(ctx, ms);
 }
 
-async function watchLiveTraffic(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
+/** Waits `ms` while live traffic flows (or CloudWatch settles); a rollback signal ends the wait at once. */
+export async function sleepUnlessRolledBack(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
   // A plain timer that the rollback signal cancels, not condition(fn, ms): the SDK keeps a stack trace of every
-  // pending promise of a cached rollout (28% of its heap in bench:scale's heap snapshots), and condition's race
+  // pending promise of a cached rollout (over a quarter of its heap: docs/production.md), and condition's race
   // holds about ten promises through the whole soak; a timer in a scope holds two or three.
   if (ctx.rollbackRequest) return ctx.pendingRollback();
   const soak = new CancellationScope();

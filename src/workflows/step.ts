@@ -7,10 +7,13 @@ import { durationMs, formatDuration, maxSoakMs } from '../schema/duration';
 import { continueAsNewIfDue } from './continue-as-new';
 import type { RollbackNow, RolloutContext, StepProgress } from './context';
 import { setWeights } from './endpoint';
-import { evaluate } from './evaluation';
+import type { Evaluation } from '../analysis';
+import { startOfEvidence, startStep } from './cloudwatch-evidence';
+import { evaluate, metricPeriodMs } from './evaluation';
 import { awaitApproval, onInconclusive, waitWhilePaused } from './gates';
+import { notify } from './notify';
 import type { StepRecord } from './shared';
-import { soakFor } from './soak';
+import { sleepUnlessRolledBack, soakFor } from './soak';
 
 /** Runs step `index` from its start, or from where a continued run left it (ctx.progress). */
 export async function runStep(ctx: RolloutContext, index: number): Promise<RollbackNow | void> {
@@ -24,6 +27,7 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
   const soakMs = durationMs(step.soak);
   const maxMs = maxSoakMs(step);
   const intervalMs = durationMs(ctx.spec.evaluation.interval);
+  const settleMs = durationMs(ctx.spec.evaluation.settleDelay);
 
   for (;;) {
     await continueAsNewIfDue(ctx);
@@ -38,18 +42,34 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
       const last = await evaluate(ctx, record);
       progress.last = last;
       if (last.verdict === 'fail') {
-        if (ctx.spec.onFailure === 'rollback') {
-          return closeStep(ctx, record, progress, ctx.rollbackNow(`guardrail failed: ${last.reason}`));
-        }
+        const rollback = guardrailFailed(ctx, index, last);
+        if (rollback) return closeStep(ctx, record, progress, rollback);
         progress.stage = 'failure-gate';
       } else if (progress.soakedMs < soakMs) {
         continue; // the soak is a minimum: always watch this long
       } else if (last.verdict === 'pass') {
-        progress.stage = 'step-gate';
+        progress.stage = settleMs > 0 ? 'settling' : 'step-gate';
       } else if (progress.soakedMs >= maxMs) {
         const inconclusive = onInconclusive(ctx, inconclusiveWhy(progress));
         if (inconclusive) return closeStep(ctx, record, progress, inconclusive);
         progress.stage = ctx.spec.evaluation.onInconclusive === 'ask' ? 'inconclusive-gate' : 'step-gate';
+      }
+      continue;
+    }
+    if (progress.stage === 'settling') {
+      // The step passed on the periods that had settled; its last minutes are still being published. Wait them out
+      // and judge once more, so no step advances (and no rollout promotes) on evidence that misses its end.
+      const interrupted = await sleepUnlessRolledBack(ctx, settleMs);
+      if (interrupted) return closeStep(ctx, record, progress, interrupted);
+      const last = await evaluate(ctx, record);
+      progress.last = last;
+      if (last.verdict === 'fail') {
+        const rollback = guardrailFailed(ctx, index, last);
+        if (rollback) return closeStep(ctx, record, progress, rollback);
+        progress.stage = 'failure-gate';
+      } else {
+        // Undecided again on the fuller evidence: keep soaking (maxSoak still bounds the step).
+        progress.stage = last.verdict === 'pass' ? 'step-gate' : 'soaking';
       }
       continue;
     }
@@ -100,8 +120,14 @@ async function enterStep(ctx: RolloutContext, index: number): Promise<RollbackNo
     ctx.setPhase('shifting');
     await setWeights(ctx, step.candidateWeight);
   }
-  ctx.evidence.stepStartedAt = Date.now();
-  if (!ctx.evidence.candidateLiveAt) ctx.evidence.candidateLiveAt = ctx.evidence.stepStartedAt;
+  const evidence = ctx.evidence;
+  evidence.stepStartedAt = Date.now();
+  if (!evidence.candidateLiveAt) {
+    evidence.candidateLiveAt = evidence.stepStartedAt;
+    const foldedUntil = startOfEvidence(evidence.candidateLiveAt, metricPeriodMs(ctx));
+    evidence.cloudwatch = { ...evidence.cloudwatch, foldedUntil };
+  }
+  evidence.cloudwatch = startStep(evidence.cloudwatch);
   ctx.evidence.stepLabelled = {};
   ctx.evidence.stepRequests = {};
   ctx.setPhase('soaking');
@@ -112,6 +138,12 @@ async function enterStep(ctx: RolloutContext, index: number): Promise<RollbackNo
     maxEndsAt: new Date(soakStarted + maxSoakMs(step)).toISOString(),
   };
   return null;
+}
+
+/** A failed guardrail: says so to the webhooks, and rolls back unless the spec asks a human (onFailure "pause"). */
+function guardrailFailed(ctx: RolloutContext, index: number, last: Evaluation): RollbackNow | null {
+  notify(ctx, 'guardrail-failed', `step ${index + 1}: ${last.reason}; onFailure: ${ctx.spec.onFailure}`);
+  return ctx.spec.onFailure === 'rollback' ? ctx.rollbackNow(`guardrail failed: ${last.reason}`) : null;
 }
 
 /** Why the step's maxSoak passed undecided: built from the progress, so a continued run asks the same question. */

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -24,6 +25,8 @@ export interface RolloutStack {
   emulator: RunningEmulator;
   admin: EmulatorAdmin;
   sm: SageMakerClient;
+  /** CloudWatch as an operator uses it (alarms), with the credentials the test seeds with. */
+  cloudwatch: CloudWatchClient;
   client: Client;
   taskQueue: string;
   dataDir: string;
@@ -71,12 +74,18 @@ export async function startRolloutStack(
     };
   }
   const sm = emulatorSageMaker(emulator.url);
+  const cloudwatch = new CloudWatchClient({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: EMULATOR_CREDENTIALS,
+  });
   let seq = 0;
 
   return {
     emulator,
     admin: new EmulatorAdmin(emulator.url),
     sm,
+    cloudwatch,
     client,
     taskQueue,
     dataDir,
@@ -100,7 +109,7 @@ export async function startRolloutStack(
           { candidateWeight: 100, soak: '2s' },
         ],
         traffic: { replay: { dataUrl: `file://${data.holdoutFile}`, ratePerSecond: 100 } },
-        evaluation: { interval: '2s', metricPeriod: '1s', onInconclusive: 'pass' },
+        evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
         ...overrides,
       };
     },

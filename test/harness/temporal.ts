@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { SHARED_WORKFLOW_MODULES } from '../../src/worker/shared-modules';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/shared-modules';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -30,7 +30,12 @@ const bundles = new Map<string, Promise<{ code: string }>>();
 export function workflowBundle(workflowsPath: string): Promise<{ code: string }> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, preloadModules: SHARED_WORKFLOW_MODULES, logger: quietBundlerLogger });
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      preloadModules: SHARED_WORKFLOW_MODULES,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: quietBundlerLogger,
+    });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;

@@ -181,11 +181,13 @@ ${decisionsTable(data)}
 `;
 }
 
-function loadChartJs(): string {
+/** Chart.js's UMD bundle, which the report inlines and the dashboard serves. */
+export function loadChartJs(): string {
   // The package exports only its module entry points; the UMD bundle sits beside the CommonJS one in dist/.
   return readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
 }
 
-function loadPageScript(): string {
+/** The script that draws a rollout's charts (page.js), which the report inlines and the dashboard serves. */
+export function loadPageScript(): string {
   return readFileSync(join(__dirname, 'page.js'), 'utf8');
 }

@@ -155,6 +155,7 @@ function renderPendingApproval(status: RolloutStatus, opts: ViewOptions): string
   return [
     paint(`Waiting for approval`, 'yellow', opts.color) +
       ` (step ${p.step}, ${p.cause}): ${p.reason}; times out in ${formatDuration(Math.max(0, timeout))}`,
+    ...(p.approvers ? [`  who may approve: ${p.approvers.join(', ')}`] : []),
     `  approve:  ${opts.cli} approve ${ep} --by <you> --reason "<why>"`,
     `  rollback: ${opts.cli} rollback ${ep} --by <you> --reason "<why>"`,
   ];

@@ -92,6 +92,7 @@ test('start → watch → approve via the CLI → promoted (exit 0) → result, 
       { candidateWeight: 75, soak: '4s', approval: 'required' },
       { candidateWeight: 100, soak: '2s' },
     ],
+    approval: { approvers: ['alice@example.com', '*@ml-platform.example.com'] },
   });
   const file = join(work, `${endpoint}.json`);
   writeFileSync(file, JSON.stringify(spec));
@@ -118,10 +119,33 @@ test('start → watch → approve via the CLI → promoted (exit 0) → result, 
   expect(pending).toMatchObject({ phase: 'awaiting-approval', step: 2, weights: { Champion: 25, Challenger: 75 } });
   const human = await cli(['status', endpoint]);
   expect(human.stdout).toContain(`approve:  model-rollout approve ${endpoint} --by <you>`);
+  expect(human.stdout).toContain('who may approve: alice@example.com, *@ml-platform.example.com');
   expect(human.stdout).toMatch(/Challenger\s+█+░+\s+75%/);
 
-  const approved = await cli(['approve', endpoint, '--by', 'alice@example.com', '--reason', 'metrics look good']);
+  // Someone the spec does not name is refused at once, by the rollout, with the reason; as a signal too.
+  const denied = await cli(['approve', endpoint, '--by', 'mallory@example.com']);
+  expect(denied.code).toBe(2);
+  expect(denied.stderr).toContain(
+    'approve refused: mallory@example.com may not approve: approval.approvers allows alice@example.com, *@ml-platform.example.com',
+  );
+  const deniedSignal = await cli(['approve', endpoint, '--by', 'mallory@example.com', '--signal']);
+  expect(deniedSignal.code).toBe(2);
+  expect(deniedSignal.stderr).toContain('not sending approve: mallory@example.com may not approve');
+
+  const approved = await cli([
+    '--identity',
+    'model-rollout-cli:alice@laptop',
+    'approve',
+    endpoint,
+    '--by',
+    'alice@example.com',
+    '--reason',
+    'metrics look good',
+  ]);
   expect(approved.code).toBe(0);
+  expect(approved.stdout).toBe(
+    `Rollout ${endpoint}: approved step 2 (step): step 2 (75% candidate) needs approval (approve by alice@example.com).\n`,
+  );
 
   const watched = await watching;
   expect(watched.code).toBe(0);
@@ -134,6 +158,9 @@ test('start → watch → approve via the CLI → promoted (exit 0) → result, 
   expect(result.code).toBe(0);
   const parsed = JSON.parse(result.stdout) as RolloutResult;
   expect(parsed.outcome).toBe('promoted');
+  expect(parsed.decisions).toContainEqual(
+    expect.objectContaining({ kind: 'approve', by: 'alice@example.com', identity: 'model-rollout-cli:alice@laptop' }),
+  );
 
   const list = await cli(['--json', 'list', '--limit', '100']);
   expect(list.code).toBe(0);
@@ -188,6 +215,13 @@ test('rollback via the CLI ends the watch with exit 3', async () => {
   expect(noReason.code).toBe(2);
   const rolledBack = await cli(['rollback', endpoint, '--by', 'bob', '--reason', 'pager went off']);
   expect(rolledBack.code).toBe(0);
+  // A second rollback is refused: by the rollout while it rolls back, by the CLI once it has ended (the emulator's
+  // rollback may be that quick).
+  const twice = await cli(['rollback', endpoint, '--by', 'carol', '--reason', 'me too']);
+  expect(twice.code).toBe(2);
+  expect(twice.stderr).toMatch(
+    /rollback refused: (already rolling back, as bob asked|the rollout is already rolling-back)|has ended \(completed\): nothing to rollback/,
+  );
 
   const watched = await watching;
   expect(watched.code).toBe(3);

@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { recordHistory } from '../../harness/histories';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from '../../harness/worker-process';
@@ -45,6 +46,8 @@ interface KillPoint {
   /** Done after the new worker is up (e.g. the approval the dead worker was waiting for). */
   after?: (ctx: Omit<Ctx, 'log' | 'status'>) => Promise<void>;
   outcome: 'promoted' | 'rolled_back';
+  /** Saved as this history fixture when recording (test/harness/histories.ts). */
+  history?: string;
 }
 
 const about = (endpoint: string) => (e: RequestLogEntry) => JSON.stringify(e).includes(endpoint);
@@ -79,6 +82,7 @@ const KILL_POINTS: KillPoint[] = [
     phase: 'mid-soak: replay traffic in flight',
     when: (c) => c.status.phase === 'soaking' && calls(c, 'InvokeEndpoint') >= 60,
     outcome: 'promoted',
+    history: 'crash-resumed-mid-soak',
   },
   { phase: 'evaluating: right after GetMetricData', when: (c) => calls(c, 'GetMetricData') >= 1, outcome: 'promoted' },
   {
@@ -178,6 +182,7 @@ test.concurrent.each(KILL_POINTS.map((k) => [k.phase, k] as const))(
       traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 40 } },
       ...point.spec?.(endpoint),
     });
+    const before = await beforeRollout(stack.admin, spec);
     let worker: WorkerProcess = await startWorkerProcess({ taskQueue, bundlePath });
     try {
       const handle = await stack.client.workflow.start('modelRollout', {
@@ -193,8 +198,10 @@ test.concurrent.each(KILL_POINTS.map((k) => [k.phase, k] as const))(
       const result = (await handle.result()) as RolloutResult;
 
       expect(result.outcome).toBe(point.outcome);
-      await checkRolloutInvariants(stack.sm, result, point.outcome === 'promoted' ? 'Challenger' : 'Champion');
+      await checkRolloutInvariants(stack, before, result, point.outcome === 'promoted' ? 'Challenger' : 'Champion');
       expect(repeatedStateChanges(await stack.admin.requests(), endpoint)).toEqual([]);
+      if (point.history)
+        await recordHistory(stack.client, point.history, handle.workflowId, handle.firstExecutionRunId);
     } finally {
       await worker.stop();
     }

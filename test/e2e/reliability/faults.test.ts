@@ -4,7 +4,7 @@
 // these tests run one after another.
 import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
 import type { EmulatorFaults } from '../../../src/emulator';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { beforeRollout, checkRolloutInvariants, type BeforeRollout } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import type { RolloutSpecInput } from '../../../src/schema';
@@ -37,24 +37,30 @@ const EVERY_CALL = [
   'S3.GetObject',
 ];
 
-function startRollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}) {
-  return stack.client.workflow.start('modelRollout', {
+/** Starts a rollout of the better candidate; `before` is the emulator's state it started from. */
+async function startRollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}) {
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '3s' },
+      { candidateWeight: 100, soak: '2s' },
+    ],
+    ...overrides,
+  });
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId: `rollout-${endpoint}`,
-    args: [
-      stack.spec(endpoint, 'challenger', {
-        steps: [
-          { candidateWeight: 50, soak: '3s' },
-          { candidateWeight: 100, soak: '2s' },
-        ],
-        ...overrides,
-      }),
-    ],
+    args: [spec],
   });
+  return { handle, before };
 }
 
-async function rollout(endpoint: string, overrides: Partial<RolloutSpecInput> = {}): Promise<RolloutResult> {
-  return (await (await startRollout(endpoint, overrides)).result()) as RolloutResult;
+async function rollout(
+  endpoint: string,
+  overrides: Partial<RolloutSpecInput> = {},
+): Promise<{ result: RolloutResult; before: BeforeRollout }> {
+  const { handle, before } = await startRollout(endpoint, overrides);
+  return { result: (await handle.result()) as RolloutResult, before };
 }
 
 test.each<[string, (endpoint: string) => EmulatorFaults]>([
@@ -73,15 +79,15 @@ test.each<[string, (endpoint: string) => EmulatorFaults]>([
     const endpoint = uniqueName('faults');
     await stack.seedEndpoint(endpoint);
     await stack.admin.patchFaults(faults(endpoint));
-    let result: RolloutResult;
+    let ended: { result: RolloutResult; before: BeforeRollout };
     try {
-      result = await rollout(endpoint);
+      ended = await rollout(endpoint);
     } finally {
       // The faults hit every client, the test's own too: lift them before checking the endpoint.
       await stack.admin.setFaults({});
     }
-    expect(result.outcome).toBe('promoted');
-    await checkRolloutInvariants(stack.sm, result, 'Challenger');
+    expect(ended.result.outcome).toBe('promoted');
+    await checkRolloutInvariants(stack, ended.before, ended.result, 'Challenger');
   },
   180_000,
 );
@@ -92,10 +98,10 @@ test('an endpoint update that ends Failed: rolled back, the baseline serves, the
   await stack.admin.patchFaults({
     endpoints: { [endpoint]: { updateFails: 'Insufficient capacity for ml.m5.large in us-east-1a' } },
   });
-  const result = await rollout(endpoint);
+  const { result, before } = await rollout(endpoint);
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/Insufficient capacity/);
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
 }, 120_000);
 
 test('CloudWatch returns no data: the guardrails stay inconclusive and the policy (fail) rolls back', async () => {
@@ -103,13 +109,13 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
   await stack.seedEndpoint(endpoint);
   await stack.admin.patchFaults({ cloudwatchNoData: true });
   try {
-    const result = await rollout(endpoint, {
+    const { result, before } = await rollout(endpoint, {
       steps: [{ candidateWeight: 50, soak: '2s', maxSoak: '4s' }],
-      evaluation: { interval: '2s', metricPeriod: '1s', onInconclusive: 'fail' },
+      evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'fail' },
     });
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toMatch(/inconclusive/);
-    await checkRolloutInvariants(stack.sm, result, 'Champion');
+    await checkRolloutInvariants(stack, before, result, 'Champion');
   } finally {
     await stack.admin.setFaults({});
   }
@@ -118,7 +124,7 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
 test('the emulator goes away for 5 s mid-soak (a restart, seen from the worker): the rollout rides it out', async () => {
   const endpoint = uniqueName('outage');
   await stack.seedEndpoint(endpoint);
-  const handle = await startRollout(endpoint, {
+  const { handle, before } = await startRollout(endpoint, {
     steps: [
       { candidateWeight: 50, soak: '4s' },
       { candidateWeight: 100, soak: '2s' },
@@ -128,5 +134,5 @@ test('the emulator goes away for 5 s mid-soak (a restart, seen from the worker):
   await stack.emulator.outage(5_000);
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('promoted');
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 }, 120_000);

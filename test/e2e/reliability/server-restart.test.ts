@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from '../../harness/worker-process';
@@ -41,6 +41,7 @@ test('a Temporal server restart mid-soak: the rollout resumes and is promoted', 
       { candidateWeight: 100, soak: '2s' },
     ],
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId: `rollout-${endpoint}`,
@@ -64,5 +65,5 @@ test('a Temporal server restart mid-soak: the rollout resumes and is promoted', 
 
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('promoted');
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 }, 240_000);

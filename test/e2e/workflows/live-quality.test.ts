@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { startLiveTraffic, type LiveTraffic } from '../../../src/local/live-traffic';
@@ -59,6 +59,7 @@ async function liveRollout(model: string) {
       quality: { accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } },
     },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const traffic: LiveTraffic = startLiveTraffic({
     runtime,
     s3,
@@ -86,7 +87,7 @@ async function liveRollout(model: string) {
     await new Promise((r) => setTimeout(r, 400));
   }
   await traffic.stop({ flushLabels: false });
-  return { endpoint, spec, result: await result, snapshots, traffic };
+  return { endpoint, spec, before, result: await result, snapshots, traffic };
 }
 
 /**
@@ -125,7 +126,7 @@ test('a worse candidate is rolled back on quality judged from live traffic with 
   // Labels that never came, and late ones, were counted and never judged.
   expect(last.variants.Challenger.unlabelled + last.variants.Champion.unlabelled).toBeGreaterThan(0);
   expect(last.variants.Challenger.labelled).toBeGreaterThan(100);
-  await checkRolloutInvariants(stack.sm, run.result, 'Champion');
+  await checkRolloutInvariants(stack, run.before, run.result, 'Champion');
 }, 120_000);
 
 test('a better candidate is promoted on live quality; the label-free guard passes its scores', async () => {
@@ -142,7 +143,7 @@ test('a better candidate is promoted on live quality; the label-free guard passe
   expect(final.find((x) => x.guardrail === 'scoreShift')!.verdict).not.toBe('fail');
   const last = run.snapshots[run.snapshots.length - 1].status.liveQuality!;
   expect(last.variants.Challenger.lateLabels + last.variants.Champion.lateLabels).toBeGreaterThan(0);
-  await checkRolloutInvariants(stack.sm, run.result, 'Challenger');
+  await checkRolloutInvariants(stack, run.before, run.result, 'Challenger');
 }, 120_000);
 
 test('paired probes: a better candidate is promoted, quality and latency judged on the same replay rows', async () => {
@@ -151,6 +152,7 @@ test('paired probes: a better candidate is promoted, quality and latency judged 
   const spec = stack.spec(endpoint, 'challenger', {
     traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, paired: true } },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId: `rollout-${endpoint}`,
@@ -173,5 +175,5 @@ test('paired probes: a better candidate is promoted, quality and latency judged 
   expect(figures.find((v) => v.variantName === 'Challenger')!.quality!.n).toBe(
     figures.find((v) => v.variantName === 'Champion')!.quality!.n,
   );
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 }, 120_000);

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { resolveTemporalPath, startDevServer, type DevServer } from '../../../src/local/dev-server';
 import { evaluationsQuery, statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { recordHistory } from '../../harness/histories';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 
@@ -80,8 +81,9 @@ test('a rollout whose evaluations cross the history limit continues as new and i
       { candidateWeight: 50, soak: '12s' },
       { candidateWeight: 100, soak: '6s', approval: 'required' },
     ],
-    evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId,
@@ -127,7 +129,7 @@ test('a rollout whose evaluations cross the history limit continues as new and i
   const fractions = result.evaluations.map((e) => e.soakFraction!);
   expect(fractions.every((f, k) => k === 0 || f > fractions[k - 1])).toBe(true);
   expect(result.steps.map((s) => s.ended)).toEqual(['advanced', 'advanced']);
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
 
   // The CLI follows the chain: watch saw the promotion, list shows the rollout once, status shows its result.
   const watched = await watching;
@@ -149,10 +151,14 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   const endpoint = uniqueName('paused');
   const workflowId = `rollout-${endpoint}`;
   await stack.seedEndpoint(endpoint);
+  // Live traffic (none here: the soak just waits), so the recorded history fixture stays small; the step's soak is
+  // its maximum too, so the policy (pass) promotes when it has run.
   const spec = stack.spec(endpoint, 'challenger', {
-    steps: [{ candidateWeight: 50, soak: '6s' }],
-    evaluation: { interval: '1s', metricPeriod: '1s', onInconclusive: 'pass' },
+    steps: [{ candidateWeight: 50, soak: '6s', maxSoak: '6s' }],
+    traffic: {},
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
     taskQueue: stack.taskQueue,
     workflowId,
@@ -175,7 +181,8 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('promoted');
   expect(result.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(['pause', 'resume', 'promote']));
-  await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
+  await recordHistory(stack.client, 'continued-as-new', workflowId, handle.firstExecutionRunId);
   const watched = await watching;
   expect(watched.stdout).toMatch(/phase paused/);
   expect(watched.stdout).toContain(`Rollout ${endpoint}: promoted`);

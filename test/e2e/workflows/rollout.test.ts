@@ -4,7 +4,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRolloutInvariants } from '../../harness/invariants';
+import { recordHistory } from '../../harness/histories';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { temporalCli, uniqueName } from '../../harness/temporal';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
@@ -54,6 +55,7 @@ test('(a) a better candidate is promoted through 50/50 → 25/75 → 0/100, appr
       { candidateWeight: 100, soak: '2s' },
     ],
   });
+  const before = await beforeRollout(stack.admin, spec);
   const specFile = join(stack.dataDir, `${endpoint}.json`);
   writeFileSync(specFile, JSON.stringify(spec));
   await temporalCli([
@@ -87,14 +89,24 @@ test('(a) a better candidate is promoted through 50/50 → 25/75 → 0/100, appr
   );
   const result = out.result as RolloutResult;
   expect(result.outcome).toBe('promoted');
-  expect(result.steps.map((s) => s.candidateWeight)).toEqual([50, 75, 100]);
+  // The weights the endpoint was given, from the emulator's request log rather than the rollout's own step records.
+  const shifts = (await stack.admin.requests({ mutating: true }))
+    .filter(
+      (e) => e.endpointName === endpoint && e.operation === 'UpdateEndpointWeightsAndCapacities' && e.changedState,
+    )
+    .map((e) => e.detail);
+  expect(shifts).toEqual([
+    'weights Champion=50,Challenger=50',
+    'weights Champion=25,Challenger=75',
+    'weights Champion=0,Challenger=100',
+  ]);
   expect(result.decisions).toContainEqual(
     expect.objectContaining({ kind: 'approve', by: 'alice@example.com', step: 2 }),
   );
   const challenger = result.steps[0].variants.find((v) => v.variantName === 'Challenger')!;
   const champion = result.steps[0].variants.find((v) => v.variantName === 'Champion')!;
   expect(challenger.quality!.rocAuc!).toBeGreaterThan(champion.quality!.rocAuc!);
-  const report = await checkRolloutInvariants(stack.sm, result, 'Challenger');
+  const report = await checkRolloutInvariants(stack, before, result, 'Challenger');
   expect(report.servingModel).toBe(spec.candidate.modelName);
 
   // What the Temporal UI and `model-rollout list` read: the phase from the search attribute, the step from the memo
@@ -108,23 +120,28 @@ test('(b) an injected 5XX regression is rolled back automatically', async () => 
   const endpoint = uniqueName('errors');
   await stack.seedEndpoint(endpoint);
   await stack.admin.setFaults({ endpoints: { [endpoint]: { variants: { Challenger: { errorRate5xx: 0.25 } } } } });
-  const handle = await start(stack.spec(endpoint, 'challenger'), endpoint);
+  const spec = stack.spec(endpoint, 'challenger');
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await start(spec, endpoint);
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/5XX|errorRate5xx/i);
   expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'rollback', by: 'model-rollout' }));
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'rolled-back-by-guardrail', handle.workflowId, handle.firstExecutionRunId);
 });
 
 test('(b) an injected latency regression is rolled back automatically', async () => {
   const endpoint = uniqueName('latency');
   await stack.seedEndpoint(endpoint);
   await stack.admin.setFaults({ endpoints: { [endpoint]: { variants: { Challenger: { latencyMedianMs: 15 } } } } });
-  const handle = await start(stack.spec(endpoint, 'challenger'), endpoint);
+  const spec = stack.spec(endpoint, 'challenger');
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await start(spec, endpoint);
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/latency/i);
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
 });
 
 test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
@@ -133,6 +150,7 @@ test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
   const spec = stack.spec(endpoint, 'worse', {
     traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, rowsPerRequest: 10 } },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/rocAuc|accuracy|AUC/i);
@@ -141,7 +159,7 @@ test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
   expect(fractions.every((f, k) => f > 0 && (k === 0 || f > fractions[k - 1]))).toBe(true);
   const methods = result.evaluations.at(-1)!.evaluation.results.map((r) => r.method);
   expect(methods.some((m) => /error-spending group-sequential test/.test(m))).toBe(true);
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
 });
 
 test("(c) the quality guardrails judge at the spec's score threshold, as the variant summaries do", async () => {
@@ -151,6 +169,7 @@ test("(c) the quality guardrails judge at the spec's score threshold, as the var
     steps: [{ candidateWeight: 50, soak: '4s' }],
     traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, threshold: 0.3 } },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
   // In step 1 the rows the guardrails judge (since the candidate went live) are the step's rows the summary shows.
   const last = result.evaluations.filter((e) => e.step === 1).at(-1)!;
@@ -159,20 +178,22 @@ test("(c) the quality guardrails judge at the spec's score threshold, as the var
   expect(summary('Challenger').threshold).toBe(0.3);
   expect(accuracy.candidate).toBeCloseTo(summary('Challenger').accuracy, 12);
   expect(accuracy.baseline).toBeCloseTo(summary('Champion').accuracy, 12);
-  await checkRolloutInvariants(stack.sm, result, result.outcome === 'promoted' ? 'Challenger' : 'Champion');
+  await checkRolloutInvariants(stack, before, result, result.outcome === 'promoted' ? 'Challenger' : 'Champion');
 });
 
 test('(d) a rollback signal mid-soak rolls back', async () => {
   const endpoint = uniqueName('signal');
   await stack.seedEndpoint(endpoint);
   const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }] });
+  const before = await beforeRollout(stack.admin, spec);
   const handle = await start(spec, endpoint);
   await waitForStatus(endpoint, (s) => s.phase === 'soaking');
   await handle.signal('rollback', { by: 'bob', reason: 'p99 looks odd on the dashboard' });
   const result = (await handle.result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toBe('rolled back by bob: p99 looks odd on the dashboard');
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'rolled-back-by-signal', handle.workflowId, handle.firstExecutionRunId);
 });
 
 test('(d) on live traffic, a rollback signal or a cancel ends the soak at once', async () => {
@@ -180,6 +201,7 @@ test('(d) on live traffic, a rollback signal or a cancel ends the soak at once',
     const endpoint = uniqueName(`live-${how}`);
     await stack.seedEndpoint(endpoint);
     const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '10m' }], traffic: {} });
+    const before = await beforeRollout(stack.admin, spec);
     const handle = await start(spec, endpoint);
     await waitForStatus(endpoint, (s) => s.phase === 'soaking');
     const asked = Date.now();
@@ -189,7 +211,7 @@ test('(d) on live traffic, a rollback signal or a cancel ends the soak at once',
     expect(Date.now() - asked).toBeLessThan(30_000); // not the 10-minute soak
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toBe(how === 'signal' ? 'rolled back by bob: stop the soak' : 'the workflow was cancelled');
-    await checkRolloutInvariants(stack.sm, result, 'Champion');
+    await checkRolloutInvariants(stack, before, result, 'Champion');
   }
 });
 
@@ -200,17 +222,19 @@ test('(e) an approval nobody gives times out into the policy (roll back)', async
     steps: [{ candidateWeight: 50, soak: '2s', approval: 'required' }],
     approval: { timeout: '3s', onTimeout: 'rollback' },
   });
+  const before = await beforeRollout(stack.admin, spec);
   const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toBe('no approval within 3s');
   expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'approval-timeout' }));
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
 });
 
 test('(f) a second rollout of the same endpoint is refused while one runs', async () => {
   const endpoint = uniqueName('twice');
   await stack.seedEndpoint(endpoint);
   const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }] });
+  const before = await beforeRollout(stack.admin, spec);
   const first = await start(spec, endpoint);
   await expect(start(stack.spec(endpoint, 'worse'), endpoint)).rejects.toBeInstanceOf(
     WorkflowExecutionAlreadyStartedError,
@@ -239,7 +263,7 @@ test('(f) a second rollout of the same endpoint is refused while one runs', asyn
   expect(runs.map((r) => r.runId)).toEqual([first.firstExecutionRunId]);
   await first.signal('rollback', { by: 'carol', reason: 'cleaning up the test' });
   const result = (await first.result()) as RolloutResult;
-  await checkRolloutInvariants(stack.sm, result, 'Champion');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
 });
 
 describe('(g) invalid input is rejected with a clear error and zero AWS mutations', () => {
@@ -271,10 +295,9 @@ describe('(g) invalid input is rejected with a clear error and zero AWS mutation
   test('a malformed approve signal is recorded and ignored', async () => {
     const endpoint = uniqueName('badsignal');
     await stack.seedEndpoint(endpoint);
-    const handle = await start(
-      stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }] }),
-      endpoint,
-    );
+    const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 50, soak: '60s' }] });
+    const before = await beforeRollout(stack.admin, spec);
+    const handle = await start(spec, endpoint);
     await waitForStatus(endpoint, (s) => s.phase === 'soaking');
     await handle.signal('approve', { by: '' });
     await handle.signal('approve', { by: 'dave' }); // nothing is pending
@@ -287,6 +310,6 @@ describe('(g) invalid input is rejected with a clear error and zero AWS mutation
     expect(ignored[1]).toBe('approve ignored: nothing is pending approval');
     await handle.signal('rollback', { by: 'dave', reason: 'end of test' });
     const result = (await handle.result()) as RolloutResult;
-    await checkRolloutInvariants(stack.sm, result, 'Champion');
+    await checkRolloutInvariants(stack, before, result, 'Champion');
   });
 });

@@ -317,9 +317,12 @@ describe('target tracking', () => {
     // Three senders of up to ~60 requests a second each: tens of requests per scaled minute on one instance, far
     // above the target of 5, so the first scale-out goes straight to the maximum of 3.
     let sending = true;
+    // A request lost on a loaded machine (a reset socket) is traffic that did not happen, not a failure of the test.
     const sender = async () => {
       while (sending) {
-        await s.c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'busy', ContentType: 'text/csv', Body: ROW }));
+        await s.c.runtime
+          .send(new InvokeEndpointCommand({ EndpointName: 'busy', ContentType: 'text/csv', Body: ROW }))
+          .catch(() => undefined);
         await sleep(15);
       }
     };

@@ -140,6 +140,21 @@ describe('signals', () => {
     expect(signalRefusal('rollback', soakingStatus({ phase: 'promoting' }), 'model-rollout')).toMatch(
       /already promoting/,
     );
+    const gated = soakingStatus({
+      phase: 'awaiting-approval',
+      pendingApproval: {
+        step: 2,
+        cause: 'step',
+        since: '2026-12-01T10:00:00.000Z',
+        timeoutAt: '2026-12-02T10:00:00.000Z',
+        reason: 'step 2 needs approval',
+        approvers: ['alice@example.com', '*@ml.example.com'],
+      },
+    });
+    expect(signalRefusal('approve', gated, 'model-rollout', 'bob@ml.example.com')).toBeNull();
+    expect(signalRefusal('approve', gated, 'model-rollout', 'mallory@example.com')).toBe(
+      'mallory@example.com may not approve: approval.approvers allows alice@example.com, *@ml.example.com',
+    );
   });
 });
 

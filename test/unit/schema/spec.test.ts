@@ -43,7 +43,7 @@ describe('rollout spec', () => {
     const spec = parseSpec(minimal);
     expect(spec.steps[1]).toEqual({ candidateWeight: 75, soak: '10m', approval: 'required' });
     expect(spec.steps[0].approval).toBe('none');
-    expect(spec.evaluation).toEqual({ interval: '30s', metricPeriod: '60s', onInconclusive: 'ask' });
+    expect(spec.evaluation).toEqual({ interval: '30s', metricPeriod: '60s', settleDelay: '5m', onInconclusive: 'ask' });
     expect(spec.guardrails.alpha).toBe(0.05);
     expect(spec.approval).toEqual({ timeout: '24h', onTimeout: 'rollback' });
     expect(spec.onFailure).toBe('rollback');
