@@ -22,6 +22,7 @@ export function candidateVariant(ctx: RolloutContext, weight: number): Productio
 
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
+  abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.state.resources.models.push(c.modelName); // recorded first: a lost response still gets cleaned up

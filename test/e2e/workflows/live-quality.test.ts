@@ -177,3 +177,25 @@ test('paired probes: a better candidate is promoted, quality and latency judged 
   );
   await checkRolloutInvariants(stack, before, result, 'Challenger');
 }, 120_000);
+
+test('delayed labels without data capture to join them with stop the rollout before any change', async () => {
+  const endpoint = uniqueName('nocapture');
+  await stack.seedEndpoint(endpoint); // an endpoint whose config captures nothing
+  const mutating = async () =>
+    (await stack.admin.requests()).filter((e) => e.mutating && JSON.stringify(e).includes(endpoint)).length;
+  const seeded = await mutating();
+  const spec = stack.spec(endpoint, 'challenger', {
+    traffic: { groundTruth: { s3Uri: `s3://labels/${endpoint}`, labelDelay: '1s', maxLabelDelay: '3s' } },
+  });
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  const result = (await handle.result()) as RolloutResult;
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toMatch(
+    /has no data capture, so there are no live predictions to join labels with: add traffic\.capture/,
+  );
+  expect(await mutating()).toBe(seeded);
+}, 120_000);
