@@ -21,6 +21,7 @@
 //   npm run bench:guardrail                         # 1,000 rollouts per scenario, 48 evaluations each, 2 processes
 //   npm run bench:guardrail -- --rollouts 200 --peeks 60 --workers 1 --scenarios aa,errors --seed-set 1 --horizon 0 --spending 0
 //   npm run bench:guardrail -- --steps 50,75,100 --scenarios aa --rollouts 4000 --seed-set 2   # the workflow's steps
+//   npm run bench:guardrail -- --paired [--correlation 0.6]   # paired probes against the unpaired replay (paired-probes.ts)
 import { fork } from 'node:child_process';
 import { compareGuardrails, judge, combine } from '../src/analysis/guardrails';
 import { delongAuc } from '../src/analysis/delong';
@@ -39,6 +40,7 @@ import type {
 } from '../src/analysis';
 import { GuardrailsSpec } from '../src/schema/guardrails';
 import { toGuardrailConfig } from '../src/schema/guardrail-config';
+import { runPairedBench } from './paired-probes';
 import { seeded } from './random'; // the tests' Mulberry32: one generator, same streams
 
 const args = process.argv.slice(2);
@@ -677,6 +679,14 @@ function report(list: Scenario[], records: RolloutRecord[], seconds: number) {
 
 async function main() {
   const started = Date.now();
+  if (args.includes('--paired')) {
+    const scenarios = flag('scenarios', 'aa,accuracy,auc').split(',');
+    // 400 rollouts by default: each simulates every row of both designs (about 2 minutes on one core).
+    const rollouts = args.includes('--rollouts') ? ROLLOUTS : 400;
+    const options = { rollouts, peeks: PEEKS, seedSet: SEED_SET, scenarios };
+    console.log(runPairedBench({ ...options, correlation: Number(flag('correlation', '0.6')) }).join('\n'));
+    return;
+  }
   if (process.env.GUARDRAIL_BENCH_WORKER !== undefined) {
     const worker = Number(process.env.GUARDRAIL_BENCH_WORKER);
     process.once('message', (list) => {

@@ -20,6 +20,13 @@ What it holds:
   (floor(1000*s + 0.5), clamped to [0, 1000]), roc_auc_score and roc_curve of the binned scores k/1000, DeLong's
   variance of the binned scores from its O(m*n) definition, the raw scores' roc_auc_score and the bound
   1/2 * sum_k P_k*N_k / (m*n) on the difference, asserted here to hold.
+- paired.json: paired probes (src/analysis/paired*.ts) on seeded data where both models score the same rows: both AUCs,
+  DeLong's variances and covariance of correlated AUCs from the O(m*n) definition (DeLong et al. 1988), the variance of
+  the difference cross-checked by a 4,000-resample paired bootstrap; per batch of 100 rows the same, and the sums the
+  batched AUC keeps; accuracy, precision, recall and F1 of both models at 0.5 with the delta-method variance of their
+  difference computed per row (for accuracy also McNemar's ((n10 + n01)/n - d^2)/n), with and without two pseudo-rows
+  spread over the 16 joint cells, and a paired bootstrap; and the label-free score-shift statistics (sums of the
+  inverse-propensity weighted indicators per threshold) over weight periods, request by request.
 """
 import json
 import math
@@ -309,6 +316,171 @@ def t_mixture_reference():
     return {"values": values, "multipliers": multipliers, "special": special_values}
 
 
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def delong_placements(y, s):
+    """V10 per positive and V01 per negative, in row order, from the O(m*n) kernel."""
+    y = np.asarray(y)
+    s = np.asarray(s, dtype=float)
+    pos = s[y == 1]
+    neg = s[y == 0]
+    psi = (pos[:, None] > neg[None, :]).astype(float) + 0.5 * (pos[:, None] == neg[None, :])
+    return psi.mean(axis=1), psi.mean(axis=0)
+
+
+def paired_delong_by_definition(y, a, b):
+    v10a, v01a = delong_placements(y, a)
+    v10b, v01b = delong_placements(y, b)
+    m, n = len(v10a), len(v01a)
+    s10 = np.cov(np.vstack([v10a, v10b]), ddof=1) if m > 1 else np.zeros((2, 2))
+    s01 = np.cov(np.vstack([v01a, v01b]), ddof=1) if n > 1 else np.zeros((2, 2))
+    cov = s10 / m + s01 / n
+    return {"aucA": float(v10a.mean()), "aucB": float(v10b.mean()), "varianceA": float(cov[0, 0]),
+            "varianceB": float(cov[1, 1]), "covariance": float(cov[0, 1]), "positives": m, "negatives": n}
+
+
+CELL_NAMES = ["tp", "fp", "fn", "tn"]
+
+
+def cells(y, s, threshold=0.5):
+    pred = np.asarray(s) >= threshold
+    y = np.asarray(y) == 1
+    return np.where(y & pred, 0, np.where(~y & pred, 1, np.where(y & ~pred, 2, 3)))
+
+
+def ratio_terms(metric, cell):
+    tp = (cell == 0).astype(float)
+    if metric == "accuracy":
+        return ((cell == 0) | (cell == 3)).astype(float), np.ones(len(cell))
+    if metric == "precision":
+        return tp, ((cell == 0) | (cell == 1)).astype(float)
+    if metric == "recall":
+        return tp, ((cell == 0) | (cell == 2)).astype(float)
+    return 2 * tp, 2 * tp + ((cell == 1) | (cell == 2)).astype(float)
+
+
+def paired_ratio(metric, cb, cc, weights):
+    """Both models' metric and the delta-method variance of baseline - candidate over weighted rows."""
+    ab, bb = ratio_terms(metric, cb)
+    ac, bc = ratio_terms(metric, cc)
+    n = weights.sum()
+    vb = (weights * ab).sum() / (weights * bb).sum()
+    vc = (weights * ac).sum() / (weights * bc).sum()
+    psi = (ab - vb * bb) / ((weights * bb).sum() / n) - (ac - vc * bc) / ((weights * bc).sum() / n)
+    return vb, vc, float((weights * psi ** 2).sum() / n ** 2)
+
+
+def paired_reference():
+    rng = np.random.default_rng(20261206)
+    cases = []
+    n = 600
+    y = (rng.random(n) < 0.3).astype(int)
+    shared = rng.normal(0, 1, n)
+    sb = np.round(sigmoid(1.8 * y - 1.2 + 0.9 * shared + 0.4 * rng.normal(0, 1, n)), 3)
+    sc = np.round(sigmoid(1.4 * y - 1.0 + 0.9 * shared + 0.4 * rng.normal(0, 1, n)), 3)
+    cases.append(("correlated", y, sb, sc))
+    y2 = (rng.random(300) < 0.4).astype(int)
+    s2 = np.round(np.clip(0.35 + 0.3 * y2 + rng.normal(0, 0.25, 300), 0, 1), 1)
+    s2c = np.round(np.clip(s2 + rng.normal(0, 0.1, 300), 0, 1), 1)
+    cases.append(("ties", y2, s2, s2c))
+    y3 = (rng.random(400) < 0.25).astype(int)
+    cases.append(("independent", y3, np.round(sigmoid(1.5 * y3 - 1 + rng.normal(0, 1, 400)), 4),
+                  np.round(sigmoid(1.5 * y3 - 1 + rng.normal(0, 1, 400)), 4)))
+    out = []
+    for name, y, a, b in cases:
+        d = paired_delong_by_definition(y, a, b)
+        boot = []
+        pos = np.flatnonzero(y == 1)
+        neg = np.flatnonzero(y == 0)
+        for _ in range(4000):
+            idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+            boot.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+        variance = d["varianceA"] + d["varianceB"] - 2 * d["covariance"]
+        assert abs(d["aucA"] - roc_auc_score(y, a)) < 1e-12 and abs(d["aucB"] - roc_auc_score(y, b)) < 1e-12
+        batches = []
+        sums = {"batches": 0, "pairs": 0.0, "baseline": 0.0, "candidate": 0.0, "varianceSum": 0.0}
+        for start in range(0, len(y), 100):
+            yb, ab, bb = y[start:start + 100], a[start:start + 100], b[start:start + 100]
+            if min(yb.sum(), len(yb) - yb.sum()) < 2:
+                continue
+            e = paired_delong_by_definition(yb, ab, bb)
+            w = e["positives"] * e["negatives"]
+            v = max(0.0, e["varianceA"] + e["varianceB"] - 2 * e["covariance"])
+            batches.append(e)
+            sums["batches"] += 1
+            sums["pairs"] += w
+            sums["baseline"] += w * e["aucA"]
+            sums["candidate"] += w * e["aucB"]
+            sums["varianceSum"] += w * w * v
+        cb, cc = cells(y, a), cells(y, b)
+        joint = np.zeros(16)
+        for i, j in zip(cb, cc):
+            joint[4 * i + j] += 1
+        ones = np.ones(len(y))
+        # The same rows plus one pseudo-row per joint cell weighing 2/16: two pseudo-rows in all.
+        grid = np.array([(i, j) for i in range(4) for j in range(4)])
+        padded_b = np.concatenate([cb, grid[:, 0]])
+        padded_c = np.concatenate([cc, grid[:, 1]])
+        padded_w = np.concatenate([ones, np.full(16, 2 / 16)])
+        metrics = {}
+        for metric in ["accuracy", "precision", "recall", "f1"]:
+            vb, vc, var = paired_ratio(metric, cb, cc, ones)
+            _, _, var_padded = paired_ratio(metric, padded_b, padded_c, padded_w)
+            reps = []
+            for _ in range(2000):
+                idx = rng.integers(0, len(y), len(y))
+                rb, rc, _ = paired_ratio(metric, cb[idx], cc[idx], ones)
+                reps.append(rb - rc)
+            entry = {"baseline": vb, "candidate": vc, "variance": var, "paddedVariance": var_padded,
+                     "bootstrapVariance": float(np.var(reps, ddof=1))}
+            if metric == "accuracy":
+                correct_b = (cb == 0) | (cb == 3)
+                correct_c = (cc == 0) | (cc == 3)
+                n10 = float((correct_b & ~correct_c).sum())
+                n01 = float((~correct_b & correct_c).sum())
+                diff = (n10 - n01) / len(y)
+                mcnemar = ((n10 + n01) / len(y) - diff ** 2) / len(y)
+                assert abs(mcnemar - var) < 1e-15, (mcnemar, var)
+                entry["mcnemarVariance"] = mcnemar
+            metrics[metric] = entry
+        out.append({"name": name, "labels": y.tolist(), "baseline": a.tolist(), "candidate": b.tolist(),
+                    "delong": d, "differenceVariance": variance, "bootstrapVariance": float(np.var(boot, ddof=1)),
+                    "batchRows": 100, "batches": sums, "joint": joint.tolist(), "metrics": metrics})
+    return out
+
+
+SCORE_SHIFT_THRESHOLDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
+
+
+def score_shift_reference():
+    """Requests one by one over three weight periods; inputs drift between them; the candidate's scores are shifted."""
+    rng = np.random.default_rng(20261207)
+    periods = []
+    sums = np.zeros(len(SCORE_SHIFT_THRESHOLDS))
+    squares = np.zeros(len(SCORE_SHIFT_THRESHOLDS))
+    requests = 0
+    for weight, drift, count in [(50, 0.0, 500), (75, 0.5, 700), (100, 1.0, 200)]:
+        w = weight / 100
+        x = rng.normal(drift, 1, count)
+        to_candidate = rng.random(count) < w
+        score = np.round(sigmoid(np.where(to_candidate, x + 0.7, x) - 1), 4)
+        counts = {}
+        for variant, mask in [("baseline", ~to_candidate), ("candidate", to_candidate)]:
+            counts[variant] = {"predictions": int(mask.sum()),
+                               "atOrBelow": [int((score[mask] <= t).sum()) for t in SCORE_SHIFT_THRESHOLDS]}
+        periods.append({"candidateWeight": weight, "scores": score.tolist(), "toCandidate": to_candidate.tolist(),
+                        **counts})
+        if 0 < w < 1:
+            requests += count
+            for j, t in enumerate(SCORE_SHIFT_THRESHOLDS):
+                yi = (to_candidate.astype(float) - w) / (w * (1 - w)) * (score <= t)
+                sums[j] += yi.sum()
+                squares[j] += (yi ** 2).sum()
+    return {"periods": periods, "requests": requests, "sums": sums.tolist(), "squares": squares.tolist()}
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     target = os.path.join(root, "test", "fixtures", "analysis", "reference.json")
@@ -334,6 +506,16 @@ def main():
         f.write(",\n".join(json.dumps(case, separators=(",", ":")) for case in binned_reference()))
         f.write("\n]}\n")
     print(f"wrote {binned_target}")
+    paired_target = os.path.join(root, "test", "fixtures", "analysis", "paired.json")
+    with open(paired_target, "w") as f:
+        f.write('{"generatedBy": "scripts/analysis-reference.py", "versions": ')
+        f.write(json.dumps(reference["versions"]))
+        f.write(', "cases": [\n')
+        f.write(",\n".join(json.dumps(case, separators=(",", ":")) for case in paired_reference()))
+        f.write('\n], "scoreShift": ')
+        f.write(json.dumps(score_shift_reference(), separators=(",", ":")))
+        f.write("}\n")
+    print(f"wrote {paired_target}")
 
 
 if __name__ == "__main__":

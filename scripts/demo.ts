@@ -1,16 +1,22 @@
 // The full local demo (`npm run demo`): a Temporal dev server with its Web UI, the emulator (local SageMaker +
-// CloudWatch hosting real XGBoost models), the rollout worker, and two rollouts started and approved with the
+// CloudWatch hosting real XGBoost models), the rollout worker, and three rollouts started and approved with the
 // `temporal` CLI exactly as a user types it:
 //   1. a better challenger is promoted through 50/50 → 25/75 → 0/100, with a human approval at 25/75;
-//   2. a candidate with an injected 5XX regression is rolled back automatically.
+//   2. a candidate with an injected 5XX regression is rolled back automatically;
+//   3. a worse model judged on live traffic alone: requests carry InferenceIds, SageMaker's data capture records them,
+//      and their labels arrive seconds later in Model Monitor's ground-truth format (some never, some late); the
+//      quality guardrails judge only predictions whose label window has closed, and roll it back.
 // Flags: --keep (leave everything running afterwards for the Web UI), --fast (shorter soaks, for CI smoke runs).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { Client, Connection } from '@temporalio/client';
 import { startEmulator } from '../src/emulator';
 import { EmulatorAdmin } from '../src/emulator/admin-client';
 import { freePort, resolveTemporalPath, startDevServer } from '../src/local/dev-server';
+import { startLiveTraffic } from '../src/local/live-traffic';
 import {
   DEMO_IMAGE,
   DEMO_ROLE,
@@ -63,7 +69,13 @@ async function main(): Promise<void> {
   say('▶ Starting the emulator (local SageMaker + CloudWatch, real XGBoost inference)…');
   const dataDir = join(demoDir, 'data');
   const data = stageDemoData(dataDir);
-  const emulator = await startEmulator({ port: await portOr(4566), dataDir });
+  // Data capture on (a capture file a second per variant) for rollout 3's live traffic; its labels' bucket.
+  const emulator = await startEmulator({
+    port: await portOr(4566),
+    dataDir,
+    config: { dataCapture: { enabled: true, flushSeconds: 1 } },
+  });
+  mkdirSync(join(dataDir, 'labels'), { recursive: true });
   say(`  ${emulator.url}   models in ${dataDir}/models, replay data s3://data/churn/holdout.csv`);
 
   // The worker and the temporal CLI read the same standard environment a user would set.
@@ -137,8 +149,56 @@ async function main(): Promise<void> {
   const result2 = await runRollout(client, cli, 'churn', spec2, {});
   printResult(result2);
 
+  // ---------------------------------------------------------------- rollout 3: quality from live traffic, labels later
+  say('\n━━ Rollout 3: a worse model judged on live traffic, its labels arriving seconds after each answer ━━');
+  const spec3: RolloutSpecInput = {
+    ...spec1,
+    baseline: { variantName: 'Challenger' },
+    candidate: {
+      ...spec1.candidate,
+      variantName: 'Worse',
+      modelName: 'churn-xgb-v4',
+      modelDataUrl: data.modelUrl('worse'),
+    },
+    steps: [
+      { candidateWeight: 50, soak, maxSoak: fast ? '40s' : '90s' },
+      { candidateWeight: 100, soak },
+    ],
+    // No replay: the rollout turns on data capture for the A/B config and reads the labels that come later.
+    traffic: {
+      capture: { s3Uri: 's3://capture/churn' },
+      groundTruth: { s3Uri: 's3://labels/churn', labelDelay: '2s', maxLabelDelay: '5s' },
+    },
+  };
+  const credentials = {
+    accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+    secretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey,
+  };
+  const aws = { endpoint: emulator.url, region: 'us-east-1', credentials };
+  const holdout = readFileSync(join(root, 'examples', 'churn', 'holdout.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => ({ label: Number(line.split(',')[0]), payload: line.split(',').slice(1).join(',') }));
+  say('  live traffic: 60 requests/s with InferenceIds; labels uploaded to s3://labels/churn/yyyy/mm/dd/hh/ 2 s after');
+  say('  each answer (10% never, 5% after 8 s, past the 5 s window)');
+  const live = startLiveTraffic({
+    runtime: new SageMakerRuntimeClient(aws),
+    s3: new S3Client({ ...aws, forcePathStyle: true }),
+    endpointName: 'churn',
+    rows: holdout,
+    ratePerSecond: 60,
+    groundTruthUri: 's3://labels/churn',
+    labelDelayMs: 2_000,
+    missingShare: 0.1,
+    lateShare: 0.05,
+    lateDelayMs: 8_000,
+  });
+  const result3 = await runRollout(client, cli, 'churn', spec3, {});
+  await live.stop({ flushLabels: false });
+  printResult(result3);
+
   say(
-    `\nThe Temporal Web UI shows both rollouts, their history and the signals: ${server.uiUrl}/namespaces/default/workflows`,
+    `\nThe Temporal Web UI shows the three rollouts, their history and the signals: ${server.uiUrl}/namespaces/default/workflows`,
   );
   if (keep) {
     say('--keep: everything stays up. Press Ctrl-C to stop.');
@@ -150,8 +210,12 @@ async function main(): Promise<void> {
   await connection.close();
   await emulator.close();
   await server.stop();
-  const ok = result1.outcome === 'promoted' && result2.outcome === 'rolled_back';
-  say(ok ? '\n✔ demo finished: promoted, then rolled back, as expected' : '\n✘ demo ended with unexpected outcomes');
+  const ok = result1.outcome === 'promoted' && result2.outcome === 'rolled_back' && result3.outcome === 'rolled_back';
+  say(
+    ok
+      ? '\n✔ demo finished: promoted, rolled back on errors, rolled back on live quality, as expected'
+      : '\n✘ demo ended with unexpected outcomes',
+  );
   process.exit(ok ? 0 : 1);
 }
 
@@ -220,7 +284,12 @@ function progressLine(s: RolloutStatus): string {
   const verdict = evaluation
     ? ` · verdict ${evaluation.verdict} · ${evaluation.results.map((r) => `${r.guardrail} ${mark[r.verdict]}`).join(' ')}`
     : '';
-  return `[${s.phase}] step ${s.step}/${s.totalSteps} · ${weights || 'deploying'}${verdict}`;
+  const live = s.liveQuality
+    ? ` · live ${Object.entries(s.liveQuality.variants)
+        .map(([v, n]) => `${v} ${n.labelled} labelled/${n.waiting} waiting`)
+        .join(', ')}`
+    : '';
+  return `[${s.phase}] step ${s.step}/${s.totalSteps} · ${weights || 'deploying'}${verdict}${live}`;
 }
 
 function printResult(r: RolloutResult): void {

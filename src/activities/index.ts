@@ -3,6 +3,7 @@ import { alarmActivities, type AlarmOptions } from './alarms';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
+import { liveQualityActivities } from './live-quality';
 import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
@@ -29,6 +30,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     // After cloudwatch.ts's: alarm states come from alarms.ts (both alarm types, batched per worker).
     ...alarms,
     ...trafficActivities(clients, loadDataset),
+    ...liveQualityActivities(clients),
     ...preflightActivities(sm, alarms, loadDataset, clients),
     ...validateActivities,
     ...notifyActivities(),
@@ -44,5 +46,6 @@ export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } fro
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
+export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
 export type { NotifyInput } from './notify';

@@ -11,17 +11,27 @@
 // they may all be unattributed (aws-behaviour.md #20). Attributed failures count among the variant's requests, so the
 // sample-ratio check is not skewed by the side that errs more.
 //
+// Paired probes (`paired`): each request's rows go to BOTH variants at once, each request naming its variant
+// (InvokeEndpoint's TargetVariant, which reaches a variant whatever its weight), and the rows both answered become a
+// PairedSummary (src/analysis/paired.ts) with both round trips; each variant's own answers still make its labelled
+// summary, for people. Paired requests are not routed by the weights, so they are no evidence of the split.
+//
+// Every replay request carries an InferenceId starting with REPLAY_INFERENCE_PREFIX, so that where data capture is on,
+// the readers of live traffic (capture.ts) can leave the rollout's own requests out.
+//
 // Crash safety: progress (next row, elapsed time, results so far) rides on the heartbeat. A retry on another worker
 // resumes from the last heartbeat, so rows answered before the crash are counted once and the interval keeps its
 // length. Requests in flight at the crash are lost from the labelled results (never counted twice); CloudWatch still
 // counts them, as it would count any client's traffic.
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { LabelledSummaryBuilder, type LabelledSummary } from '../analysis/labelled-summary';
+import { PairedSummaryBuilder, type PairedSummary } from '../analysis/paired';
 import { isRetryableAwsError, awsErrorName } from './aws-errors';
 import type { AwsClients } from './clients';
-import type { datasetLoader } from './dataset';
+import type { datasetLoader, LabelledRow } from './dataset';
 
 export interface ReplayInput {
   endpointName: string;
@@ -35,7 +45,12 @@ export interface ReplayInput {
   durationMs: number;
   /** Scores at or above this count as predicted positive in the labelled summaries (traffic.replay.threshold). */
   threshold: number;
+  /** Paired probes: every request goes to both of these variants (TargetVariant). */
+  paired?: { baseline: string; candidate: string };
 }
+
+/** InferenceId prefix of the rollout's own replay requests: their captures are not live traffic, and have no labels. */
+export const REPLAY_INFERENCE_PREFIX = 'model-rollout-replay-';
 
 export interface VariantReplay {
   /** InvokeEndpoint requests this variant answered (each may carry several rows), failed ones included. */
@@ -54,6 +69,8 @@ export interface ReplayResult {
   unattributedFailures: number;
   failuresByError: Record<string, number>;
   byVariant: Record<string, VariantReplay>;
+  /** Paired probes: the rows both variants answered (absent without `paired`). */
+  paired?: PairedSummary;
 }
 
 interface ReplayProgress {
@@ -104,8 +121,10 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       };
       const variantOf = (variant: string) =>
         (result.byVariant[variant] ??= { requests: 0, failures: 0, labelled: builderOf(variant).summary() });
+      const pairedBuilder = input.paired ? new PairedSummaryBuilder(input.threshold, result.paired) : null;
       const snapshot = () => {
         for (const [variant, b] of builders) variantOf(variant).labelled = b.summary();
+        if (pairedBuilder) result.paired = pairedBuilder.summary();
       };
       const remainingMs = Math.max(0, input.durationMs - (resumed?.elapsedMs ?? 0));
       const elapsedBefore = resumed?.elapsedMs ?? 0;
@@ -124,11 +143,33 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       };
       const beat = setInterval(() => heartbeat(progress()), 1_000);
 
-      const send = async (first: number) => {
-        const rows = Array.from(
-          { length: input.rowsPerRequest },
-          (_, k) => dataset.rows[(first + k) % dataset.rows.length],
-        );
+      /** A failed request: counted for the variant its response names (or the one it targeted), or unattributed. */
+      const failed = (err: unknown, target?: string) => {
+        if (cancelled.aborted) return;
+        result.requests++;
+        result.failures++;
+        const name = awsErrorName(err) || 'Error';
+        result.failuresByError[name] = (result.failuresByError[name] ?? 0) + 1;
+        const variant = answeringVariant(err) ?? target ?? null;
+        if (variant) {
+          const v = variantOf(variant);
+          v.requests++;
+          v.failures++;
+        } else result.unattributedFailures++;
+        // A failing request is evidence for the guardrails (CloudWatch counts it), not a reason to stop the soak,
+        // unless the endpoint is gone altogether.
+        // (SageMaker Runtime says "Endpoint <name> of account <id> not found." as a ValidationError.)
+        if (
+          !isRetryableAwsError(err) &&
+          /Could not find endpoint|Endpoint \S+ of account \S+ not found/i.test(String(err))
+        ) {
+          throw err;
+        }
+      };
+
+      /** One request of these rows (to `target`, or routed by the weights); its scores, or null when it failed. */
+      const invoke = async (rows: LabelledRow[], target?: string): Promise<{ scores: number[]; ms: number } | null> => {
+        const sentAt = performance.now();
         try {
           const out = await runtime.send(
             new InvokeEndpointCommand({
@@ -136,37 +177,45 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
               ContentType: 'text/csv',
               Accept: 'text/csv',
               Body: rows.map((r) => r.payload).join('\n'),
+              InferenceId: `${REPLAY_INFERENCE_PREFIX}${randomUUID()}`,
+              ...(target ? { TargetVariant: target } : {}),
             }),
             { abortSignal: cancelled },
           );
-          const variant = out.InvokedProductionVariant ?? 'unknown';
+          const ms = performance.now() - sentAt;
+          const variant = out.InvokedProductionVariant ?? target ?? 'unknown';
           const scores = parseScores(new TextDecoder().decode(out.Body), rows.length);
           variantOf(variant).requests++;
           const builder = builderOf(variant);
           rows.forEach((row, k) => builder.add(row.label, scores[k]));
           result.requests++;
+          return { scores, ms };
         } catch (err) {
-          if (cancelled.aborted) return;
-          result.requests++;
-          result.failures++;
-          const name = awsErrorName(err) || 'Error';
-          result.failuresByError[name] = (result.failuresByError[name] ?? 0) + 1;
-          const variant = answeringVariant(err);
-          if (variant) {
-            const v = variantOf(variant);
-            v.requests++;
-            v.failures++;
-          } else result.unattributedFailures++;
-          // A failing request is evidence for the guardrails (CloudWatch counts it), not a reason to stop the soak,
-          // unless the endpoint is gone altogether.
-          // (SageMaker Runtime says "Endpoint <name> of account <id> not found." as a ValidationError.)
-          if (
-            !isRetryableAwsError(err) &&
-            /Could not find endpoint|Endpoint \S+ of account \S+ not found/i.test(String(err))
-          ) {
-            throw err;
-          }
+          failed(err, target);
+          return null;
         }
+      };
+
+      const send = async (first: number) => {
+        const rows = Array.from(
+          { length: input.rowsPerRequest },
+          (_, k) => dataset.rows[(first + k) % dataset.rows.length],
+        );
+        if (!input.paired || !pairedBuilder) {
+          await invoke(rows);
+          return;
+        }
+        const [b, c] = await Promise.all([invoke(rows, input.paired.baseline), invoke(rows, input.paired.candidate)]);
+        if (!b || !c) return;
+        // The two round trips belong to the request, so to its first row only: one latency pair per request pair.
+        rows.forEach((row, k) =>
+          pairedBuilder.add(
+            row.label,
+            b.scores[k],
+            c.scores[k],
+            k === 0 ? { baseline: b.ms, candidate: c.ms } : undefined,
+          ),
+        );
       };
 
       try {
@@ -195,6 +244,8 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       } finally {
         clearInterval(beat);
       }
+      // The interval's last AUC batch is folded now; a batch cut short by a crash is lost, never counted twice.
+      pairedBuilder?.close();
       if (cancelled.aborted) throw new CancelledFailure('replay cancelled');
       heartbeat(progress());
       return result;

@@ -15,6 +15,9 @@ import { compareLatency, NO_LATENCY_PERIODS } from './latency';
 import type { LabelledSummary } from './labelled-summary';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
+import type { PairedSummary } from './paired';
+import { comparePairedAuc, comparePairedLatency, comparePairedQuality, poolComparisons } from './paired-comparison';
+import { judgeScoreShift, type ScoreShiftStatistics } from './score-shift';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
 import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
@@ -58,6 +61,7 @@ const MIN_TARGET: Record<GuardrailName, number> = {
   recall: 0.005,
   f1: 0.005,
   rocAuc: 0.005,
+  scoreShift: 0.05,
   sampleRatio: 0.005,
 };
 
@@ -123,6 +127,7 @@ export function enabledGuardrails(config: GuardrailConfig): GuardrailName[] {
   if (config.errorRate4xx.enabled) names.push('errorRate4xx');
   if (config.latency.enabled) names.push('latency');
   for (const metric of QUALITY_METRICS) if (config.quality[metric]) names.push(metric);
+  if (config.scoreShift?.enabled) names.push('scoreShift');
   return names;
 }
 
@@ -313,6 +318,10 @@ export interface GuardrailInput {
    * rate and quality guardrails. Without it they use the normal mixture alone.
    */
   schedule?: SoakSchedule;
+  /** Paired probes (config.paired): the replay rows both variants scored, as a paired summary. */
+  paired?: PairedSummary | null;
+  /** The label-free early guard's folded statistics of captured live scores (config.scoreShift). */
+  scoreShift?: ScoreShiftStatistics | null;
 }
 
 /** A guardrail's comparison with the tolerance as the spec states it (relative for latency). */
@@ -347,9 +356,15 @@ export function compareGuardrails(input: GuardrailInput): {
     );
     comparisons.push({ comparison, reportedTolerance: config[kind].tolerance });
   }
+  const paired = config.paired ? (input.paired ?? null) : undefined;
   if (config.latency.enabled) {
     comparisons.push({
-      comparison: compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
+      // Paired probes measure both variants on the same rows at the same moment: their round trips replace
+      // CloudWatch's per-period medians (which would count the probes of both variants alike).
+      comparison:
+        paired !== undefined
+          ? comparePairedLatency(paired, config.latency.tolerance)
+          : compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
       reportedTolerance: config.latency.tolerance,
     });
   }
@@ -362,6 +377,13 @@ export function compareGuardrails(input: GuardrailInput): {
       metric === 'rocAuc'
         ? compareRocAuc(baseline.labelled, candidate.labelled, q.tolerance)
         : compareQualityProportion(metric, confusionB, confusionC, q.tolerance);
+    if (paired !== undefined) {
+      // Paired probes, pooled with the unpaired labelled evidence (live traffic's label-complete cohorts) if any.
+      const pairedComparison =
+        metric === 'rocAuc' ? comparePairedAuc(paired, q.tolerance) : comparePairedQuality(metric, paired, q.tolerance);
+      const unpaired = (baseline.labelled?.rows ?? 0) > 0 || (candidate.labelled?.rows ?? 0) > 0;
+      comparison = unpaired ? poolComparisons(pairedComparison, comparison) : pairedComparison;
+    }
     const mismatch = metric === 'rocAuc' ? null : thresholdMismatch(input);
     if (mismatch) comparison = { ...comparison, missing: mismatch, estimate: NaN, variance: NaN };
     comparisons.push({ comparison, reportedTolerance: q.tolerance });
@@ -394,7 +416,10 @@ function confusionAt(labelled: LabelledSummary | null, threshold: number): Confu
  * config's cannot judge accuracy, precision, recall or F1 (a caller's mistake, shown rather than thrown, so that a
  * rollout reports it instead of failing its workflow task).
  */
-function thresholdMismatch({ baseline, candidate, config }: GuardrailInput): string | null {
+function thresholdMismatch({ baseline, candidate, config, paired }: GuardrailInput): string | null {
+  if (config.paired && paired && paired.rows > 0 && paired.threshold !== config.threshold) {
+    return `the paired summary counted predictions at threshold ${paired.threshold}, not the spec's ${config.threshold}`;
+  }
   for (const v of [baseline, candidate]) {
     if (v.labelled && v.labelled.rows > 0 && v.labelled.threshold !== config.threshold) {
       return (
@@ -464,6 +489,8 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
   for (const { comparison, reportedTolerance } of comparisons) {
     results.push(judge(comparison, shares.perGuardrail, reportedTolerance));
   }
+  const shift = input.config.scoreShift;
+  if (shift?.enabled) results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance));
   return { ...combine(results), results, spendingLook };
 }
 

@@ -19,3 +19,13 @@ export {
 export { foldLatencyPeriod, foldCompletePeriods, NO_LATENCY_PERIODS } from './latency';
 export { summarizeVariant } from './summary';
 export { normalCdf, normalQuantile } from './normal';
+export { PairedSummaryBuilder, emptyPairedSummary, mergePaired, PAIRED_BATCH_ROWS } from './paired';
+export { pairedDelong } from './paired-delong';
+export {
+  SCORE_SHIFT_THRESHOLDS,
+  countScore,
+  emptyScoreCounts,
+  emptyScoreShift,
+  foldScoreShift,
+  judgeScoreShift,
+} from './score-shift';

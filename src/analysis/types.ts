@@ -3,6 +3,8 @@
 import type { LabelledSummary } from './labelled-summary';
 
 export type { LabelledSummary, ScoreHistogram } from './labelled-summary';
+export type { PairedSummary } from './paired';
+export type { ScoreShiftStatistics, ScoreShiftPeriod, ScoreCounts } from './score-shift';
 
 /** One labelled request from replay traffic: the true label (0/1) and the score the variant returned. */
 export interface ScoredRequest {
@@ -100,9 +102,20 @@ export interface GuardrailConfig {
   sampleRatio: { enabled: boolean };
   /** Score at or above which a request counts as predicted positive. */
   threshold: number;
+  /**
+   * Replay probes are paired (each row to both variants): quality and latency are judged on the paired evidence
+   * (paired.ts), quality pooled with any unpaired labelled evidence (live traffic).
+   */
+  paired?: boolean;
+  /**
+   * The label-free early guard on captured live scores (score-shift.ts): the largest difference of the variants' score
+   * distribution functions allowed. Absent or disabled: not judged, and it takes no share of alpha.
+   */
+  scoreShift?: ToleranceConfig;
 }
 
-export type GuardrailName = 'errorRate5xx' | 'errorRate4xx' | 'latency' | QualityMetricName | 'sampleRatio';
+export type GuardrailName =
+  'errorRate5xx' | 'errorRate4xx' | 'latency' | QualityMetricName | 'scoreShift' | 'sampleRatio';
 
 export type Verdict = 'pass' | 'fail' | 'continue';
 

@@ -49,3 +49,30 @@ export function soakPeriods(spec: { steps: readonly StepSpec[]; evaluation: { me
 export function totalMaxSoakMs(steps: readonly StepSpec[]): number {
   return steps.reduce((sum, step) => sum + maxSoakMs(step), 0);
 }
+
+/**
+ * Live traffic's labelled predictions are judged in cohorts by prediction time (src/workflows/live-quality.ts): a slice
+ * of `cohortSliceMs` is folded once every prediction in it has had `maxLabelDelay` for its label, so a label that comes
+ * later can never change what the guardrails saw. A quarter of maxLabelDelay keeps the first cohort near maxLabelDelay
+ * after the candidate went live and each label object read about five times (once per slice whose window it falls
+ * in); at least the evaluation interval (a cohort per evaluation at most) and at most an hour (SageMaker's capture
+ * partitions are hours), in whole seconds.
+ */
+export function cohortSliceMs(spec: {
+  evaluation: { interval: string };
+  traffic: { groundTruth?: { maxLabelDelay: string } };
+}): number {
+  const window = spec.traffic.groundTruth ? durationMs(spec.traffic.groundTruth.maxLabelDelay) : 0;
+  // Whole seconds, as capture's inferenceTime: a prediction's slice is then the slice its true time falls in.
+  const slice = Math.min(3_600_000, Math.max(durationMs(spec.evaluation.interval), window / 4));
+  return Math.ceil(slice / 1000) * 1000;
+}
+
+/**
+ * The soonest a first cohort of labelled live predictions can be judged after the candidate goes live: its slice, its
+ * label window, and the second that capture's inferenceTime (whole seconds) may hide.
+ */
+export function firstCohortMs(spec: Parameters<typeof cohortSliceMs>[0]): number {
+  const window = spec.traffic.groundTruth ? durationMs(spec.traffic.groundTruth.maxLabelDelay) : 0;
+  return cohortSliceMs(spec) + window + 1_000;
+}

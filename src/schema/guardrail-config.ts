@@ -9,8 +9,16 @@ import type { GuardrailsSpec } from './guardrails';
  * @param threshold the score at or above which a labelled row counts as predicted positive (traffic.replay.threshold)
  * @param latencyHorizon the most metric periods the rollout can soak (`soakPeriods` in duration.ts of its steps):
  *   enables latency's group-sequential test. Without it latency uses the t-mixture alone.
+ * @param traffic what the spec's traffic section provides: `liveCapture` (traffic.capture or traffic.groundTruth: the
+ *   rollout reads captured live predictions, so the label-free scoreShift guard is on unless the spec turns it off) and
+ *   `paired` (traffic.replay.paired).
  */
-export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5, latencyHorizon?: number): GuardrailConfig {
+export function toGuardrailConfig(
+  spec: GuardrailsSpec,
+  threshold = 0.5,
+  latencyHorizon?: number,
+  traffic: { liveCapture?: boolean; paired?: boolean } = {},
+): GuardrailConfig {
   const quality: GuardrailConfig['quality'] = {};
   for (const metric of QUALITY_METRICS) {
     const m = spec.quality[metric];
@@ -26,7 +34,17 @@ export function toGuardrailConfig(spec: GuardrailsSpec, threshold = 0.5, latency
       ...(latencyHorizon !== undefined ? { horizon: latencyHorizon } : {}),
     },
     quality,
-    sampleRatio: { enabled: spec.sampleRatio.enabled },
+    // Paired probes name their variant, so only captured live traffic can show the routing: without it, no check.
+    sampleRatio: { enabled: spec.sampleRatio.enabled && !(traffic.paired && !traffic.liveCapture) },
     threshold,
+    ...(traffic.paired ? { paired: true } : {}),
+    ...(traffic.liveCapture
+      ? {
+          scoreShift: {
+            enabled: spec.scoreShift?.enabled ?? true,
+            tolerance: spec.scoreShift?.tolerance ?? 0.5,
+          },
+        }
+      : {}),
   };
 }

@@ -39,6 +39,19 @@ export const GuardrailsSpec = z.strictObject({
       rocAuc: qualityMetric(0.02).optional(),
     })
     .default({ accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } }),
+  /**
+   * The label-free early guard (src/analysis/score-shift.ts): the candidate's captured live scores against the
+   * baseline's on the same randomized traffic; fails when their distribution functions differ by more than the
+   * tolerance at some threshold, before any label arrives. On by default when live traffic is captured
+   * (traffic.capture or traffic.groundTruth). The tolerance must exceed the shift a legitimate new model makes (the
+   * demo's better challenger differs from its champion by 0.29); constant or inverted scores differ by 0.6 to 0.9.
+   */
+  scoreShift: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      tolerance: z.number().gt(0, 'guardrails.scoreShift.tolerance must be above 0').max(1).default(0.5),
+    })
+    .optional(),
   /** The split actually served must match the weights set; otherwise no comparison can be trusted. */
   sampleRatio: toggle({}).default({ enabled: true }),
   /** CloudWatch alarm names: any of them in ALARM fails the step at once. */

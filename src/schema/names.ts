@@ -63,3 +63,21 @@ export function dataUrl(what: string, schemes: readonly string[]) {
       }
     });
 }
+
+/**
+ * An S3 location that is a prefix, not one object: s3://bucket or s3://bucket/prefix (DataCaptureConfig's
+ * DestinationS3Uri and Model Monitor's ground-truth S3Uri, [BC-SM]: pattern ^(https|s3)://([^/])/?(.*)$, at most 512
+ * characters). Only s3:// here: the rollout lists and reads it through S3.
+ */
+export function s3Prefix(what: string) {
+  return z
+    .string({ error: `${what} must be an S3 location such as "s3://bucket/prefix"` })
+    .max(512, `${what} is longer than 512 characters, the AWS limit`)
+    .regex(
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\0\r\n]*)?$/,
+      `${what} must be s3://<bucket> or s3://<bucket>/<prefix> with a valid bucket name (lower-case letters, digits, dots, hyphens)`,
+    )
+    .refine((text) => !/(^|\/)\.\.(\/|$)/.test(text.slice(5)), {
+      error: `${what} contains a ".." path segment: give the direct location instead`,
+    });
+}

@@ -2,8 +2,8 @@
 // `temporal workflow start` bypasses our CLI), and exported as JSON Schema for editors. Every field not given has a
 // default, so the minimal spec of design.md works.
 import { z } from 'zod';
-import { awsName, dataUrl, duration } from './names';
-import { DURATION_PATTERN, durationMs } from './duration';
+import { awsName, dataUrl, duration, s3Prefix } from './names';
+import { DURATION_PATTERN, durationMs, firstCohortMs, formatDuration, totalMaxSoakMs } from './duration';
 import { GuardrailsSpec } from './guardrails';
 import { APPROVER_PATTERN, APPROVER_PATTERN_RULE } from './approvers';
 import { NotificationsSpec } from './notifications';
@@ -87,6 +87,42 @@ const ReplaySpec = z.strictObject({
   rowsPerRequest: z.number().int().min(1).max(100).default(1),
   /** Scores at or above this count as a predicted positive for accuracy, precision, recall and F1. */
   threshold: z.number().min(0).max(1).default(0.5),
+  /**
+   * Paired probes: every row goes to both variants (InvokeEndpoint's TargetVariant), so accuracy-type metrics, ROC
+   * AUC and latency are compared on the same rows (src/analysis/paired.ts). Needs a baseline.
+   */
+  paired: z.boolean().default(false),
+});
+
+/** SageMaker data capture on the A/B endpoint config (DataCaptureConfig): the live predictions the rollout reads. */
+const CaptureSpec = z.strictObject({
+  /** DataCaptureConfig.DestinationS3Uri: captures land under <s3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/. */
+  s3Uri: s3Prefix('traffic.capture.s3Uri'),
+  /** DataCaptureConfig.InitialSamplingPercentage: the share of requests captured, a whole number 0 to 100. */
+  samplingPercent: z
+    .number()
+    .int('traffic.capture.samplingPercent must be a whole number (SageMaker takes an integer percentage)')
+    .min(0)
+    .max(100, 'traffic.capture.samplingPercent is a percentage: at most 100')
+    .default(100),
+});
+
+/**
+ * Labels of live predictions that arrive later, in SageMaker Model Monitor's ground-truth format: JSON lines under
+ * <s3Uri>/yyyy/mm/dd/hh/, each {"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": <the
+ * capture's inferenceId, or its eventId>}, "eventVersion": "0"}.
+ */
+const GroundTruthSpec = z.strictObject({
+  s3Uri: s3Prefix('traffic.groundTruth.s3Uri'),
+  /** How long labels usually take: shown to people; the guardrails wait for maxLabelDelay. */
+  labelDelay: duration('traffic.groundTruth.labelDelay', '0s', '30d').default('10m'),
+  /**
+   * The label window: a prediction is judged only once this long has passed since it was made, with the label that
+   * arrived within it (or as unlabelled); a later label is ignored. Must also cover capture's delivery to S3.
+   */
+  maxLabelDelay: duration('traffic.groundTruth.maxLabelDelay', '1s', '30d').default('2h'),
+  /** Scores at or above this count as predicted positive; must equal traffic.replay.threshold when both are given. */
+  threshold: z.number().min(0).max(1).optional(),
 });
 
 /** For cross-field checks that run even when a field already failed its own check: NaN for a bad duration. */
@@ -115,6 +151,10 @@ export const RolloutSpec = z
         .strictObject({
           /** Replay a labelled data set during every soak; without it the soak watches live traffic only. */
           replay: ReplaySpec.optional(),
+          /** Enable data capture on the A/B config; without it, the endpoint's own capture is read if it has one. */
+          capture: CaptureSpec.optional(),
+          /** Delayed labels of live predictions: quality guardrails on label-complete cohorts of live traffic. */
+          groundTruth: GroundTruthSpec.optional(),
         })
         .default({}),
       evaluation: z
@@ -194,6 +234,7 @@ export const RolloutSpec = z
         `candidate.variantName equals the baseline's ("${c.variantName}"): pick another name`,
       );
     }
+    liveQualityIssues(spec, issue);
     spec.steps.forEach((step, i) => {
       if (step.baselineWeight !== undefined && Math.abs(step.baselineWeight + step.candidateWeight - 100) > 1e-9) {
         issue(
@@ -215,3 +256,51 @@ export const RolloutSpec = z
       }
     });
   });
+
+/** Cross-field checks of traffic.capture, traffic.groundTruth and traffic.replay.paired. */
+function liveQualityIssues(spec: RolloutSpec, issue: (path: (string | number)[], message: string) => void): void {
+  const { replay, groundTruth, capture } = spec.traffic;
+  if (!spec.baseline) {
+    if (replay?.paired) {
+      issue(['traffic', 'replay', 'paired'], 'paired probes compare two variants: a first deployment has no baseline');
+    }
+    if (groundTruth || capture) {
+      const field = groundTruth ? 'groundTruth' : 'capture';
+      issue(
+        ['traffic', field],
+        `traffic.${field} compares the live variants: a first deployment has no baseline to compare with; leave it out`,
+      );
+    }
+  }
+  if (!groundTruth) return;
+  const { labelDelay, maxLabelDelay } = groundTruth;
+  const valid = DURATION_PATTERN.test(labelDelay) && DURATION_PATTERN.test(maxLabelDelay);
+  if (valid && durationMs(maxLabelDelay) < durationMs(labelDelay)) {
+    issue(
+      ['traffic', 'groundTruth', 'maxLabelDelay'],
+      `maxLabelDelay (${maxLabelDelay}) is shorter than labelDelay (${labelDelay}): the window must cover the usual delay`,
+    );
+  }
+  if (groundTruth.threshold !== undefined && replay && replay.threshold !== groundTruth.threshold) {
+    issue(
+      ['traffic', 'groundTruth', 'threshold'],
+      `threshold ${groundTruth.threshold} differs from traffic.replay.threshold ${replay.threshold}: both judge the same ` +
+        'guardrails, give one threshold',
+    );
+  }
+  const stepsValid = spec.steps.every(
+    (s) => DURATION_PATTERN.test(s.soak) && (!s.maxSoak || DURATION_PATTERN.test(s.maxSoak)),
+  );
+  if (valid && stepsValid && DURATION_PATTERN.test(spec.evaluation.interval)) {
+    const soakable = totalMaxSoakMs(spec.steps);
+    const first = firstCohortMs(spec);
+    if (!replay && Object.keys(spec.guardrails.quality).length > 0 && first > soakable) {
+      issue(
+        ['traffic', 'groundTruth', 'maxLabelDelay'],
+        `no live prediction's label window (maxLabelDelay ${maxLabelDelay}) can close before the steps' maxSoak ` +
+          `(${formatDuration(soakable)} in all) runs out, so quality could never be judged: soak longer (at least ` +
+          `${formatDuration(first)} in all) or shorten maxLabelDelay`,
+      );
+    }
+  }
+}

@@ -4,7 +4,14 @@
 // continue-as-new carries to the next run.
 import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
-import { NO_LATENCY_PERIODS, type Evaluation, type LabelledSummary, type SpendingLook } from '../analysis';
+import {
+  NO_LATENCY_PERIODS,
+  type Evaluation,
+  type LabelledSummary,
+  type PairedSummary,
+  type SpendingLook,
+} from '../analysis';
+import type { LiveQualityEvidence } from './live-quality';
 import type { RolloutSpec } from '../schema';
 import type { CloudWatchEvidence } from './cloudwatch-evidence';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
@@ -65,6 +72,10 @@ export interface Evidence {
   stepStartedAt: number;
   /** The error-spending test's earlier looks (soak fraction, information per guardrail; at most 200). */
   looks: SpendingLook[];
+  /** Live traffic's cursors and folded statistics (traffic.capture / traffic.groundTruth; live-quality.ts). */
+  live?: LiveQualityEvidence;
+  /** Paired probes since the candidate went live (traffic.replay.paired). */
+  paired?: PairedSummary;
 }
 
 /**
@@ -213,6 +224,6 @@ export class RolloutContext {
 
   /** The score at or above which a labelled row counts as predicted positive: guardrails and summaries alike. */
   get qualityThreshold(): number {
-    return this.spec.traffic.replay?.threshold ?? 0.5;
+    return this.spec.traffic.replay?.threshold ?? this.spec.traffic.groundTruth?.threshold ?? 0.5;
   }
 }

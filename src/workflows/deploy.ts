@@ -4,6 +4,7 @@ import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
+import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
@@ -28,8 +29,17 @@ export function originalSettings(ctx: RolloutContext): { settings?: EndpointConf
   return settings ? { settings } : {};
 }
 
+/** The A/B config's settings: the replaced config's, with the data capture the spec asks for (traffic.capture). */
+function abSettings(ctx: RolloutContext): { settings?: EndpointConfigSettings } {
+  const capture = abDataCapture(ctx);
+  const { settings } = originalSettings(ctx);
+  if (!capture) return settings ? { settings } : {};
+  return { settings: { ...settings, DataCaptureConfig: capture } };
+}
+
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
+  abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
@@ -72,7 +82,7 @@ async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   await quick.createEndpointConfig({
     configName,
     variants: [{ ...pre.baselineVariant!, InitialVariantWeight: 100 }, candidateVariant(ctx, 0)],
-    ...originalSettings(ctx),
+    ...abSettings(ctx),
     region: ctx.region,
   });
   await quick.updateEndpoint({ ...ctx.where, configName });

@@ -14,6 +14,7 @@ import {
 } from './cloudwatch-evidence';
 import type { RolloutContext } from './context';
 import { appendEvaluation } from './evaluation-log';
+import { gatherLiveQuality, guardrailTraffic, liveGuardrailEvidence, routedSplit } from './live-quality';
 import type { EvaluationRecord, StepRecord } from './shared';
 
 /** Verdicts kept in status (most recent last). */
@@ -45,6 +46,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     spec.guardrails.alarms.length > 0
       ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
       : Promise.resolve([]),
+    gatherLiveQuality(ctx, now), // live traffic's captures and label-complete cohorts, folded into ctx.evidence
   ]);
   if (metrics) {
     const stepFrom = firstPeriodOfStep(ctx.evidence.stepStartedAt, periodMs);
@@ -67,8 +69,9 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
       candidate: evidenceOf(ctx.candidateName),
       latency: cloudwatch.latency,
       split: { candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight, ...stepInvocations(ctx) },
-      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec)),
+      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec), guardrailTraffic(spec)),
       schedule: { soakFraction, looks: ctx.evidence.looks },
+      ...liveGuardrailEvidence(ctx),
     });
     if (spendingLook) ctx.evidence.looks.push(spendingLook);
     evaluation = judged;
@@ -128,6 +131,7 @@ const NO_COUNTS: Counts = { invocations: 0, errors4xx: 0, errors5xx: 0 };
 function stepInvocations(ctx: RolloutContext) {
   const b = ctx.baselineName!;
   const c = ctx.candidateName;
+  if (ctx.spec.traffic.replay?.paired) return routedSplit(ctx); // probes name their variant: only routed traffic counts
   if (ctx.spec.traffic.replay) {
     const requests = ctx.evidence.stepRequests;
     return { baselineInvocations: requests[b] ?? 0, candidateInvocations: requests[c] ?? 0 };

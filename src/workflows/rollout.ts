@@ -104,6 +104,7 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
     evaluations: ctx.evaluations,
     resources: ctx.state.resources,
     cleanupWarnings: ctx.cleanupWarnings,
+    ...(ctx.state.liveQuality ? { liveQuality: ctx.state.liveQuality } : {}),
   };
 }
 

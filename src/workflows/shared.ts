@@ -166,6 +166,33 @@ export interface RolloutStatus {
   notifications?: NotificationRecord[];
   outcome?: Outcome;
   reason?: string;
+  /** Live traffic's predictions and their delayed labels (traffic.capture / traffic.groundTruth); absent otherwise. */
+  liveQuality?: LiveQualityStatus;
+}
+
+/** How many live predictions are captured, labelled and still waiting for their label window to close. */
+export interface LiveQualityStatus {
+  /** Per variant, since the candidate went live (the rollout's own replay requests not counted). */
+  variants: Record<
+    string,
+    {
+      /** Live predictions captured with a score. */
+      captured: number;
+      /** Of those whose label window closed: with a label in time (judged by the quality guardrails) … */
+      labelled: number;
+      /** … and without one (never judged: inconclusive, not a pass); `lateLabels` of them got one too late. */
+      unlabelled: number;
+      lateLabels: number;
+      /** Captured predictions whose label window is still open: not counted anywhere yet. */
+      waiting: number;
+    }
+  >;
+  /** Live predictions made before this instant have had their whole label window (ISO); null before the first cohort. */
+  labelledThrough: string | null;
+  /** When the next cohort's window closes (ISO); null without ground truth. */
+  nextCohortAt: string | null;
+  labelDelay?: string;
+  maxLabelDelay?: string;
 }
 
 export interface RolloutResult {
@@ -183,6 +210,8 @@ export interface RolloutResult {
   resources: CreatedResources;
   /** Problems met while cleaning up (the endpoint is safe; these resources may need a hand). */
   cleanupWarnings: string[];
+  /** Live traffic's predictions and labels when the rollout ended (traffic.capture / traffic.groundTruth). */
+  liveQuality?: LiveQualityStatus;
 }
 
 /** What this rollout created, recorded as it happens, so any ending can clean up from the record. */

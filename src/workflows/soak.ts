@@ -4,6 +4,7 @@ import { CancellationScope, condition, isCancellation, sleep } from '@temporalio
 import { mergeLabelled } from '../analysis';
 import { soaks } from './activities';
 import type { RollbackNow, RolloutContext } from './context';
+import { foldPairedReplay } from './live-quality';
 
 export async function soakFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
   return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await sleepUnlessRolledBack(ctx, ms);
@@ -41,6 +42,7 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
       startRow: ctx.evidence.replayRow,
       durationMs: ms,
       threshold: ctx.qualityThreshold,
+      ...(replay.paired ? { paired: { baseline: ctx.baselineName!, candidate: ctx.candidateName } } : {}),
     }),
   );
   const stopped = condition(() => ctx.rollbackRequest !== null);
@@ -52,6 +54,10 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
   }
   const result = await traffic;
   ctx.evidence.replayRow = result.nextRow;
+  if (replay.paired) {
+    foldPairedReplay(ctx, result); // paired probes: live-quality.ts
+    return null;
+  }
   const evidence = ctx.evidence;
   for (const [variant, replayed] of Object.entries(result.byVariant)) {
     for (const into of [evidence.labelled, evidence.stepLabelled]) {

@@ -1,7 +1,14 @@
 // Turns a rollout's result (finished) or status (running) into the plain data the report's charts and tables
 // draw. Pure: no I/O, so the numbers in the report are exactly the workflow's.
 import type { GuardrailName, Verdict } from '../../analysis/types';
-import type { Decision, EvaluationRecord, RolloutResult, RolloutStatus, StepRecord } from '../../workflows/shared';
+import type {
+  Decision,
+  EvaluationRecord,
+  LiveQualityStatus,
+  RolloutResult,
+  RolloutStatus,
+  StepRecord,
+} from '../../workflows/shared';
 import { guardrailUnit, type GuardrailUnit } from '../view/format';
 
 export interface Point {
@@ -30,6 +37,8 @@ export interface ReportData {
   latency: { variant: string; p50: Point[]; p99: Point[] }[];
   guardrails: GuardrailSeries[];
   decisions: Decision[];
+  /** Live traffic's predictions and labels (traffic.capture / traffic.groundTruth); null without. */
+  liveQuality: LiveQualityStatus | null;
 }
 
 export interface StepRow {
@@ -110,6 +119,7 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
     })),
     guardrails: guardrailSeries(evaluations, t),
     decisions,
+    liveQuality: (source.kind === 'result' ? source.result.liveQuality : source.status.liveQuality) ?? null,
   };
 }
 

@@ -108,6 +108,24 @@ function stepTable(variant: string, rows: StepRow[]): string {
   );
 }
 
+/** Live predictions per variant: captured, labelled in time (judged), unlabelled, late labels, still waiting. */
+function liveQualityTable(data: ReportData): string {
+  const live = data.liveQuality;
+  if (!live) return '';
+  const rows = Object.entries(live.variants).map(
+    ([variant, v]) =>
+      `<tr><td>${escapeHtml(variant)}</td><td>${v.captured}</td><td>${v.labelled}</td><td>${v.unlabelled}</td>` +
+      `<td>${v.lateLabels}</td><td>${v.waiting}</td></tr>`,
+  );
+  const window = live.maxLabelDelay
+    ? `Labels count when they arrive within ${escapeHtml(live.maxLabelDelay)} of the prediction; predictions made before ${escapeHtml(live.labelledThrough ?? '—')} were judged, later ones wait for their window to close.`
+    : 'No ground truth: live scores feed the label-free guard only.';
+  return (
+    `<h2>Live traffic</h2><p class="meta">${window}</p><table><thead><tr><th>variant</th><th>captured</th>` +
+    `<th>labelled</th><th>unlabelled</th><th>late labels</th><th>waiting</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
 function decisionsTable(data: ReportData): string {
   const rows = data.decisions.map(
     (d) =>
@@ -153,6 +171,7 @@ ${sourceNote}
 ${figures}
 <h2>Metrics per step</h2>
 ${data.stepTables.map((t) => stepTable(t.variant, t.rows)).join('\n')}
+${liveQualityTable(data)}
 <h2>Decisions</h2>
 ${decisionsTable(data)}
 <script id="report-data" type="application/json">${scriptJson(data)}</script>

@@ -1,7 +1,13 @@
 // The rollout as a person reads it: pure functions from a status (or result) to lines, so `status`, `watch` and
 // the tests share one rendering and none of it needs a terminal.
 import type { GuardrailResult } from '../../analysis/types';
-import type { Decision, EvaluationRecord, RolloutResult, RolloutStatus } from '../../workflows/shared';
+import type {
+  Decision,
+  EvaluationRecord,
+  LiveQualityStatus,
+  RolloutResult,
+  RolloutStatus,
+} from '../../workflows/shared';
 import {
   bar,
   clock,
@@ -50,6 +56,7 @@ export function renderStatus(status: RolloutStatus, opts: ViewOptions): string[]
     lines.push('', `Waiting: ${status.waiting.what} (${formatDuration(forMs)} so far)`);
   }
   lines.push('', ...renderEvaluation(status.lastEvaluation, opts));
+  if (status.liveQuality) lines.push('', ...renderLiveQuality(status.liveQuality, opts));
   if (status.pendingApproval) lines.push('', ...renderPendingApproval(status, opts));
   if (status.paused) {
     lines.push('', `Paused. Resume with: ${opts.cli} resume ${shellQuote(status.endpointName)} --by <you>`);
@@ -115,6 +122,29 @@ function guardrailTable(results: GuardrailResult[], color: boolean): string[] {
     paint(r.verdict, verdictColor(r.verdict), color),
   ]);
   return table([header, ...rows], '  ');
+}
+
+/**
+ * Live traffic's predictions per variant: captured, and of those whose label window closed, labelled (judged) and
+ * unlabelled (never judged), and how many still wait for their window to close.
+ */
+export function renderLiveQuality(live: LiveQualityStatus, opts: ViewOptions): string[] {
+  const window = live.maxLabelDelay ? `labels within ${live.maxLabelDelay}` : 'no ground truth: label-free guard only';
+  const through = live.labelledThrough ? `; judged: predictions made before ${clock(live.labelledThrough)}` : '';
+  const next = live.nextCohortAt ? `; next cohort at ${clock(live.nextCohortAt)}` : '';
+  const header = ['VARIANT', 'CAPTURED', 'LABELLED', 'UNLABELLED', 'LATE LABELS', 'WAITING'];
+  const rows = Object.entries(live.variants).map(([variant, v]) => [
+    variant,
+    String(v.captured),
+    String(v.labelled),
+    String(v.unlabelled),
+    String(v.lateLabels),
+    String(v.waiting),
+  ]);
+  return [
+    `${paint('Live traffic', 'bold', opts.color)} (${window}${through}${next})`,
+    ...table([header, ...rows], '  '),
+  ];
 }
 
 function renderPendingApproval(status: RolloutStatus, opts: ViewOptions): string[] {

@@ -44,6 +44,13 @@ export function eventLines(prev: RolloutStatus | null, next: RolloutStatus, opts
     );
   }
   if (prev && prev.paused !== next.paused) lines.push(`${t} ${next.paused ? 'paused' : 'resumed'}`);
+  const live = next.liveQuality;
+  if (live && JSON.stringify(live.variants) !== JSON.stringify(prev?.liveQuality?.variants)) {
+    const counts = Object.entries(live.variants)
+      .map(([v, n]) => `${v} ${n.labelled} labelled, ${n.unlabelled} unlabelled, ${n.waiting} waiting`)
+      .join('; ');
+    lines.push(`${t} live traffic: ${counts}`);
+  }
   return lines;
 }
 

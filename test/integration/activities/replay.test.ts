@@ -91,3 +91,28 @@ test('resumes from the summaries on its last heartbeat, adding to them', async (
     expect(after.labelled.confusion.tp).toBeGreaterThanOrEqual(before.labelled.confusion.tp);
   }
 }, 30_000);
+
+test('paired probes: every request goes to both variants, and the rows both answered become a paired summary', async () => {
+  const paired = { baseline: 'Champion', candidate: 'Challenger' };
+  const result = await replay(undefined, { paired, durationMs: 1_500 });
+  const { Champion: champion, Challenger: challenger } = result.byVariant;
+  // Each request of 4 rows to both, by TargetVariant: the variants answered the same requests.
+  expect(champion.requests).toBe(challenger.requests);
+  expect(champion.requests + challenger.requests).toBe(result.requests);
+  const p = result.paired!;
+  expect(p.rows).toBe(champion.labelled.rows);
+  expect(p.rows).toBe(4 * champion.requests);
+  expect(p.joint.reduce((a, b) => a + b, 0)).toBe(p.rows);
+  // One round-trip pair per request pair; the last AUC batch is folded when the interval ends.
+  expect(p.latency.pairs).toBe(champion.requests);
+  expect(p.auc.batches).toBe(Math.ceil(p.rows / 500));
+  // The demo's challenger ranks churners better than its champion on the same rows.
+  expect(p.auc.candidate / p.auc.pairs).toBeGreaterThan(p.auc.baseline / p.auc.pairs);
+  // Resumed from a heartbeat: the paired summary grows from where it was.
+  const resumed = await replay(
+    { elapsedMs: 1_000, result: JSON.parse(JSON.stringify(result)) },
+    { paired, durationMs: 2_000 },
+  );
+  expect(resumed.paired!.rows).toBeGreaterThan(p.rows);
+  expect(resumed.paired!.latency.pairs).toBeGreaterThan(p.latency.pairs);
+}, 30_000);

@@ -23,8 +23,11 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** API calls that IAM authorizes under another action's name (HeadObject needs s3:GetObject). */
-const AUTHORIZED_AS: Record<string, string> = { 's3:HeadObject': 's3:GetObject' };
+/**
+ * API calls that IAM authorizes under another action's name (S3 API reference: HeadObject needs s3:GetObject,
+ * ListObjectsV2 needs s3:ListBucket).
+ */
+const AUTHORIZED_AS: Record<string, string> = { 's3:HeadObject': 's3:GetObject', 's3:ListObjectsV2': 's3:ListBucket' };
 
 /** The resource type each tagged Create* makes: what its AddTags is authorized on. */
 const CREATES: Record<string, string> = {

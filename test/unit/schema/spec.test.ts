@@ -5,6 +5,7 @@ import {
   parseSpec,
   rolloutSpecJsonSchema,
   InvalidInputError,
+  toGuardrailConfig,
 } from '../../../src/schema';
 
 const minimal = {
@@ -121,6 +122,87 @@ describe('rollout spec', () => {
       traffic: { replay: { dataUrl: 's3://data/churn/holdout.csv', ratePerSecond: 1000, rowsPerRequest: 100 } },
     });
     expect(spec.traffic.replay!.ratePerSecond).toBe(1000);
+  });
+
+  test('live quality: capture, delayed ground truth and paired probes parse with their defaults', () => {
+    const spec = parseSpec({
+      ...minimal,
+      steps: [{ candidateWeight: 50, soak: '3h' }],
+      traffic: {
+        replay: { ...minimal.traffic.replay, paired: true },
+        capture: { s3Uri: 's3://captures/churn' },
+        groundTruth: { s3Uri: 's3://labels/churn/ground-truth' },
+      },
+    });
+    expect(spec.traffic.replay!.paired).toBe(true);
+    expect(spec.traffic.capture).toEqual({ s3Uri: 's3://captures/churn', samplingPercent: 100 });
+    expect(spec.traffic.groundTruth).toEqual({
+      s3Uri: 's3://labels/churn/ground-truth',
+      labelDelay: '10m',
+      maxLabelDelay: '2h',
+    });
+    expect(parseSpec(minimal).traffic.replay!.paired).toBe(false);
+    expect(parseSpec({ ...minimal, guardrails: { scoreShift: { enabled: false } } }).guardrails.scoreShift).toEqual({
+      enabled: false,
+      tolerance: 0.5,
+    });
+  });
+
+  test.each([
+    [{ capture: { s3Uri: 's3://Bad_Bucket/x' } }, /^traffic\.capture\.s3Uri: .*valid bucket name/],
+    [{ capture: { s3Uri: 's3://captures/x', samplingPercent: 12.5 } }, /samplingPercent must be a whole number/],
+    [{ groundTruth: { s3Uri: 'https://labels/x' } }, /^traffic\.groundTruth\.s3Uri: .*must be s3:\/\/<bucket>/],
+    [{ groundTruth: { s3Uri: 's3://labels/../x' } }, /"\.\." path segment/],
+    [
+      { groundTruth: { s3Uri: 's3://labels/x', labelDelay: '1h', maxLabelDelay: '30m' } },
+      /^traffic\.groundTruth\.maxLabelDelay: maxLabelDelay \(30m\) is shorter than labelDelay \(1h\)/,
+    ],
+    [
+      {
+        replay: { dataUrl: 's3://data/x.csv', threshold: 0.4 },
+        groundTruth: { s3Uri: 's3://labels/x', threshold: 0.6 },
+      },
+      /^traffic\.groundTruth\.threshold: threshold 0\.6 differs from traffic\.replay\.threshold 0\.4/,
+    ],
+    [
+      { groundTruth: { s3Uri: 's3://labels/x', maxLabelDelay: '2h' } },
+      /^traffic\.groundTruth\.maxLabelDelay: no live prediction's label window .* could never be judged/,
+    ],
+  ])('rejects live-quality mistake %#: names the field and the fix', (traffic, pattern) => {
+    const issues = issuesOf({ ...minimal, traffic });
+    expect(issues.some((line) => pattern.test(line))).toBe(true);
+  });
+
+  test('the label-free guard is on when live traffic is read; paired probes without capture leave no split to check', () => {
+    const spec = parseSpec({ ...minimal, traffic: { ...minimal.traffic, capture: { s3Uri: 's3://captures/churn' } } });
+    const live = toGuardrailConfig(spec.guardrails, 0.5, undefined, { liveCapture: true, paired: false });
+    expect(live.scoreShift).toEqual({ enabled: true, tolerance: 0.5 });
+    expect(live.sampleRatio.enabled).toBe(true);
+    expect(toGuardrailConfig(spec.guardrails).scoreShift).toBeUndefined();
+    const off = parseSpec({ ...minimal, guardrails: { scoreShift: { enabled: false, tolerance: 0.4 } } });
+    expect(toGuardrailConfig(off.guardrails, 0.5, undefined, { liveCapture: true }).scoreShift).toEqual({
+      enabled: false,
+      tolerance: 0.4,
+    });
+    const paired = toGuardrailConfig(spec.guardrails, 0.5, undefined, { paired: true });
+    expect(paired).toMatchObject({ paired: true, sampleRatio: { enabled: false } });
+    const pairedLive = toGuardrailConfig(spec.guardrails, 0.5, undefined, { paired: true, liveCapture: true });
+    expect(pairedLive.sampleRatio.enabled).toBe(true);
+  });
+
+  test('paired probes and live quality need a baseline to compare with', () => {
+    const { baseline: _b, ...first } = minimal;
+    const issues = issuesOf({
+      ...first,
+      steps: [{ candidateWeight: 100, soak: '5m' }],
+      traffic: { replay: { ...minimal.traffic.replay, paired: true }, groundTruth: { s3Uri: 's3://labels/x' } },
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^traffic\.replay\.paired: paired probes compare two variants/),
+        expect.stringMatching(/^traffic\.groundTruth: .*no baseline to compare with/),
+      ]),
+    );
   });
 
   test('a non-object spec says what a spec is', () => {

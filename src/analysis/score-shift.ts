@@ -1,0 +1,200 @@
+// The label-free early guard: do the candidate's live scores follow the baseline's, on the same traffic? A broken
+// model (constant scores, inverted scores, a wrong feature order) shows in its score distribution at once, long before
+// a label arrives.
+//
+// Against what: the baseline's scores on the same randomized traffic, never the training data. SageMaker routes each
+// request to a variant at random by the weights, so both arms see the same inputs at every moment; a difference between
+// the arms' scores is the models' doing. A comparison with the training data's scores would measure how live inputs
+// drifted since training (both variants would show it, and a good candidate would be judged for the world changing),
+// not whether the candidate is worse than what it replaces.
+//
+// The estimate (design-based, from the randomization alone): request i goes to the candidate with the known probability
+// w_i (its step's weight), and for a fixed score threshold x
+//     Y_i(x) = (1{candidate} − w_i) / (w_i·(1 − w_i)) · 1{score_i ≤ x}
+// has conditional mean F_c,i(x) − F_b,i(x), the difference of the two models' distribution functions at x on the inputs
+// of that moment, whatever the inputs are and however they drift (inverse-propensity weighting; Horvitz & Thompson
+// 1952), and across weight changes between steps. So Σ Y_i − Σ (F_c,i − F_b,i) is a martingale, and the mean Ȳ(x) with
+// its plug-in variance has an always-valid normal-mixture confidence sequence (the asymptotic confidence sequences of
+// Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas, Ann. Statist. 2024, which treat exactly such inverse-propensity
+// estimates in randomized experiments; sequential.ts). The guard's statistic is the largest |Ȳ(x)| over a grid of
+// thresholds fixed in code, a Kolmogorov–Smirnov distance on the grid; the 2·K one-sided bounds (both signs at each of
+// the K thresholds) share the guard's alpha (Bonferroni), so the bounds on the grid distance hold at every look.
+//
+// Its null is the spec's tolerance: the candidate's distribution function is within `tolerance` of the baseline's at
+// every threshold of the grid. It fails when the lower bound of the distance exceeds the tolerance, passes when the upper
+// bound is under it. A better model also moves its scores (the demo's challenger by 0.29 from its champion), so the
+// tolerance must exceed what a legitimate new model does; a guard without a tolerance (any difference) would roll back
+// every improvement sooner or later.
+//
+// Sufficient statistics: per threshold Σ Y and Σ Y², and the request count, folded from each weight period's counts
+// of captured scores at or below each threshold, per variant: a few hundred numbers whatever the traffic.
+import type { GuardrailResult } from './types';
+import { formatLevel, groupThousands } from './format';
+import { mixingScaleFor, oneSidedRadius } from './sequential';
+
+/** The thresholds of the grid, fixed before any data: dense where calibrated models of rare events put their scores. */
+export const SCORE_SHIFT_THRESHOLDS: readonly number[] = [
+  0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99,
+];
+/** Captured predictions each variant needs before the guard judges. */
+export const MIN_SCORE_SHIFT_PREDICTIONS = 100;
+
+/** One variant's captured predictions in one stable-weight period: how many, and how many at or below each threshold. */
+export interface ScoreCounts {
+  predictions: number;
+  atOrBelow: number[];
+}
+
+/** One stable-weight period's captured predictions of both variants. */
+export interface ScoreShiftPeriod {
+  /** Percent of traffic routed to the candidate throughout the period. */
+  candidateWeight: number;
+  baseline: ScoreCounts;
+  candidate: ScoreCounts;
+}
+
+export interface ScoreShiftStatistics {
+  /** Requests of both variants folded (periods with both variants routed: 0 < weight < 100). */
+  requests: number;
+  /** Per threshold: Σ Y and Σ Y² over the requests. */
+  sums: number[];
+  squares: number[];
+  /** The variants' own counts, for people: predictions and how many at or below each threshold. */
+  baseline: ScoreCounts;
+  candidate: ScoreCounts;
+}
+
+export const emptyScoreCounts = (): ScoreCounts => ({
+  predictions: 0,
+  atOrBelow: SCORE_SHIFT_THRESHOLDS.map(() => 0),
+});
+
+export function emptyScoreShift(): ScoreShiftStatistics {
+  return {
+    requests: 0,
+    sums: SCORE_SHIFT_THRESHOLDS.map(() => 0),
+    squares: SCORE_SHIFT_THRESHOLDS.map(() => 0),
+    baseline: emptyScoreCounts(),
+    candidate: emptyScoreCounts(),
+  };
+}
+
+/** Counts one score into a variant's counts. */
+export function countScore(into: ScoreCounts, score: number): void {
+  into.predictions++;
+  SCORE_SHIFT_THRESHOLDS.forEach((x, j) => {
+    if (score <= x) into.atOrBelow[j]++;
+  });
+}
+
+const addCounts = (a: ScoreCounts, b: ScoreCounts): ScoreCounts => ({
+  predictions: a.predictions + b.predictions,
+  atOrBelow: a.atOrBelow.map((x, j) => x + b.atOrBelow[j]),
+});
+
+/**
+ * Folds one period's counts. Periods at weight 0 or 100 have no randomization between the variants and add nothing;
+ * each period is folded once (its counts are the predictions read for the first time).
+ */
+export function foldScoreShift(stats: ScoreShiftStatistics, period: ScoreShiftPeriod): ScoreShiftStatistics {
+  const w = period.candidateWeight / 100;
+  if (!(w > 0 && w < 1)) return stats;
+  const { baseline: b, candidate: c } = period;
+  return {
+    requests: stats.requests + b.predictions + c.predictions,
+    sums: stats.sums.map((s, j) => s + c.atOrBelow[j] / w - b.atOrBelow[j] / (1 - w)),
+    squares: stats.squares.map((s, j) => s + c.atOrBelow[j] / (w * w) + b.atOrBelow[j] / ((1 - w) * (1 - w))),
+    baseline: addCounts(stats.baseline, b),
+    candidate: addCounts(stats.candidate, c),
+  };
+}
+
+/** The grid distance's estimate and bounds: each threshold's Ȳ ± its one-sided radius at alpha / (2K). */
+export function scoreShiftBounds(
+  stats: ScoreShiftStatistics,
+  alpha: number,
+  tolerance: number,
+): { estimate: number; lower: number; upper: number; at: number } {
+  const k = SCORE_SHIFT_THRESHOLDS.length;
+  const each = alpha / (2 * k);
+  // Tuned to be sharpest where the radius is half the tolerance: a broken model (distance 0.6–0.9 at the default 0.5)
+  // fails once the radius is under a few tenths, and an equal one passes once it is under half the tolerance.
+  const tau = mixingScaleFor(tolerance / 2, each);
+  const n = stats.requests;
+  let estimate = 0;
+  let lower = 0;
+  let upper = 0;
+  let at = 0;
+  SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
+    const mean = stats.sums[j] / n;
+    const variance = Math.max((stats.squares[j] / n - mean * mean) / n, Number.MIN_VALUE);
+    const r = oneSidedRadius(variance, tau, each);
+    if (Math.abs(mean) > estimate) {
+      estimate = Math.abs(mean);
+      at = j;
+    }
+    lower = Math.max(lower, Math.abs(mean) - r);
+    upper = Math.max(upper, Math.abs(mean) + r);
+  });
+  return { estimate, lower, upper: Math.min(1, upper), at };
+}
+
+const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : 'n/a');
+
+/** The guard's verdict at its share of alpha (see the header). */
+export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: number, tolerance: number): GuardrailResult {
+  const s = stats ?? emptyScoreShift();
+  const half = SCORE_SHIFT_THRESHOLDS.indexOf(0.5);
+  const share = (c: ScoreCounts, j: number) => (c.predictions > 0 ? c.atOrBelow[j] / c.predictions : null);
+  const common = {
+    guardrail: 'scoreShift' as const,
+    baseline: share(s.baseline, half),
+    candidate: share(s.candidate, half),
+    tolerance,
+    alpha,
+    samples: { baseline: s.baseline.predictions, candidate: s.candidate.predictions },
+    method:
+      'label-free: largest difference of the live score distribution functions on a fixed grid, inverse-propensity ' +
+      'weighted by the routing weights, normal-mixture confidence sequences (Waudby-Smith et al. 2024), Bonferroni ' +
+      'over the grid',
+  };
+  const fewer = Math.min(s.baseline.predictions, s.candidate.predictions);
+  if (fewer < MIN_SCORE_SHIFT_PREDICTIONS) {
+    const which = s.candidate.predictions <= s.baseline.predictions ? 'candidate' : 'baseline';
+    return {
+      ...common,
+      verdict: 'continue',
+      difference: null,
+      interval: null,
+      reason:
+        `scoreShift: only ${fewer} captured ${which} predictions of randomized live traffic so far (need ` +
+        `${MIN_SCORE_SHIFT_PREDICTIONS} on each variant)`,
+    };
+  }
+  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance);
+  const x = SCORE_SHIFT_THRESHOLDS[at];
+  const summary =
+    `scoreShift: live scores at or below ${x}: candidate ${pct(s.candidate.atOrBelow[at], s.candidate.predictions)} ` +
+    `vs baseline ${pct(s.baseline.atOrBelow[at], s.baseline.predictions)} (largest difference ${estimate.toFixed(3)} ` +
+    `over ${groupThousands(s.requests)} requests, ${formatLevel(2 * alpha)} CS [${lower.toFixed(3)}, ${upper.toFixed(3)}])`;
+  if (lower > tolerance) {
+    return {
+      ...common,
+      verdict: 'fail',
+      difference: estimate,
+      interval: [lower, upper],
+      reason: `${summary} exceeds the tolerance of ${tolerance}: the candidate's scores do not behave like a working model's`,
+    };
+  }
+  const verdict = upper < tolerance ? 'pass' : 'continue';
+  return {
+    ...common,
+    verdict,
+    difference: estimate,
+    interval: [lower, upper],
+    reason:
+      verdict === 'pass'
+        ? `${summary} is within the tolerance of ${tolerance}`
+        : `${summary}: not yet decided against the tolerance of ${tolerance}`,
+  };
+}
