@@ -60,7 +60,9 @@ export function guardrailTraffic(spec: RolloutSpec): { liveCapture: boolean; pai
 
 /** Where the A/B config's captures land: the spec's, else the endpoint's own capture. */
 function captureUriOf(ctx: RolloutContext): string | undefined {
-  return ctx.spec.traffic.capture?.s3Uri ?? ctx.preflight?.originalConfig?.settings?.DataCaptureConfig?.DestinationS3Uri;
+  return (
+    ctx.spec.traffic.capture?.s3Uri ?? ctx.preflight?.originalConfig?.settings?.DataCaptureConfig?.DestinationS3Uri
+  );
 }
 
 /**

@@ -39,7 +39,7 @@ export const pauseUpdate = defineUpdate<RequestAnswer, [PauseSignal]>('pause');
 export const resumeUpdate = defineUpdate<RequestAnswer, [ResumeSignal]>('resume');
 export const statusQuery = defineQuery<RolloutStatus>('status');
 /**
- * The evaluations so far (status carries only the latest), for reports of a running rollout: the latest 50 whole,
+ * The evaluations so far (status carries only the latest), for reports of a running rollout: the latest 20 whole,
  * up to 200 older ones compact and spread over the rollout.
  */
 export const evaluationsQuery = defineQuery<EvaluationRecord[]>('evaluations');
@@ -123,6 +123,8 @@ export interface EvaluationRecord {
   step: number;
   /** Soak time so far, every step's added up, over the spec's total maxSoak (the guardrails' error spending). */
   soakFraction?: number;
+  /** The evaluation's number in the rollout, from 0 (older ones are thinned out of the log; the numbers say where). */
+  seq?: number;
   /** CloudWatch periods that started before this moment were judged (the rest had not settled yet). */
   settledUntil?: string;
   /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */

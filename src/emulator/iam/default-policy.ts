@@ -1,8 +1,9 @@
 /**
  * The policy callers are bound by in the `aws` profile: the one given (a path or a document), or by default the
  * shipped deploy/iam-policy.json with its placeholders filled the way docs/production.md says to fill them (sed), with
- * the values the demo and the tests use: the replay data lives in bucket `data` (s3://data/churn/holdout.csv) and
- * models run as role `SageMakerExecution` (src/local/local-stack.ts DEMO_ROLE).
+ * the values the demo and the tests use: the replay data lives in bucket `data` (s3://data/churn/holdout.csv), models
+ * run as role `SageMakerExecution` (src/local/local-stack.ts DEMO_ROLE), data capture goes to bucket `capture` and
+ * ground truth to bucket `labels` (the live-quality tests' and demo's buckets).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +15,8 @@ export const SHIPPED_POLICY_PATH = resolve(__dirname, '../../../deploy/iam-polic
 export const EMULATOR_PLACEHOLDERS: Record<string, string> = {
   'REPLACE-WITH-REPLAY-DATA-BUCKET': 'data',
   'REPLACE-WITH-SAGEMAKER-EXECUTION-ROLE': 'SageMakerExecution',
+  'REPLACE-WITH-CAPTURE-BUCKET': 'capture',
+  'REPLACE-WITH-GROUND-TRUTH-BUCKET': 'labels',
 };
 
 function readJson(path: string): unknown {
