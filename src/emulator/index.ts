@@ -11,6 +11,7 @@ import { checkAwsBehaviour } from './aws-behaviour';
 import { checkDataPlaneSettings } from './data-plane-settings';
 import { validateFaults } from './faults';
 import { installIamPolicy } from './iam/authorize';
+import { checkShadowSettings } from './shadow';
 import { loadIamPolicy } from './iam/default-policy';
 import { ModelLoader } from './model-loader';
 import { createEmulatorServer } from './server';
@@ -29,6 +30,8 @@ export type {
   VariantFaults,
   TransitionDelays,
   RequestLogEntry,
+  ShadowSettings,
+  ModelRegistrySettings,
   EmulatorStateView,
   EndpointStateView,
   VariantView,
@@ -79,6 +82,8 @@ const CONFIG_KEYS = [
   'alarmEvaluation',
   'cloudwatch',
   'dataCapture',
+  'shadow',
+  'modelRegistry',
   'limits',
 ];
 const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData', 'getMetricData'];
@@ -128,6 +133,7 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
 
 function checkProfileSettings(config: EmulatorConfig): void {
   checkDataPlaneSettings(config);
+  checkShadowSettings(config);
   if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
     throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
   }
