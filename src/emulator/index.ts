@@ -14,6 +14,7 @@ import { installIamPolicy } from './iam/authorize';
 import { checkShadowSettings } from './shadow';
 import { loadIamPolicy } from './iam/default-policy';
 import { ModelLoader } from './model-loader';
+import { checkModelRegistrySettings } from './model-registry';
 import { createEmulatorServer } from './server';
 import { EmulatorContext, resolveConfig } from './state';
 import type { EmulatorConfig } from './types';
@@ -134,6 +135,7 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
 function checkProfileSettings(config: EmulatorConfig): void {
   checkDataPlaneSettings(config);
   checkShadowSettings(config);
+  checkModelRegistrySettings(config);
   if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
     throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
   }

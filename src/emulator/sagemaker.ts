@@ -26,6 +26,8 @@ import {
   retentionOf,
 } from './fleet';
 import { AwsError, badName, validation } from './errors';
+import { page } from './list-pages';
+import { containersOfPackage, MODEL_REGISTRY_OPERATIONS } from './model-registry';
 import { checkImage, DeployError } from './model-loader';
 import {
   arn,
@@ -53,11 +55,6 @@ export interface OpResult {
 }
 
 type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
-
-function str(input: Json, key: string): string | undefined {
-  const v = input[key];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function requireName(input: Json, key: string, member: string): string {
   const v = input[key];
@@ -103,7 +100,18 @@ const createModel: Handler = (ctx, region, input) => {
   if (region.models.has(name.toLowerCase())) throw alreadyExists('model', modelArn);
   if (region.models.size >= ctx.config.limits.models)
     throw limitExceeded('Number of models', ctx.config.limits.models, 'Models');
-  const container = primary ?? containers![0];
+  // A container naming a model package runs that package's containers (image and artifact): the developer guide's
+  // model-registry-deploy.md creates a model from a version with Containers [{ ModelPackageName: <version ARN> }].
+  let packageArn: string | undefined;
+  const given = primary ? [primary] : containers!;
+  const running = given.flatMap((c, i) => {
+    if (typeof c?.ModelPackageName !== 'string') return [c ?? {}];
+    const member = primary ? 'primaryContainer.modelPackageName' : `containers.${i + 1}.member.modelPackageName`;
+    const pkg = containersOfPackage(ctx, region, c.ModelPackageName, member);
+    packageArn ??= pkg.arn;
+    return pkg.containers;
+  });
+  const container = running[0];
   const { Tags, ...request } = input;
   const record: ModelRecord = {
     name,
@@ -112,7 +120,8 @@ const createModel: Handler = (ctx, region, input) => {
     request,
     image: typeof container.Image === 'string' ? container.Image : undefined,
     modelDataUrl: typeof container.ModelDataUrl === 'string' ? container.ModelDataUrl : undefined,
-    containerCount: primary ? 1 : containers!.length,
+    containerCount: running.length,
+    ...(packageArn !== undefined ? { modelPackageArn: packageArn } : {}),
     tags: Array.isArray(Tags) ? Tags : [],
     visibleAt: visibleAt(ctx),
   };
@@ -872,49 +881,6 @@ const deleteEndpoint: Handler = (ctx, region, input) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Lists
 
-interface Listed {
-  name: string;
-  createdAt: number;
-  status?: string;
-  summary: Json;
-}
-
-function page(input: Json, items: Listed[], key: string, defaultMax: number): Json {
-  const nameContains = str(input, 'NameContains');
-  const statusEquals = str(input, 'StatusEquals');
-  const before = typeof input.CreationTimeBefore === 'number' ? input.CreationTimeBefore * 1000 : Infinity;
-  const after = typeof input.CreationTimeAfter === 'number' ? input.CreationTimeAfter * 1000 : -Infinity;
-  let list = items.filter(
-    (i) =>
-      (!nameContains || i.name.toLowerCase().includes(nameContains.toLowerCase())) &&
-      (!statusEquals || i.status === statusEquals) &&
-      i.createdAt < before &&
-      i.createdAt > after,
-  );
-  const sortBy = str(input, 'SortBy') ?? 'CreationTime';
-  const descending = (str(input, 'SortOrder') ?? 'Descending') === 'Descending';
-  list = list.sort((a, b) => {
-    const c =
-      sortBy === 'Name'
-        ? a.name.localeCompare(b.name)
-        : sortBy === 'Status'
-          ? (a.status ?? '').localeCompare(b.status ?? '')
-          : a.createdAt - b.createdAt || a.name.localeCompare(b.name);
-    return descending ? -c : c;
-  });
-  const max = typeof input.MaxResults === 'number' ? Math.max(1, Math.min(100, input.MaxResults)) : defaultMax;
-  let offset = 0;
-  const token = str(input, 'NextToken');
-  if (token) {
-    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) throw validation(`Invalid pagination token "${token}".`);
-  }
-  const slice = list.slice(offset, offset + max);
-  const body: Json = { [key]: slice.map((i) => i.summary) };
-  if (offset + max < list.length) body.NextToken = Buffer.from(String(offset + max), 'utf8').toString('base64url');
-  return body;
-}
-
 const listEndpoints: Handler = (_ctx, region, input) => ({
   body: page(
     input,
@@ -979,6 +945,7 @@ export const SAGEMAKER_OPERATIONS: Record<string, Handler> = {
   UpdateEndpointWeightsAndCapacities: updateEndpointWeightsAndCapacities,
   DeleteEndpoint: deleteEndpoint,
   ListEndpoints: listEndpoints,
+  ...MODEL_REGISTRY_OPERATIONS,
 };
 
 /** Runs one control-plane call; unknown operations answer as AWS does for an action it does not know. */

@@ -129,7 +129,16 @@ interface LogDraft {
   resourceName?: string;
 }
 
-const NAME_FIELDS = ['EndpointName', 'EndpointConfigName', 'ModelName', 'AlarmName', 'Namespace'];
+const NAME_FIELDS = [
+  'EndpointName',
+  'EndpointConfigName',
+  'ModelName',
+  'ModelPackageGroupName',
+  'ModelPackageName',
+  'ModelPackageArn',
+  'AlarmName',
+  'Namespace',
+];
 
 /** The EndpointName dimension of a CloudWatch query (GetMetricData's first query, or GetMetricStatistics). */
 function endpointDimension(input: Json): string | undefined {

@@ -179,6 +179,8 @@ export class RegionState {
   readonly modelPackageGroups = new Map<string, ModelPackageGroupRecord>();
   /** Model packages by the lower-cased resource part of their ARN: `<group>/<version>` or `<name>`. */
   readonly modelPackages = new Map<string, ModelPackageRecord>();
+  /** CreateModelPackage ClientTokens already answered, and the ARN each made. */
+  readonly modelPackageTokens = new Map<string, string>();
   readonly metrics: MetricStore;
 
   constructor(
