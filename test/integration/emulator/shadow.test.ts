@@ -430,7 +430,7 @@ test('settings: targetVariant "serve" reaches the shadow and returns its answer;
   }
 });
 
-test('aws profile: the shadow runs on its own fleet, counted against quotas, and scales as a variant', async () => {
+test('aws profile: the shadow runs on its own fleet, counted against quotas, scales, and publishes as SageMaker does', async () => {
   const h = await startHarness(
     {
       profile: 'aws',
@@ -477,6 +477,21 @@ test('aws profile: the shadow runs on its own fleet, counted against quotas, and
     expect(
       scaled.ShadowProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount, v.DesiredInstanceCount]),
     ).toEqual([['Shadow', 2, 2]]);
+
+    // Its metrics reach CloudWatch as the production variant's do: per (scaled) minute, after the publish lag.
+    const since = await lastSeq(h);
+    const start = Date.now();
+    await invokeMany(h, 'fleet', 100);
+    const copies = (await invocationsOf(h, 'fleet', since)).filter((e) => e.internal).length;
+    expect(copies).toBeGreaterThan(25);
+    let sums: Record<string, number> = {};
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline) {
+      sums = await invocationSums(h, 'fleet', start);
+      if (sums['Invocations Production'] === 100 && sums['Invocations Shadow'] === copies) break;
+      await sleep(250);
+    }
+    expect(sums).toMatchObject({ 'Invocations Production': 100, 'Invocations Shadow': copies });
   } finally {
     aas.destroy();
     await h.close();
