@@ -8,16 +8,18 @@
  *   package `model-package/<name>`. "Both ModelPackageName and ModelPackageGroupName" and neither ("Missing ARN.") are
  *   refused with AWS's words as getmoto/moto#7165 quotes them.
  * - A versioned package "uses the tags associated with the model group … you cannot supply a tag argument" ([BC-SM]
- *   CreateModelPackageInput.Tags); its ModelApprovalStatus defaults to PendingManualApproval (the developer guide's
- *   model-registry-details.md shows a new version so) and "must be set to Approved to deploy the model".
+ *   CreateModelPackageInput.Tags); its ModelApprovalStatus "must be set to Approved to deploy the model" and defaults
+ *   to PendingManualApproval (not documented: the developer guide registers versions as PendingManualApproval and
+ *   approves them afterwards, model-registry-version.md and model-registry-approve.md).
  * - ClientToken makes CreateModelPackage idempotent ([BC-SM] ClientToken): the same token answers the same ARN.
  * - ListModelPackages lists unversioned packages unless ModelPackageType or ModelPackageGroupName says otherwise
  *   ([BC-SM] ModelPackageType: "UNVERSIONED … This is the default value"); a versioned summary carries the group and
- *   version, not ModelPackageName (as a real `aws sagemaker list-model-packages` answers). Both lists sort by
- *   CreationTime, Ascending by default ([BC-SM] SortOrder).
- * Not documented, and so chosen here (the README names each): versions are never reused after a delete; a group that
- * still holds versions cannot be deleted (ConflictException); UpdateModelPackage merges CustomerMetadataProperties into
- * the package's and then removes CustomerMetadataPropertiesToRemove; the wording of the not-found and conflict errors.
+ *   version, not ModelPackageName (as model-registry-details.md lists one). Both lists sort by CreationTime, Ascending
+ *   by default ([BC-SM] SortOrder).
+ * Not documented, and so chosen here (the README names each): the default approval status; versions are never reused
+ * after a delete; a group that still holds versions cannot be deleted (ConflictException); UpdateModelPackage merges
+ * CustomerMetadataProperties into the package's and then removes CustomerMetadataPropertiesToRemove; the wording of the
+ * not-found and conflict errors.
  */
 import { createHash } from 'node:crypto';
 import { AwsError, badName, validation } from './errors';
