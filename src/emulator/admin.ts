@@ -4,25 +4,48 @@
  */
 import { FaultError } from './faults';
 import type { RequestLog } from './request-log';
-import type { EmulatorContext } from './state';
-import type { EmulatorStateView, ServiceName } from './types';
+import type { EmulatorContext, Json, LiveVariant } from './state';
+import type { EmulatorStateView, ServiceName, VariantView } from './types';
 
 export interface AdminAnswer {
   status: number;
   body: unknown;
 }
 
+function variantView(v: LiveVariant): VariantView {
+  return {
+    variantName: v.name,
+    modelName: v.modelName,
+    currentWeight: v.currentWeight,
+    desiredWeight: v.desiredWeight,
+    currentInstanceCount: v.currentInstanceCount,
+    desiredInstanceCount: v.desiredInstanceCount,
+    ...(v.instanceType ? { instanceType: v.instanceType } : {}),
+    image: v.image,
+    modelDataUrl: v.modelDataUrl,
+  };
+}
+
+const nameAndModel = (v: Json) => ({ variantName: String(v.VariantName), modelName: String(v.ModelName) });
+
 export function stateView(ctx: EmulatorContext): EmulatorStateView {
-  const view: EmulatorStateView = { models: [], endpointConfigs: [], endpoints: [], alarms: [] };
+  const view: EmulatorStateView = { models: [], endpointConfigs: [], endpoints: [], alarms: [], modelPackages: [] };
   for (const region of ctx.regions.values()) {
     for (const m of region.models.values()) {
-      view.models.push({ region: region.name, modelName: m.name, image: m.image, modelDataUrl: m.modelDataUrl });
+      view.models.push({
+        region: region.name,
+        modelName: m.name,
+        image: m.image,
+        modelDataUrl: m.modelDataUrl,
+        ...(m.modelPackageArn ? { modelPackageArn: m.modelPackageArn } : {}),
+      });
     }
     for (const c of region.configs.values()) {
       view.endpointConfigs.push({
         region: region.name,
         configName: c.name,
-        variants: c.variants.map((v) => ({ variantName: String(v.VariantName), modelName: String(v.ModelName) })),
+        variants: c.variants.map(nameAndModel),
+        shadowVariants: c.shadowVariants.map(nameAndModel),
       });
     }
     for (const e of region.endpoints.values()) {
@@ -34,21 +57,20 @@ export function stateView(ctx: EmulatorContext): EmulatorStateView {
         configName: e.configName,
         ...(e.failureReason !== undefined ? { failureReason: e.failureReason } : {}),
         ...(e.pending ? { pendingConfigName: e.pending.configName } : {}),
-        variants: e.variants.map((v) => ({
-          variantName: v.name,
-          modelName: v.modelName,
-          currentWeight: v.currentWeight,
-          desiredWeight: v.desiredWeight,
-          currentInstanceCount: v.currentInstanceCount,
-          desiredInstanceCount: v.desiredInstanceCount,
-          ...(v.instanceType ? { instanceType: v.instanceType } : {}),
-          image: v.image,
-          modelDataUrl: v.modelDataUrl,
-        })),
+        variants: e.variants.map(variantView),
+        shadowVariants: e.shadows.map(variantView),
       });
     }
     for (const a of region.alarms.values())
       view.alarms.push({ region: region.name, alarmName: a.name, state: a.state });
+    for (const p of region.modelPackages.values()) {
+      view.modelPackages.push({
+        region: region.name,
+        modelPackageArn: p.arn,
+        ...(p.group !== undefined ? { modelPackageGroupName: p.group, modelPackageVersion: p.version } : {}),
+        ...(p.approvalStatus !== undefined ? { modelApprovalStatus: p.approvalStatus } : {}),
+      });
+    }
   }
   return view;
 }

@@ -59,12 +59,10 @@ export function planFleet(
   live: EndpointRecord | undefined,
   keep: Retention = { weight: false, instanceCount: false },
 ): { variants: FleetVariant[]; shadowVariants: FleetVariant[] } {
-  const shadow = Array.isArray(config.request.ShadowProductionVariants)
-    ? (config.request.ShadowProductionVariants as Json[])
-    : [];
+  // A same-named live variant's properties are retained whichever list it is in (a promoted shadow keeps its own).
   return {
     variants: config.variants.map((v) => planVariant(v, live, keep)),
-    shadowVariants: shadow.map((v) => planVariant({ InitialVariantWeight: 1, ...v }, undefined, keep)),
+    shadowVariants: config.shadowVariants.map((v) => planVariant(v, live, keep)),
   };
 }
 
@@ -77,11 +75,10 @@ function add(counts: Map<string, number>, type: string | undefined, n: number): 
 export function instancesInUse(region: RegionState): Map<string, number> {
   const counts = new Map<string, number>();
   for (const ep of region.endpoints.values()) {
-    for (const v of ep.variants) {
+    for (const v of [...ep.variants, ...ep.shadows]) {
       if (v.spec?.ServerlessConfig !== undefined) continue;
       add(counts, v.instanceType, Math.max(v.currentInstanceCount, v.desiredInstanceCount));
     }
-    for (const v of ep.shadowVariants ?? []) add(counts, v.instanceType, v.instanceCount);
     for (const v of [...(ep.fleet?.variants ?? []), ...(ep.fleet?.shadowVariants ?? [])]) {
       add(counts, v.instanceType, v.instanceCount);
     }

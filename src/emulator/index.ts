@@ -11,8 +11,10 @@ import { checkAwsBehaviour } from './aws-behaviour';
 import { checkDataPlaneSettings } from './data-plane-settings';
 import { validateFaults } from './faults';
 import { installIamPolicy } from './iam/authorize';
+import { checkShadowSettings } from './shadow';
 import { loadIamPolicy } from './iam/default-policy';
 import { ModelLoader } from './model-loader';
+import { checkModelRegistrySettings } from './model-registry';
 import { createEmulatorServer } from './server';
 import { EmulatorContext, resolveConfig } from './state';
 import type { EmulatorConfig } from './types';
@@ -29,6 +31,8 @@ export type {
   VariantFaults,
   TransitionDelays,
   RequestLogEntry,
+  ShadowSettings,
+  ModelRegistrySettings,
   EmulatorStateView,
   EndpointStateView,
   VariantView,
@@ -79,6 +83,8 @@ const CONFIG_KEYS = [
   'alarmEvaluation',
   'cloudwatch',
   'dataCapture',
+  'shadow',
+  'modelRegistry',
   'limits',
 ];
 const FAULT_KEYS = ['endpoints', 'operations', 'cloudwatchNoData', 'getMetricData'];
@@ -128,6 +134,8 @@ export async function loadEmulatorConfig(config: EmulatorConfig | string | undef
 
 function checkProfileSettings(config: EmulatorConfig): void {
   checkDataPlaneSettings(config);
+  checkShadowSettings(config);
+  checkModelRegistrySettings(config);
   if (config.profile !== undefined && config.profile !== 'ideal' && config.profile !== 'aws') {
     throw new Error(`emulator config profile must be "ideal" or "aws", got ${JSON.stringify(config.profile)}`);
   }

@@ -18,8 +18,8 @@ export class RequestLog {
 
   constructor(private readonly limit: number) {}
 
-  /** Takes ownership of `entry` (it is stored as given, not copied: this runs once per request). */
-  add(entry: Omit<StoredEntry, 'seq' | 'mutating'> & { mutating?: boolean }): void {
+  /** Takes ownership of `entry` (it is stored as given, not copied: this runs once per request). Returns its seq. */
+  add(entry: Omit<StoredEntry, 'seq' | 'mutating'> & { mutating?: boolean }): number {
     const full = entry as StoredEntry;
     full.seq = ++this.seq;
     full.mutating ??= isMutating(entry.operation);
@@ -29,6 +29,7 @@ export class RequestLog {
       this.entries[this.start] = full;
       this.start = (this.start + 1) % this.limit;
     }
+    return full.seq;
   }
 
   list(filter: { service?: ServiceName; since?: number; mutating?: boolean } = {}): RequestLogEntry[] {

@@ -8,12 +8,18 @@
  * 424) to the caller with the container's status as OriginalStatusCode; ModelLatency and OverheadLatency are in
  * microseconds. Requests refused before routing (unknown endpoint, operation-level faults) reach no variant and
  * publish nothing.
+ *
+ * Shadow variants (an endpoint config's ShadowProductionVariants): "Only the responses of the production variant are
+ * returned to the calling application" (SageMaker Developer Guide, shadow-tests.md); a sampled copy of each request
+ * routed to the production variant is served by the shadow, which publishes its own metrics and capture, and whatever
+ * it answers is dropped.
  */
 import { dataCapture } from './capture';
 import { AwsError } from './errors';
 import { decodeRows, encodePredictions, PayloadError } from './payload';
 import { sortDimensions } from './metrics';
 import { metricsPublisher } from './sagemaker-metrics';
+import { shadowSamplingShare } from './shadow';
 import type { EmulatorContext, EndpointRecord, LiveVariant, RegionState, VariantSeries } from './state';
 
 export interface InvokeRequest {
@@ -25,6 +31,8 @@ export interface InvokeRequest {
   customAttributes?: string;
   /** X-Amzn-SageMaker-Inference-Id: kept in the captured data ([BC-RT] InferenceId). */
   inferenceId?: string;
+  /** Hears of each copy of this request sent to a shadow variant (settled once the shadow has answered). */
+  onShadowCopy?: (copy: Promise<ShadowCopy>) => void;
 }
 
 export interface InvokeResponse {
@@ -146,57 +154,29 @@ function checkInferenceId(id: string): void {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+type Served = { ok: true; response: InvokeResponse } | { ok: false; error: AwsError };
+
 /**
- * Serves one InvokeEndpoint. Throws AwsError for every error answer; `variant` is set on the error's fields when the
- * request reached one, so the server can still send the invoked-variant header.
+ * One variant serves one request, as SageMaker hosts it: the variant's faults (throttle, 5XX, 4XX, latency), real
+ * inference, its AWS/SageMaker metrics under its own VariantName, and data capture into its own variant folder.
+ * `handlingUs` is the time the request spent in the emulator before it reached the variant (OverheadLatency).
  */
-export async function invokeEndpoint(
+async function serve(
   ctx: EmulatorContext,
   region: RegionState,
+  ep: EndpointRecord,
+  variant: LiveVariant,
   req: InvokeRequest,
-  receivedAt: bigint,
-): Promise<InvokeResponse> {
-  if (ctx.aws && req.inferenceId !== undefined) checkInferenceId(req.inferenceId);
-  const ep = region.endpoints.get(req.endpointName.toLowerCase());
-  if (!ep) {
-    throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
-  }
-  // UpdateRollbackFailed: "Your endpoint is in service with a mix of the old and new endpoint configurations" ([BC-SM]).
-  if (ep.status !== 'InService' && ep.status !== 'Updating' && ep.status !== 'UpdateRollbackFailed') {
-    throw new AwsError(
-      'ValidationError',
-      `Endpoint ${ep.name} of account ${ctx.config.accountId} is not in service (status: ${ep.status}).`,
-    );
-  }
-  let variant: LiveVariant | undefined;
-  if (req.targetVariant !== undefined && req.targetVariant !== '') {
-    // TargetVariant reaches a variant even at weight 0: that is how a shadow/canary variant is probed.
-    variant = ep.byName.get(req.targetVariant);
-    if (!variant) {
-      throw new AwsError(
-        'ValidationError',
-        `The variant "${req.targetVariant}" is not present in endpoint "${ep.name}" (variants: ` +
-          `${ep.variants.map((v) => v.name).join(', ')}).`,
-      );
-    }
-  } else {
-    variant = pickVariant(ctx, ep);
-    if (!variant) {
-      throw new AwsError('ValidationError', `Endpoint ${ep.name} has no production variant with a weight above 0.`);
-    }
-  }
-
+  handlingUs: () => number,
+): Promise<Served> {
   const faults = ctx.faults.variant(ep.name, variant.name);
   // SageMaker's overhead is the time outside the container; here: our own request handling before inference plus
   // a small sampled baseline for the network hop a real endpoint has.
-  const overheadUs = () =>
-    Number(process.hrtime.bigint() - receivedAt) / 1000 +
-    ctx.rng.lognormal(ctx.config.latency.overheadMedianMs, 0.3) * 1000;
-  const overhead = overheadUs();
+  const overhead = handlingUs() + ctx.rng.lognormal(ctx.config.latency.overheadMedianMs, 0.3) * 1000;
 
   if (ctx.rng.chance(faults?.throttleRate)) {
     record(ctx, region, ep, variant, { e4: 1, e5: 0, overheadUs: overhead });
-    throw new AwsError('ThrottlingException', 'Rate exceeded', 400, { variant: variant.name });
+    return { ok: false, error: new AwsError('ThrottlingException', 'Rate exceeded', 400, { variant: variant.name }) };
   }
 
   const medianMs = faults?.latencyMedianMs ?? ctx.config.latency.medianMs;
@@ -238,7 +218,7 @@ export async function invokeEndpoint(
   record(ctx, region, ep, variant, { e4, e5, modelLatencyUs: sampledMs * 1000 + computeUs, overheadUs: overhead });
   if (failure) {
     failure.fields.variant = variant.name;
-    throw failure;
+    return { ok: false, error: failure };
   }
   if (req.customAttributes !== undefined) response!.customAttributes = req.customAttributes;
   dataCapture(ctx).record(region, ep, variant, {
@@ -249,5 +229,101 @@ export async function invokeEndpoint(
     outputContentType: response!.contentType,
     atMs: Date.now(),
   });
-  return response!;
+  return { ok: true, response: response! };
+}
+
+/** A request's copy to a shadow variant, as the request log records it once the shadow has answered. */
+export interface ShadowCopy {
+  variant: string;
+  startedAtMs: number;
+  durationMs: number;
+  status: number;
+  errorCode?: string;
+}
+
+/**
+ * Sends the request's copy to the shadow: its own faults, latency, metrics and capture; its answer, error or not, goes
+ * nowhere but the returned summary. It runs on its own, so a slow shadow does not hold the caller's answer.
+ */
+async function copyToShadow(
+  ctx: EmulatorContext,
+  region: RegionState,
+  ep: EndpointRecord,
+  shadow: LiveVariant,
+  req: InvokeRequest,
+): Promise<ShadowCopy> {
+  const startedAtMs = Date.now();
+  const served = await serve(ctx, region, ep, shadow, req, () => 0).catch((err: unknown): Served => ({
+    ok: false,
+    error: new AwsError('InternalFailure', String(err), 500),
+  }));
+  return {
+    variant: shadow.name,
+    startedAtMs,
+    durationMs: Date.now() - startedAtMs,
+    status: served.ok ? 200 : served.error.status,
+    ...(served.ok ? {} : { errorCode: served.error.code }),
+  };
+}
+
+/** TargetVariant: a production variant, or the shadow where the shadow setting lets callers reach it. */
+function targetedVariant(ctx: EmulatorContext, ep: EndpointRecord, name: string): LiveVariant {
+  const variant = ep.byName.get(name);
+  // [BC-RT] TargetVariant names "the production variant to send the inference request to": a shadow is none.
+  if (!variant || (variant.shadow && ctx.config.shadow.targetVariant === 'reject')) {
+    throw new AwsError(
+      'ValidationError',
+      `The variant "${name}" is not present in endpoint "${ep.name}" (variants: ` +
+        `${ep.variants.map((v) => v.name).join(', ')}).`,
+    );
+  }
+  return variant;
+}
+
+/**
+ * Serves one InvokeEndpoint. Throws AwsError for every error answer; `variant` is set on the error's fields when the
+ * request reached one, so the server can still send the invoked-variant header. A request routed to the production
+ * variant of an endpoint with a shadow is copied to the shadow with the sampling share (shadow.ts); the copy is handed
+ * to `req.onShadowCopy` and its answer never reaches the caller.
+ */
+export async function invokeEndpoint(
+  ctx: EmulatorContext,
+  region: RegionState,
+  req: InvokeRequest,
+  receivedAt: bigint,
+): Promise<InvokeResponse> {
+  if (ctx.aws && req.inferenceId !== undefined) checkInferenceId(req.inferenceId);
+  const ep = region.endpoints.get(req.endpointName.toLowerCase());
+  if (!ep) {
+    throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
+  }
+  // UpdateRollbackFailed: "Your endpoint is in service with a mix of the old and new endpoint configurations" ([BC-SM]).
+  if (ep.status !== 'InService' && ep.status !== 'Updating' && ep.status !== 'UpdateRollbackFailed') {
+    throw new AwsError(
+      'ValidationError',
+      `Endpoint ${ep.name} of account ${ctx.config.accountId} is not in service (status: ${ep.status}).`,
+    );
+  }
+  let variant: LiveVariant | undefined;
+  if (req.targetVariant !== undefined && req.targetVariant !== '') {
+    // TargetVariant reaches a variant even at weight 0: that is how a canary variant is probed.
+    variant = targetedVariant(ctx, ep, req.targetVariant);
+  } else {
+    variant = pickVariant(ctx, ep);
+    if (!variant) {
+      throw new AwsError('ValidationError', `Endpoint ${ep.name} has no production variant with a weight above 0.`);
+    }
+  }
+  const served = await serve(ctx, region, ep, variant, req, () => Number(process.hrtime.bigint() - receivedAt) / 1000);
+  if (!variant.shadow) {
+    for (const shadow of ep.shadows) {
+      const sampled = ctx.rng.next() < shadowSamplingShare(variant.currentWeight, shadow.currentWeight);
+      if (sampled && (served.ok || ctx.config.shadow.copies === 'routed')) {
+        const copy = copyToShadow(ctx, region, ep, shadow, req);
+        req.onShadowCopy?.(copy);
+      }
+    }
+  }
+  if (!served.ok) throw served.error;
+  return served.response;
 }

@@ -17,8 +17,17 @@ import { removeTarget, scalableVariantsOf } from './autoscaling/registry';
 import { provisioningSeconds } from './aws-behaviour';
 import { isVisible, visibleAt } from './consistency';
 import { checkEndpointConfigFields, checkModelFields } from './field-checks';
-import { checkInstanceQuotas, fleetInstances, fleetProvisioningMs, planFleet, retentionOf } from './fleet';
+import {
+  checkInstanceQuotas,
+  checkShadowVariants,
+  fleetInstances,
+  fleetProvisioningMs,
+  planFleet,
+  retentionOf,
+} from './fleet';
 import { AwsError, badName, validation } from './errors';
+import { page } from './list-pages';
+import { containersOfPackage, MODEL_REGISTRY_OPERATIONS } from './model-registry';
 import { checkImage, DeployError } from './model-loader';
 import {
   arn,
@@ -46,11 +55,6 @@ export interface OpResult {
 }
 
 type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
-
-function str(input: Json, key: string): string | undefined {
-  const v = input[key];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function requireName(input: Json, key: string, member: string): string {
   const v = input[key];
@@ -96,7 +100,18 @@ const createModel: Handler = (ctx, region, input) => {
   if (region.models.has(name.toLowerCase())) throw alreadyExists('model', modelArn);
   if (region.models.size >= ctx.config.limits.models)
     throw limitExceeded('Number of models', ctx.config.limits.models, 'Models');
-  const container = primary ?? containers![0];
+  // A container naming a model package runs that package's containers (image and artifact): the developer guide's
+  // model-registry-deploy.md creates a model from a version with Containers [{ ModelPackageName: <version ARN> }].
+  let packageArn: string | undefined;
+  const given = primary ? [primary] : containers!;
+  const running = given.flatMap((c, i) => {
+    if (typeof c?.ModelPackageName !== 'string') return [c ?? {}];
+    const member = primary ? 'primaryContainer.modelPackageName' : `containers.${i + 1}.member.modelPackageName`;
+    const pkg = containersOfPackage(ctx, region, c.ModelPackageName, member);
+    packageArn ??= pkg.arn;
+    return pkg.containers;
+  });
+  const container = running[0];
   const { Tags, ...request } = input;
   const record: ModelRecord = {
     name,
@@ -105,6 +120,8 @@ const createModel: Handler = (ctx, region, input) => {
     request,
     image: typeof container.Image === 'string' ? container.Image : undefined,
     modelDataUrl: typeof container.ModelDataUrl === 'string' ? container.ModelDataUrl : undefined,
+    containerCount: running.length,
+    ...(packageArn !== undefined ? { modelPackageArn: packageArn } : {}),
     tags: Array.isArray(Tags) ? Tags : [],
     visibleAt: visibleAt(ctx),
   };
@@ -145,6 +162,47 @@ const deleteModel: Handler = (ctx, region, input) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Endpoint configs
 
+/** One ProductionVariant of a config (production or shadow): names, instances, weight, and that its model exists. */
+function checkVariant(
+  ctx: EmulatorContext,
+  region: RegionState,
+  v: Json,
+  member: string,
+  seen: Set<string>,
+  shadow = false,
+): void {
+  const variantName = requireName(v, 'VariantName', `${member}.variantName`);
+  if (seen.has(variantName.toLowerCase())) {
+    throw validation(
+      shadow
+        ? `Duplicate VariantName "${variantName}" found in ProductionVariants and ShadowProductionVariants. VariantName must be unique.`
+        : `Duplicate VariantName "${variantName}" found in ProductionVariants. VariantName must be unique.`,
+    );
+  }
+  seen.add(variantName.toLowerCase());
+  const modelName = requireName(v, 'ModelName', `${member}.modelName`);
+  const serverless = v.ServerlessConfig !== undefined;
+  if (!serverless && typeof v.InstanceType !== 'string') {
+    throw validation(`InstanceType is required for production variant ${variantName} (or give ServerlessConfig).`);
+  }
+  if (!serverless && !(typeof v.InitialInstanceCount === 'number' && v.InitialInstanceCount >= 1)) {
+    throw validation(
+      `1 validation error detected: Value '${v.InitialInstanceCount ?? null}' at '${member}.initialInstanceCount' ` +
+        'failed to satisfy constraint: Member must have value greater than or equal to 1',
+    );
+  }
+  if (
+    v.InitialVariantWeight !== undefined &&
+    !(typeof v.InitialVariantWeight === 'number' && v.InitialVariantWeight >= 0)
+  ) {
+    throw validation(
+      `1 validation error detected: Value '${v.InitialVariantWeight}' at '${member}.initialVariantWeight' failed ` +
+        'to satisfy constraint: Member must have value greater than or equal to 0',
+    );
+  }
+  getModel(ctx, region, modelName);
+}
+
 const createEndpointConfig: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointConfigName', 'endpointConfigName');
   const configArn = arn(ctx.config, region.name, 'endpoint-config', name);
@@ -162,42 +220,16 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
     );
   }
   if (ctx.aws) checkEndpointConfigFields(input);
+  // Shadow variants are served in both profiles, so both check their shape ([BC-SM] ShadowProductionVariants).
+  checkShadowVariants(input);
+  const shadows = Array.isArray(input.ShadowProductionVariants) ? (input.ShadowProductionVariants as Json[]) : [];
   const seen = new Set<string>();
-  variants.forEach((raw, i) => {
-    const v = (raw ?? {}) as Json;
-    const member = `productionVariants.${i + 1}.member`;
-    const variantName = requireName(v, 'VariantName', `${member}.variantName`);
-    if (seen.has(variantName.toLowerCase())) {
-      throw validation(
-        `Duplicate VariantName "${variantName}" found in ProductionVariants. VariantName must be unique.`,
-      );
-    }
-    seen.add(variantName.toLowerCase());
-    const modelName = requireName(v, 'ModelName', `${member}.modelName`);
-    const serverless = v.ServerlessConfig !== undefined;
-    if (!serverless && typeof v.InstanceType !== 'string') {
-      throw validation(`InstanceType is required for production variant ${variantName} (or give ServerlessConfig).`);
-    }
-    if (!serverless && !(typeof v.InitialInstanceCount === 'number' && v.InitialInstanceCount >= 1)) {
-      throw validation(
-        `1 validation error detected: Value '${v.InitialInstanceCount ?? null}' at '${member}.initialInstanceCount' ` +
-          'failed to satisfy constraint: Member must have value greater than or equal to 1',
-      );
-    }
-    if (
-      v.InitialVariantWeight !== undefined &&
-      !(typeof v.InitialVariantWeight === 'number' && v.InitialVariantWeight >= 0)
-    ) {
-      throw validation(
-        `1 validation error detected: Value '${v.InitialVariantWeight}' at '${member}.initialVariantWeight' failed ` +
-          'to satisfy constraint: Member must have value greater than or equal to 0',
-      );
-    }
-    getModel(ctx, region, modelName);
-  });
-  if (ctx.aws && Array.isArray(input.ShadowProductionVariants)) {
-    for (const v of input.ShadowProductionVariants as Json[]) getModel(ctx, region, String(v?.ModelName));
-  }
+  variants.forEach((raw, i) =>
+    checkVariant(ctx, region, (raw ?? {}) as Json, `productionVariants.${i + 1}.member`, seen),
+  );
+  shadows.forEach((raw, i) =>
+    checkVariant(ctx, region, (raw ?? {}) as Json, `shadowProductionVariants.${i + 1}.member`, seen, true),
+  );
   if (region.configs.has(name.toLowerCase())) throw alreadyExists('endpoint configuration', configArn);
   if (region.configs.size >= ctx.config.limits.endpointConfigs) {
     throw limitExceeded('Number of endpoint configs', ctx.config.limits.endpointConfigs, 'Endpoint Configs');
@@ -209,6 +241,7 @@ const createEndpointConfig: Handler = (ctx, region, input) => {
     createdAt: Date.now(),
     request,
     variants: (variants as Json[]).map((v) => ({ InitialVariantWeight: 1, ...v })),
+    shadowVariants: shadows.map((v) => ({ InitialVariantWeight: 1, ...v })),
     tags: Array.isArray(Tags) ? Tags : [],
     visibleAt: visibleAt(ctx),
   };
@@ -232,6 +265,7 @@ const describeEndpointConfig: Handler = (ctx, region, input) => {
       EndpointConfigName: c.name,
       EndpointConfigArn: c.arn,
       ProductionVariants: c.variants,
+      ...(c.shadowVariants.length > 0 ? { ShadowProductionVariants: c.shadowVariants } : {}),
       CreationTime: epoch(c.createdAt),
     },
     changed: false,
@@ -255,8 +289,9 @@ function getEndpoint(ctx: EmulatorContext, region: RegionState, name: string): E
   return e;
 }
 
+/** Routing takes only production variants; byName holds the shadows too (they scale and take weights). */
 export function rebuildRouting(ep: EndpointRecord): void {
-  ep.byName = new Map(ep.variants.map((v) => [v.name, v]));
+  ep.byName = new Map([...ep.variants, ...ep.shadows].map((v) => [v.name, v]));
   let total = 0;
   ep.cumulative = ep.variants.map((v) => (total += Math.max(0, v.currentWeight)));
   ep.totalWeight = total;
@@ -267,58 +302,60 @@ function resolvedImage(image: string): string {
   return `${image.split('@')[0]}@sha256:${digest}`;
 }
 
-/** Starts every variant of a config: image check, artifact load. Rejects with the first DeployError. */
+/**
+ * Starts every variant of a config, its shadow variants too (each runs on its own fleet): image check, artifact load.
+ * Rejects with the first DeployError.
+ */
 async function startVariants(
   ctx: EmulatorContext,
   region: RegionState,
   config: EndpointConfigRecord,
   retained?: Map<string, LiveVariant>,
-  plan?: FleetVariant[],
-): Promise<LiveVariant[]> {
-  const planned = new Map(plan?.map((p) => [p.name, p]));
-  return Promise.all(
-    config.variants.map(async (v) => {
-      const variantName = String(v.VariantName);
-      const modelName = String(v.ModelName);
-      const model = region.models.get(modelName.toLowerCase());
-      if (!model) {
-        throw new DeployError(`Could not find model "${arn(ctx.config, region.name, 'model', modelName)}".`);
-      }
-      if (Array.isArray(model.request.Containers) && model.request.Containers.length > 1) {
-        throw new DeployError(
-          `Model ${modelName} is an inference pipeline (${model.request.Containers.length} containers); this emulator ` +
-            'serves single-container XGBoost models.',
-        );
-      }
-      checkImage(model.image, variantName);
-      if (!model.modelDataUrl) throw new DeployError(`Model ${modelName} has no ModelDataUrl to load.`);
-      const loaded = await ctx.loader.load(model.modelDataUrl);
-      const keep = retained?.get(variantName);
-      const fleet = planned.get(variantName);
-      const weight = fleet ? fleet.weight : keep ? keep.currentWeight : Number(v.InitialVariantWeight ?? 1);
-      const count = fleet
-        ? fleet.instanceCount
-        : keep
-          ? keep.currentInstanceCount
-          : Number(v.InitialInstanceCount ?? 1);
-      const live: LiveVariant = {
-        name: variantName,
-        modelName,
-        image: model.image!,
-        resolvedImage: resolvedImage(model.image!),
-        modelDataUrl: model.modelDataUrl,
-        model: loaded,
-        instanceType: typeof v.InstanceType === 'string' ? v.InstanceType : undefined,
-        currentWeight: weight,
-        desiredWeight: weight,
-        currentInstanceCount: count,
-        desiredInstanceCount: count,
-        deployedAt: Date.now(),
-        ...(fleet ? { spec: fleet.spec } : {}),
-      };
-      return live;
-    }),
-  );
+  plan?: { variants: FleetVariant[]; shadowVariants: FleetVariant[] },
+): Promise<{ variants: LiveVariant[]; shadows: LiveVariant[] }> {
+  const planned = new Map([...(plan?.variants ?? []), ...(plan?.shadowVariants ?? [])].map((p) => [p.name, p]));
+  const start = async (v: Json, shadow: boolean): Promise<LiveVariant> => {
+    const variantName = String(v.VariantName);
+    const modelName = String(v.ModelName);
+    const model = region.models.get(modelName.toLowerCase());
+    if (!model) {
+      throw new DeployError(`Could not find model "${arn(ctx.config, region.name, 'model', modelName)}".`);
+    }
+    if (model.containerCount > 1) {
+      throw new DeployError(
+        `Model ${modelName} is an inference pipeline (${model.containerCount} containers); this emulator ` +
+          'serves single-container XGBoost models.',
+      );
+    }
+    checkImage(model.image, variantName);
+    if (!model.modelDataUrl) throw new DeployError(`Model ${modelName} has no ModelDataUrl to load.`);
+    const loaded = await ctx.loader.load(model.modelDataUrl);
+    const keep = retained?.get(variantName);
+    const fleet = planned.get(variantName);
+    const weight = fleet ? fleet.weight : keep ? keep.currentWeight : Number(v.InitialVariantWeight ?? 1);
+    const count = fleet ? fleet.instanceCount : keep ? keep.currentInstanceCount : Number(v.InitialInstanceCount ?? 1);
+    return {
+      name: variantName,
+      modelName,
+      image: model.image!,
+      resolvedImage: resolvedImage(model.image!),
+      modelDataUrl: model.modelDataUrl,
+      model: loaded,
+      instanceType: typeof v.InstanceType === 'string' ? v.InstanceType : undefined,
+      currentWeight: weight,
+      desiredWeight: weight,
+      currentInstanceCount: count,
+      desiredInstanceCount: count,
+      deployedAt: Date.now(),
+      ...(fleet ? { spec: fleet.spec } : {}),
+      ...(shadow ? { shadow: true } : {}),
+    };
+  };
+  const [variants, shadows] = await Promise.all([
+    Promise.all(config.variants.map((v) => start(v, false))),
+    Promise.all(config.shadowVariants.map((v) => start(v, true))),
+  ]);
+  return { variants, shadows };
 }
 
 function reasonOf(err: unknown): string {
@@ -342,14 +379,8 @@ function deploy(
   const token = ++ep.token;
   ep.fleet = options.fleet;
   // Loading starts at once and overlaps the transition delay, as a real deployment pulls while it provisions.
-  const started = startVariants(
-    ctx,
-    region,
-    config,
-    options.retain ? ep.byName : undefined,
-    options.fleet?.variants,
-  ).then(
-    (variants) => ({ ok: true as const, variants }),
+  const started = startVariants(ctx, region, config, options.retain ? ep.byName : undefined, options.fleet).then(
+    (started) => ({ ok: true as const, ...started }),
     (err: unknown) => ({ ok: false as const, reason: reasonOf(err) }),
   );
   ctx.timers.after(options.delayMs, () => {
@@ -360,16 +391,17 @@ function deploy(
       const failure = !outcome.ok ? outcome.reason : options.injectedFailure;
       // The new fleet either serves now or is gone (a failed one is torn down; the old one keeps serving).
       ep.fleet = undefined;
-      if (failure === undefined && options.fleet) ep.shadowVariants = options.fleet.shadowVariants;
       if (kind === 'create') {
         if (failure !== undefined) {
           ep.status = 'Failed';
           ep.failureReason = failure;
           ep.variants = [];
+          ep.shadows = [];
         } else if (outcome.ok) {
           ep.status = 'InService';
           ep.failureReason = undefined;
           ep.variants = outcome.variants;
+          ep.shadows = outcome.shadows;
         }
       } else if (options.injectedEnding) {
         // A stable status that needs a person: the old fleet keeps what it served, the update is over.
@@ -383,9 +415,11 @@ function deploy(
         ep.configName = ep.pending?.previousConfigName ?? ep.configName;
         ep.pending = undefined;
       } else if (outcome.ok) {
+        // The new config's variants replace the old ones, shadows included: a config without a shadow removes it.
         ep.status = 'InService';
         ep.failureReason = undefined;
         ep.variants = outcome.variants;
+        ep.shadows = outcome.shadows;
         ep.pending = undefined;
       }
       rebuildRouting(ep);
@@ -416,6 +450,7 @@ const createEndpoint: Handler = (ctx, region, input) => {
     createdAt: now,
     modifiedAt: now,
     variants: [],
+    shadows: [],
     byName: new Map(),
     cumulative: [],
     totalWeight: 0,
@@ -516,9 +551,6 @@ function awsEndpointExtras(ep: EndpointRecord, region: RegionState, body: Json):
         : {}),
     };
   }
-  if (ep.shadowVariants && ep.shadowVariants.length > 0) {
-    body.ShadowProductionVariants = ep.shadowVariants.map((v) => fleetVariantView(region, v));
-  }
   // The settings of the config that serves (the previous one while an update is in flight).
   const servingName = ep.pending?.previousConfigName ?? ep.configName;
   const serving = ep.variants.length > 0 ? region.configs.get(servingName.toLowerCase()) : undefined;
@@ -537,6 +569,13 @@ function awsEndpointExtras(ep: EndpointRecord, region: RegionState, body: Json):
     body.AsyncInferenceConfig = serving.request.AsyncInferenceConfig;
 }
 
+const pendingView = (v: Json): Json => ({
+  VariantName: v.VariantName,
+  DesiredWeight: v.InitialVariantWeight,
+  DesiredInstanceCount: v.InitialInstanceCount,
+  InstanceType: v.InstanceType,
+});
+
 export function describeEndpointBody(ep: EndpointRecord, region: RegionState, aws = false): Json {
   const body: Json = {
     EndpointName: ep.name,
@@ -548,6 +587,8 @@ export function describeEndpointBody(ep: EndpointRecord, region: RegionState, aw
   };
   // A creating (or failed-to-create) endpoint has no production variants yet.
   if (ep.variants.length > 0) body.ProductionVariants = ep.variants.map(variantView);
+  // [BC-SM] DescribeEndpointOutput.ShadowProductionVariants: ProductionVariantSummary objects, as production's.
+  if (ep.shadows.length > 0) body.ShadowProductionVariants = ep.shadows.map(variantView);
   if (ep.failureReason !== undefined) body.FailureReason = ep.failureReason;
   if (aws) {
     awsEndpointExtras(ep, region, body);
@@ -556,12 +597,10 @@ export function describeEndpointBody(ep: EndpointRecord, region: RegionState, aw
     body.PendingDeploymentSummary = {
       EndpointConfigName: ep.pending.configName,
       StartTime: epoch(ep.modifiedAt),
-      ProductionVariants: (pendingConfig?.variants ?? []).map((v) => ({
-        VariantName: v.VariantName,
-        DesiredWeight: v.InitialVariantWeight,
-        DesiredInstanceCount: v.InitialInstanceCount,
-        InstanceType: v.InstanceType,
-      })),
+      ProductionVariants: (pendingConfig?.variants ?? []).map(pendingView),
+      ...(pendingConfig && pendingConfig.shadowVariants.length > 0
+        ? { ShadowProductionVariants: pendingConfig.shadowVariants.map(pendingView) }
+        : {}),
     };
   }
   return body;
@@ -590,7 +629,7 @@ function checkAutoscaledVariantsKept(region: RegionState, ep: EndpointRecord, co
     const variantName = target.resourceId.split('/')[3];
     const live = ep.byName.get(variantName);
     if (!live) continue;
-    const next = config.variants.find((v) => v.VariantName === variantName);
+    const next = [...config.variants, ...config.shadowVariants].find((v) => v.VariantName === variantName);
     if (!next || (typeof next.InstanceType === 'string' && next.InstanceType !== live.instanceType)) {
       blocked.push(variantName);
     }
@@ -647,6 +686,10 @@ const updateEndpoint: Handler = (ctx, region, input) => {
     detail: `config ${config.name}`,
   };
 };
+
+/** The weights after a change, for the request log: production variants, then shadows (their sampling weight). */
+const weightsDetail = (ep: EndpointRecord) =>
+  `weights ${[...ep.variants, ...ep.shadows].map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`;
 
 const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
@@ -718,7 +761,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
       changed: true,
       endpointName: ep.name,
       resourceName: ep.name,
-      detail: `weights ${ep.variants.map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`,
+      detail: weightsDetail(ep),
     };
   }
   for (const raw of desired) {
@@ -734,7 +777,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
   const delay = ctx.faults.endpoint(ep.name)?.updateDelayMs ?? ctx.delays().updateMs;
   ctx.timers.after(delay, () => {
     if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return;
-    for (const v of ep.variants) {
+    for (const v of ep.byName.values()) {
       v.currentWeight = v.desiredWeight;
       v.currentInstanceCount = v.desiredInstanceCount;
     }
@@ -747,7 +790,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
     changed: true,
     endpointName: ep.name,
     resourceName: ep.name,
-    detail: `weights ${ep.variants.map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`,
+    detail: weightsDetail(ep),
   };
 };
 
@@ -851,49 +894,6 @@ const deleteEndpoint: Handler = (ctx, region, input) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Lists
 
-interface Listed {
-  name: string;
-  createdAt: number;
-  status?: string;
-  summary: Json;
-}
-
-function page(input: Json, items: Listed[], key: string, defaultMax: number): Json {
-  const nameContains = str(input, 'NameContains');
-  const statusEquals = str(input, 'StatusEquals');
-  const before = typeof input.CreationTimeBefore === 'number' ? input.CreationTimeBefore * 1000 : Infinity;
-  const after = typeof input.CreationTimeAfter === 'number' ? input.CreationTimeAfter * 1000 : -Infinity;
-  let list = items.filter(
-    (i) =>
-      (!nameContains || i.name.toLowerCase().includes(nameContains.toLowerCase())) &&
-      (!statusEquals || i.status === statusEquals) &&
-      i.createdAt < before &&
-      i.createdAt > after,
-  );
-  const sortBy = str(input, 'SortBy') ?? 'CreationTime';
-  const descending = (str(input, 'SortOrder') ?? 'Descending') === 'Descending';
-  list = list.sort((a, b) => {
-    const c =
-      sortBy === 'Name'
-        ? a.name.localeCompare(b.name)
-        : sortBy === 'Status'
-          ? (a.status ?? '').localeCompare(b.status ?? '')
-          : a.createdAt - b.createdAt || a.name.localeCompare(b.name);
-    return descending ? -c : c;
-  });
-  const max = typeof input.MaxResults === 'number' ? Math.max(1, Math.min(100, input.MaxResults)) : defaultMax;
-  let offset = 0;
-  const token = str(input, 'NextToken');
-  if (token) {
-    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) throw validation(`Invalid pagination token "${token}".`);
-  }
-  const slice = list.slice(offset, offset + max);
-  const body: Json = { [key]: slice.map((i) => i.summary) };
-  if (offset + max < list.length) body.NextToken = Buffer.from(String(offset + max), 'utf8').toString('base64url');
-  return body;
-}
-
 const listEndpoints: Handler = (_ctx, region, input) => ({
   body: page(
     input,
@@ -958,6 +958,7 @@ export const SAGEMAKER_OPERATIONS: Record<string, Handler> = {
   UpdateEndpointWeightsAndCapacities: updateEndpointWeightsAndCapacities,
   DeleteEndpoint: deleteEndpoint,
   ListEndpoints: listEndpoints,
+  ...MODEL_REGISTRY_OPERATIONS,
 };
 
 /** Runs one control-plane call; unknown operations answer as AWS does for an action it does not know. */

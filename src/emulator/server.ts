@@ -19,7 +19,7 @@ import { CLOUDWATCH_QUERY_OPERATIONS, CLOUDWATCH_SHAPES, CLOUDWATCH_XML_NAMESPAC
 import { AwsError } from './errors';
 import { accessKeyIdOf, authorize, isAllowed } from './iam/authorize';
 import { RequestLog } from './request-log';
-import { invokeEndpoint } from './runtime';
+import { invokeEndpoint, type ShadowCopy } from './runtime';
 import { SAGEMAKER_FLOAT_PATHS, toWireJson } from './json-wire';
 import { parseQueryInput, QueryInputError, queryErrorXml, queryResponseXml } from './query-protocol';
 import { decodeAwsChunked, getObject, listObjectsV2, parseBucketPath, parseObjectPath, putObject, S3Error } from './s3';
@@ -129,7 +129,16 @@ interface LogDraft {
   resourceName?: string;
 }
 
-const NAME_FIELDS = ['EndpointName', 'EndpointConfigName', 'ModelName', 'AlarmName', 'Namespace'];
+const NAME_FIELDS = [
+  'EndpointName',
+  'EndpointConfigName',
+  'ModelName',
+  'ModelPackageGroupName',
+  'ModelPackageName',
+  'ModelPackageArn',
+  'AlarmName',
+  'Namespace',
+];
 
 /** The EndpointName dimension of a CloudWatch query (GetMetricData's first query, or GetMetricStatistics). */
 function endpointDimension(input: Json): string | undefined {
@@ -160,8 +169,8 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     draft: LogDraft,
     startedAt: number,
     status: number,
-    outcome: { errorCode?: string; changed: boolean; result?: OpResult; mutating?: boolean },
-  ): void {
+    outcome: { errorCode?: string; changed: boolean; result?: OpResult; mutating?: boolean; variantName?: string },
+  ): number {
     const entry: Parameters<RequestLog['add']>[0] = {
       atMs: startedAt,
       service: draft.service,
@@ -178,7 +187,34 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     if (resourceName !== undefined) entry.resourceName = resourceName;
     if (outcome.result?.detail !== undefined) entry.detail = outcome.result.detail;
     if (outcome.errorCode !== undefined) entry.errorCode = outcome.errorCode;
-    log.add(entry);
+    if (outcome.variantName !== undefined) entry.variantName = outcome.variantName;
+    return log.add(entry);
+  }
+
+  /**
+   * Logs a request's copies to shadow variants once each has answered: internal calls (their answers reached no
+   * caller), each naming the caller's entry it copies.
+   */
+  function recordShadowCopies(draft: LogDraft, copies: Promise<ShadowCopy>[], copyOf: number): void {
+    for (const copy of copies) {
+      void copy.then((c) =>
+        log.add({
+          atMs: c.startedAtMs,
+          service: 'Runtime',
+          operation: 'InvokeEndpoint',
+          region: draft.region,
+          status: c.status,
+          changedState: false,
+          mutating: false,
+          durationMs: c.durationMs,
+          ...(draft.endpointName !== undefined ? { endpointName: draft.endpointName } : {}),
+          ...(c.errorCode !== undefined ? { errorCode: c.errorCode } : {}),
+          variantName: c.variant,
+          internal: true,
+          copyOf,
+        }),
+      );
+    }
   }
 
   /** The fault an operation draws before it runs, as the error that service would send. */
@@ -350,6 +386,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
     }
     const draft: LogDraft = { service: 'Runtime', operation: 'InvokeEndpoint', region, endpointName };
     const reqId = requestId();
+    const shadowCopies: Promise<ShadowCopy>[] = [];
     try {
       const body = await readBody(req, RUNTIME_MAX_BYTES);
       authorize(ctx, region, accessKeyIdOf(req), { service: 'Runtime', operation: 'InvokeEndpoint', endpointName });
@@ -366,6 +403,7 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
           targetVariant: header(req, 'x-amzn-sagemaker-target-variant'),
           customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
           inferenceId: utf8Header(req, 'x-amzn-sagemaker-inference-id'),
+          onShadowCopy: (copy) => shadowCopies.push(copy),
         },
         receivedAt,
       );
@@ -378,7 +416,8 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       if (out.customAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = out.customAttributes;
       res.writeHead(200, headers);
       res.end(out.body);
-      record(draft, startedAt, 200, { changed: false, mutating: false });
+      const seq = record(draft, startedAt, 200, { changed: false, mutating: false, variantName: out.variant });
+      recordShadowCopies(draft, shadowCopies, seq);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         oversize(res, reqId);
@@ -397,7 +436,13 @@ export function createEmulatorServer(ctx: EmulatorContext, onReset: () => void):
       if (typeof variant === 'string') headers['x-Amzn-Invoked-Production-Variant'] = variant;
       res.writeHead(e.status, headers);
       res.end(text);
-      record(draft, startedAt, e.status, { errorCode: e.code, changed: false, mutating: false });
+      const seq = record(draft, startedAt, e.status, {
+        errorCode: e.code,
+        changed: false,
+        mutating: false,
+        ...(typeof variant === 'string' ? { variantName: variant } : {}),
+      });
+      recordShadowCopies(draft, shadowCopies, seq);
     }
   }
 

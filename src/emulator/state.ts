@@ -13,7 +13,7 @@ import {
   type ResolvedCloudWatch,
   type ResolvedDataCapture,
 } from './data-plane-settings';
-import type { EmulatorConfig, EmulatorProfile, TransitionDelays } from './types';
+import type { EmulatorConfig, EmulatorProfile, ModelRegistrySettings, ShadowSettings, TransitionDelays } from './types';
 import type { XGBoostModel } from './xgboost';
 
 export type Json = Record<string, unknown>;
@@ -26,9 +26,41 @@ export interface ModelRecord {
   request: Json;
   image?: string;
   modelDataUrl?: string;
+  /** The model package the model was built from (CreateModel with a container's ModelPackageName). */
+  modelPackageArn?: string;
+  /** How many containers the model runs (an inference pipeline has several). */
+  containerCount: number;
   tags: unknown[];
   /** aws profile: epoch ms from which reads see it (eventual consistency, see consistency.ts). */
   visibleAt?: number;
+}
+
+/** A Model Registry model group (CreateModelPackageGroup). */
+export interface ModelPackageGroupRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  description?: string;
+  tags: unknown[];
+  /** The version the next CreateModelPackage in this group gets: versions are never reused. */
+  nextVersion: number;
+}
+
+/** A model package: a version in a group (versioned) or a named package (unversioned). */
+export interface ModelPackageRecord {
+  arn: string;
+  /** The group's name for a versioned package, the package's own name for an unversioned one. */
+  name: string;
+  group?: string;
+  version?: number;
+  createdAt: number;
+  modifiedAt?: number;
+  /** The CreateModelPackage request as given (minus Tags and the names), echoed by DescribeModelPackage. */
+  request: Json;
+  approvalStatus?: string;
+  approvalDescription?: string;
+  customerMetadata?: Record<string, string>;
+  tags: unknown[];
 }
 
 export interface EndpointConfigRecord {
@@ -37,6 +69,8 @@ export interface EndpointConfigRecord {
   createdAt: number;
   request: Json;
   variants: Json[];
+  /** ShadowProductionVariants, InitialVariantWeight defaulted as for production variants. */
+  shadowVariants: Json[];
   tags: unknown[];
   /** aws profile: epoch ms from which reads see it (eventual consistency, see consistency.ts). */
   visibleAt?: number;
@@ -69,6 +103,8 @@ export interface LiveVariant {
   series?: VariantSeries;
   /** aws profile: the ProductionVariant as configured (ServerlessConfig, VolumeSizeInGB, …), for DescribeEndpoint. */
   spec?: Json;
+  /** A shadow variant: it takes copies of requests routed to the production variant and answers no caller. */
+  shadow?: boolean;
 }
 
 /** aws profile: one variant of a fleet, planned from a config (and the live variant's retained properties). */
@@ -109,8 +145,11 @@ export interface EndpointRecord {
   failureReason?: string;
   createdAt: number;
   modifiedAt: number;
-  /** The variants serving traffic (the old ones while an update is in flight). */
+  /** The production variants serving traffic (the old ones while an update is in flight). */
   variants: LiveVariant[];
+  /** The serving config's shadow variants (ShadowProductionVariants): copies of requests, answers to no one. */
+  shadows: LiveVariant[];
+  /** Every serving variant by name, production and shadow (weights and capacities are updated through it). */
   byName: Map<string, LiveVariant>;
   /** Cumulative CurrentWeight per variant, for O(#variants) weighted routing. */
   cumulative: number[];
@@ -122,8 +161,6 @@ export interface EndpointRecord {
   tags: unknown[];
   /** aws profile: the fleet being brought up, counted against quotas with the serving one. */
   fleet?: PendingFleet;
-  /** aws profile: the shadow variants of the serving config (they run on instances too, but take no traffic). */
-  shadowVariants?: FleetVariant[];
 }
 
 export interface AlarmRecord {
@@ -146,6 +183,12 @@ export class RegionState {
   readonly configs = new Map<string, EndpointConfigRecord>();
   readonly endpoints = new Map<string, EndpointRecord>();
   readonly alarms = new Map<string, AlarmRecord>();
+  /** Model Registry groups by lower-cased name. */
+  readonly modelPackageGroups = new Map<string, ModelPackageGroupRecord>();
+  /** Model packages by the lower-cased resource part of their ARN: `<group>/<version>` or `<name>`. */
+  readonly modelPackages = new Map<string, ModelPackageRecord>();
+  /** CreateModelPackage ClientTokens already answered, and the ARN each made. */
+  readonly modelPackageTokens = new Map<string, string>();
   readonly metrics: MetricStore;
 
   constructor(
@@ -178,6 +221,8 @@ export interface ResolvedConfig {
   alarmEvaluation: boolean;
   cloudwatch: ResolvedCloudWatch;
   dataCapture: ResolvedDataCapture;
+  shadow: Required<ShadowSettings>;
+  modelRegistry: Required<ModelRegistrySettings>;
   limits: { endpoints: number; endpointConfigs: number; models: number };
 }
 
@@ -209,6 +254,8 @@ export function resolveConfig(config: EmulatorConfig = {}): ResolvedConfig {
     alarmEvaluation: config.alarmEvaluation ?? true,
     cloudwatch: resolveCloudWatch(config),
     dataCapture: resolveDataCapture(config),
+    shadow: { targetVariant: config.shadow?.targetVariant ?? 'reject', copies: config.shadow?.copies ?? 'routed' },
+    modelRegistry: { requireApproval: config.modelRegistry?.requireApproval ?? true },
     limits: {
       endpoints: config.limits?.endpoints ?? 10_000,
       endpointConfigs: config.limits?.endpointConfigs ?? 100_000,

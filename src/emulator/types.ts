@@ -151,6 +151,10 @@ export interface EmulatorConfig {
   cloudwatch?: CloudWatchSettings;
   /** Data capture into the emulator's S3. */
   dataCapture?: DataCaptureSettings;
+  /** What AWS does not document about shadow variants, as a setting (README, shadow variants). */
+  shadow?: ShadowSettings;
+  /** What AWS does not document about the Model Registry, as a setting (README, Model Registry). */
+  modelRegistry?: ModelRegistrySettings;
   /** Entries the request log keeps (oldest dropped first; seq keeps counting). Default 100000. */
   requestLogLimit?: number;
   /** Account quotas answered with ResourceLimitExceeded. */
@@ -188,6 +192,32 @@ export interface DataCaptureSettings {
   flushSeconds?: number;
 }
 
+/**
+ * Shadow variants where AWS documents no behaviour; each default is the most plausible documented reading (README).
+ */
+export interface ShadowSettings {
+  /**
+   * InvokeEndpoint's TargetVariant naming the shadow variant: 'reject' (default; [BC-RT] TargetVariant names "the
+   * production variant to send the inference request to", so the shadow is refused like an unknown variant) or
+   * 'serve' (the shadow answers that request, and its answer is returned).
+   */
+  targetVariant?: 'reject' | 'serve';
+  /**
+   * Which requests are copied to the shadow: 'routed' (default: every request that reached the production variant,
+   * whatever the production variant answered) or 'answered' (only those the production variant answered).
+   */
+  copies?: 'routed' | 'answered';
+}
+
+/** The Model Registry where AWS documents no behaviour (README). */
+export interface ModelRegistrySettings {
+  /**
+   * CreateModel from a versioned model package that is not Approved is refused (default true: [BC-SM]
+   * CreateModelPackageInput.ModelApprovalStatus "must be set to Approved to deploy the model"); false allows it.
+   */
+  requireApproval?: boolean;
+}
+
 export type ServiceName = 'SageMaker' | 'Runtime' | 'CloudWatch' | 'S3' | 'ApplicationAutoScaling';
 
 export interface RequestLogEntry {
@@ -209,6 +239,15 @@ export interface RequestLogEntry {
   /** True only when the call actually changed state (a rejected or duplicate call did not). */
   changedState: boolean;
   durationMs: number;
+  /**
+   * InvokeEndpoint: the variant that served the request, as its caller was told (InvokedProductionVariant); for a
+   * shadow copy, the shadow variant.
+   */
+  variantName?: string;
+  /** A call SageMaker makes itself, whose answer reaches no caller: a request's copy to a shadow variant. */
+  internal?: boolean;
+  /** A shadow copy: the seq of the caller's InvokeEndpoint it copies. */
+  copyOf?: number;
 }
 
 export interface VariantView {
@@ -232,11 +271,26 @@ export interface EndpointStateView {
   failureReason?: string;
   pendingConfigName?: string;
   variants: VariantView[];
+  /** The serving config's shadow variants: they take copies of requests and answer no caller. */
+  shadowVariants: VariantView[];
 }
 
 export interface EmulatorStateView {
-  models: { region: string; modelName: string; image?: string; modelDataUrl?: string }[];
-  endpointConfigs: { region: string; configName: string; variants: { variantName: string; modelName: string }[] }[];
+  models: { region: string; modelName: string; image?: string; modelDataUrl?: string; modelPackageArn?: string }[];
+  endpointConfigs: {
+    region: string;
+    configName: string;
+    variants: { variantName: string; modelName: string }[];
+    shadowVariants: { variantName: string; modelName: string }[];
+  }[];
   endpoints: EndpointStateView[];
   alarms: { region: string; alarmName: string; state: string }[];
+  /** The Model Registry's versioned and unversioned model packages. */
+  modelPackages: {
+    region: string;
+    modelPackageArn: string;
+    modelPackageGroupName?: string;
+    modelPackageVersion?: number;
+    modelApprovalStatus?: string;
+  }[];
 }

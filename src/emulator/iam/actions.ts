@@ -16,6 +16,8 @@ export type AuthorizedCall =
 export interface Where {
   region: string;
   accountId: string;
+  /** The `<group>/<version>` a CreateModelPackage in `group` would make next (its resource). */
+  nextModelPackageVersion?: (group: string) => string;
 }
 
 const str = (input: Json, key: string): string | undefined =>
@@ -140,6 +142,49 @@ function sagemaker(w: Where, operation: string, input: Json): AuthorizationReque
     case 'DeleteEndpoint':
     case 'UpdateEndpointWeightsAndCapacities':
       return endpoint ? [{ action, resource: sagemakerArn(w, 'endpoint', endpoint) }] : undefined;
+    default:
+      return modelRegistry(w, operation, input);
+  }
+}
+
+/** The part of a SageMaker name-or-ARN after `<type>/` (a name stays as it is). */
+const resourcePart = (value: string) => (value.startsWith('arn:') ? value.slice(value.indexOf('/') + 1) : value);
+
+/**
+ * The Model Registry's calls, on the resources SageMaker's API permissions reference names: model-package-group/<name>
+ * for the group calls, model-package/<name> (a version: model-package/<group>/<version>) for the package calls. A new
+ * version is authorized as the ARN it will have: the developer guide (model-registry-version.md) grants
+ * sagemaker:CreateModelPackage on "model-package/{model_package_group_name}/*". The List calls take "*".
+ */
+function modelRegistry(w: Where, operation: string, input: Json): AuthorizationRequest[] | undefined {
+  const action = `sagemaker:${operation}`;
+  const group = str(input, 'ModelPackageGroupName');
+  const name = str(input, 'ModelPackageName');
+  switch (operation) {
+    case 'CreateModelPackageGroup': {
+      if (!group) return undefined;
+      const arn = sagemakerArn(w, 'model-package-group', group);
+      return withTagging({ action, resource: arn, context: tagContext(input.Tags) }, input.Tags, arn);
+    }
+    case 'DescribeModelPackageGroup':
+    case 'DeleteModelPackageGroup':
+      return group ? [{ action, resource: sagemakerArn(w, 'model-package-group', resourcePart(group)) }] : undefined;
+    case 'CreateModelPackage': {
+      if (group) {
+        const key = w.nextModelPackageVersion?.(resourcePart(group)) ?? `${resourcePart(group)}/*`;
+        return [{ action, resource: sagemakerArn(w, 'model-package', key) }];
+      }
+      if (!name) return undefined;
+      const arn = sagemakerArn(w, 'model-package', name);
+      return withTagging({ action, resource: arn, context: tagContext(input.Tags) }, input.Tags, arn);
+    }
+    case 'DescribeModelPackage':
+    case 'DeleteModelPackage':
+      return name ? [{ action, resource: sagemakerArn(w, 'model-package', resourcePart(name)) }] : undefined;
+    case 'UpdateModelPackage': {
+      const arn = str(input, 'ModelPackageArn');
+      return arn ? [{ action, resource: sagemakerArn(w, 'model-package', resourcePart(arn)) }] : undefined;
+    }
     default:
       // ListModels, ListEndpointConfigs, ListEndpoints, and anything added later: no resource-level permissions.
       return [{ action, resource: '*' }];

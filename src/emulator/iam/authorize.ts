@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AwsError } from '../errors';
+import { nextVersionKey } from '../model-registry';
 import { S3Error } from '../s3';
 import type { EmulatorContext } from '../state';
 import { authorizationsFor, targetPermissionsFor, type AuthorizedCall, type Where } from './actions';
@@ -100,7 +101,11 @@ export function authorize(
   const policy = policies.get(ctx);
   if (!policy || accessKeyId === ADMIN_ACCESS_KEY_ID) return;
   if (accessKeyId === undefined) throw unsignedError(call.service);
-  const where: Where = { region, accountId: ctx.config.accountId };
+  const where: Where = {
+    region,
+    accountId: ctx.config.accountId,
+    nextModelPackageVersion: (group) => nextVersionKey(ctx.regions.get(region), group),
+  };
   const principal = principalArn(ctx, accessKeyId);
   for (const req of authorizationsFor(where, call)) {
     const decision = evaluate(policy, req);

@@ -7,7 +7,17 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { CREDENTIALS, deployEndpoint, errorOf, EXAMPLES, type Harness, startHarness } from './helpers';
+import { CreateModelPackageCommand, CreateModelPackageGroupCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CREDENTIALS,
+  deployEndpoint,
+  errorOf,
+  EXAMPLES,
+  type Harness,
+  modelUrl,
+  startHarness,
+  XGB_IMAGE,
+} from './helpers';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
@@ -147,8 +157,24 @@ test('reset forgets every resource', async () => {
   const other = await startHarness();
   try {
     await deployEndpoint(other.sm, 'reset-me', [{ variant: 'A', model: 'reset-model', artifact: 'champion' }]);
+    await other.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'reset-group' }));
+    await other.sm.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'reset-group',
+        InferenceSpecification: { Containers: [{ Image: XGB_IMAGE, ModelDataUrl: modelUrl('champion') }] },
+      }),
+    );
+    expect((await other.admin.state()).modelPackages).toHaveLength(1);
     await other.admin.reset();
-    expect(await other.admin.state()).toEqual({ models: [], endpointConfigs: [], endpoints: [], alarms: [] });
+    expect(await other.admin.state()).toEqual({
+      models: [],
+      endpointConfigs: [],
+      endpoints: [],
+      alarms: [],
+      modelPackages: [],
+    });
+    // The group went too: it can be made again.
+    await other.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'reset-group' }));
   } finally {
     await other.close();
   }
