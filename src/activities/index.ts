@@ -6,6 +6,7 @@ import { datasetLoader } from './dataset';
 import { liveQualityActivities } from './live-quality';
 import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
+import { registryActivities } from './registry';
 import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
@@ -24,6 +25,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
   const sm = sagemakerActivities(clients, options);
   const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
+  const registry = registryActivities(clients);
   return {
     ...sm,
     ...cloudwatchActivities(clients),
@@ -31,7 +33,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...alarms,
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
-    ...preflightActivities(sm, alarms, loadDataset, clients),
+    ...registry,
+    ...preflightActivities(sm, alarms, loadDataset, clients, registry),
     ...validateActivities,
     ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
@@ -42,7 +45,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
-export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } from './sagemaker';
+export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings, ModelToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';

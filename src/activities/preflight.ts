@@ -5,6 +5,7 @@ import type { RolloutSpec } from '../schema';
 import { userError } from './aws-errors';
 import type { alarmActivities } from './alarms';
 import type { AwsClients } from './clients';
+import type { registryActivities } from './registry';
 import { s3ObjectExists, type Dataset, type datasetLoader } from './dataset';
 import { isEndpointChanging } from './endpoint-wait';
 import { unsupportedEndpoint, unsupportedModel } from './preflight-support';
@@ -44,6 +45,7 @@ export function preflightActivities(
   alarms: ReturnType<typeof alarmActivities>,
   loadDataset: ReturnType<typeof datasetLoader>,
   clients: AwsClients,
+  registry: ReturnType<typeof registryActivities>,
 ) {
   return {
     async preflight(input: { spec: RolloutSpec; region?: string }): Promise<PreflightResult> {
@@ -52,7 +54,7 @@ export function preflightActivities(
       const endpoint = await sm.describeEndpoint(spec.endpointName, region);
       const result: PreflightResult = {
         endpointName: endpoint?.endpointName || spec.endpointName,
-        createModel: spec.candidate.image !== undefined,
+        createModel: spec.candidate.image !== undefined || spec.candidate.modelPackageArn !== undefined,
         notes: [],
       };
 
@@ -128,6 +130,22 @@ export function preflightActivities(
         throw userError(
           `candidate.modelName: model "${spec.candidate.modelName}" was not found${where}: add image, modelDataUrl and executionRoleArn to create it`,
         );
+      }
+      const packageArn = spec.candidate.modelPackageArn;
+      if (packageArn) {
+        // SageMaker deploys a model package version only once it is Approved ([BC-SM] ModelApprovalStatus: "must be
+        // set to Approved to deploy the model").
+        const pkg = await registry.describeModelPackage({ modelPackageArn: packageArn, region });
+        if (!pkg) {
+          throw userError(
+            `candidate.modelPackageArn: model package ${packageArn} was not found${where}: check the group, version and region`,
+          );
+        }
+        if (pkg.approval !== 'Approved') {
+          throw userError(
+            `candidate.modelPackageArn: model package ${packageArn} is ${pkg.approval}, and SageMaker deploys only Approved versions: approve it in the Model Registry first`,
+          );
+        }
       }
       const candidateShape = candidateModel && unsupportedModel(candidateModel);
       if (candidateShape) throw userError(`candidate.modelName: model "${spec.candidate.modelName}" ${candidateShape}`);

@@ -41,13 +41,12 @@ export interface EndpointView {
   variants: { variantName: string; currentWeight: number; desiredWeight: number; instanceCount?: number }[];
 }
 
-export interface ModelToCreate {
+/** A model from an image and its data, or from a model package version of the Model Registry. */
+export type ModelToCreate = {
   modelName: string;
-  image: string;
-  modelDataUrl: string;
   executionRoleArn: string;
   environment?: Record<string, string>;
-}
+} & ({ image: string; modelDataUrl: string } | { modelPackageName: string });
 
 /**
  * Everything CreateEndpointConfig takes besides its name, variants and tags ([BC-SM] CreateEndpointConfigInput):
@@ -209,7 +208,10 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
           new CreateModelCommand({
             ModelName: input.modelName,
             ExecutionRoleArn: input.executionRoleArn,
-            PrimaryContainer: { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: input.environment },
+            PrimaryContainer:
+              'modelPackageName' in input
+                ? { ModelPackageName: input.modelPackageName, Environment: input.environment }
+                : { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: input.environment },
             Tags: rolloutTags(),
           }),
         );
@@ -225,7 +227,11 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
           rethrowAws(describeErr, `DescribeModel ${input.modelName}`);
         }
         const c = existing.PrimaryContainer;
-        if (c?.Image !== input.image || c?.ModelDataUrl !== input.modelDataUrl) {
+        const same =
+          'modelPackageName' in input
+            ? c?.ModelPackageName === input.modelPackageName
+            : c?.Image === input.image && c?.ModelDataUrl === input.modelDataUrl;
+        if (!same) {
           throw userError(
             `model ${input.modelName} already exists with another image or modelDataUrl: give the candidate a new modelName`,
           );

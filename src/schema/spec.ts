@@ -52,6 +52,17 @@ const CandidateSpec = z.strictObject({
   modelName: awsName('candidate.modelName'),
   /** image, modelDataUrl and executionRoleArn create the model; leave all three out to deploy an existing model. */
   image: z.string().min(1).max(255, 'image is longer than 255 characters, the AWS limit').optional(),
+  /**
+   * A model package version in the SageMaker Model Registry (instead of image and modelDataUrl): the candidate's model
+   * is created from it, and the rollout writes its verdict back to it.
+   */
+  modelPackageArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
+      'modelPackageArn must be a model package version ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>',
+    )
+    .optional(),
   modelDataUrl: dataUrl('candidate.modelDataUrl', ['s3', 'https', 'file']).optional(),
   executionRoleArn: z
     .string()
@@ -222,7 +233,20 @@ export const RolloutSpec = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const c = spec.candidate;
     const modelFields = [c.image, c.modelDataUrl, c.executionRoleArn].filter((v) => v !== undefined).length;
-    if (modelFields !== 0 && modelFields !== 3) {
+    if (c.modelPackageArn !== undefined) {
+      if (c.image !== undefined || c.modelDataUrl !== undefined) {
+        issue(
+          ['candidate', 'modelPackageArn'],
+          'a model package holds the image and the model data: leave out image and modelDataUrl, or leave out modelPackageArn',
+        );
+      }
+      if (c.executionRoleArn === undefined) {
+        issue(
+          ['candidate', 'executionRoleArn'],
+          'a model created from a model package still runs as a role: give executionRoleArn',
+        );
+      }
+    } else if (modelFields !== 0 && modelFields !== 3) {
       issue(
         ['candidate'],
         'give image, modelDataUrl and executionRoleArn together (to create the model), or none (to deploy an existing model)',

@@ -5,6 +5,7 @@ import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
 import { abDataCapture } from './live-quality';
+import { candidateModel } from './registry';
 import { endpointConfigName } from './names';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
@@ -43,14 +44,7 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
-    await quick.createModel({
-      modelName: c.modelName,
-      image: c.image!,
-      modelDataUrl: c.modelDataUrl!,
-      executionRoleArn: c.executionRoleArn!,
-      ...(c.environment ? { environment: c.environment } : {}),
-      region: ctx.region,
-    });
+    await quick.createModel({ ...candidateModel(ctx), region: ctx.region });
   }
   return ctx.baselineName ? await deployBesideBaseline(ctx) : await createEndpoint(ctx);
 }

@@ -76,7 +76,9 @@ export interface Decision {
     | 'signal-ignored'
     | 'cleanup'
     /** A check preflight could not make, and why (the rollout goes on). */
-    | 'preflight';
+    | 'preflight'
+    /** The verdict written to the candidate's model package in the Model Registry. */
+    | 'registry';
   by: string;
   reason: string;
   /**

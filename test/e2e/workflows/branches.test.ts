@@ -152,7 +152,7 @@ test('pause mid-soak holds the soak and the traffic; resume carries on where it 
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '4s', maxSoak: '5s' }],
       traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 20 } },
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
     }),
   );
   await waitFor(handle, 'soaked a second', (s) => s.phase === 'soaking' && s.steps[0]?.soakedMs >= 1_000);
@@ -258,7 +258,7 @@ describe('evaluation.onInconclusive, when maxSoak passes undecided (no live traf
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '1s', maxSoak: '2s' }],
       traffic: {},
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: policy },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: policy },
     });
 
   test('"ask" waits for a human; approve advances and the candidate is promoted', async () => {
@@ -314,7 +314,7 @@ test('approval.onTimeout "approve": an approval nobody gives advances when it ti
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '1s', maxSoak: '1s', approval: 'required' }],
       traffic: {},
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
       approval: { timeout: '2s', onTimeout: 'approve' },
     }),
   );

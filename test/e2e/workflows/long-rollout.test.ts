@@ -81,7 +81,7 @@ test('a rollout whose evaluations cross the history limit continues as new and i
       { candidateWeight: 50, soak: '12s' },
       { candidateWeight: 100, soak: '6s', approval: 'required' },
     ],
-    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
   });
   const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {
@@ -156,7 +156,7 @@ test('a paused rollout that continues as new stays paused, and resumes where its
   const spec = stack.spec(endpoint, 'challenger', {
     steps: [{ candidateWeight: 50, soak: '6s', maxSoak: '6s' }],
     traffic: {},
-    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
   });
   const before = await beforeRollout(stack.admin, spec);
   const handle = await stack.client.workflow.start('modelRollout', {

@@ -101,6 +101,30 @@ describe('rollout spec', () => {
       { ...minimal, candidate: { ...minimal.candidate, variantName: 'Champion' } },
       /candidate\.variantName equals the baseline's/,
     ],
+    [
+      {
+        ...minimal,
+        candidate: {
+          ...minimal.candidate,
+          modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+        },
+      },
+      /^candidate\.modelPackageArn: a model package holds the image and the model data: leave out image and modelDataUrl/,
+    ],
+    [
+      {
+        ...minimal,
+        candidate: {
+          modelName: 'churn-v3',
+          modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+        },
+      },
+      /^candidate\.executionRoleArn: a model created from a model package still runs as a role/,
+    ],
+    [
+      { ...minimal, candidate: { ...minimal.candidate, modelPackageArn: 'churn/3' } },
+      /^candidate\.modelPackageArn: modelPackageArn must be a model package version ARN/,
+    ],
     [{ ...minimal, baseline: undefined }, /first deployment \(no baseline\)/],
     [{ ...minimal, region: 'moon-1' }, /^region: .*"us-east-1"/],
     [
