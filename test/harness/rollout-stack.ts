@@ -62,6 +62,9 @@ export interface RolloutStack {
  */
 export const E2E_TIME_SCALE = 0.004;
 
+/** Rollout-wide false-rollback rate of the suite's specs (see spec()). */
+export const E2E_ALPHA = 0.005;
+
 export async function startRolloutStack(
   options: {
     /** Default `aws`, time-scaled by E2E_TIME_SCALE. */
@@ -153,6 +156,9 @@ export async function startRolloutStack(
         },
         evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: settle, onInconclusive: 'pass' },
         ...overrides,
+        // The suite rolls out dozens of good candidates: at the default α = 0.05 one of them would be rolled back by
+        // chance in a good share of runs. The injected regressions stay far beyond detection at 0.005.
+        guardrails: { alpha: E2E_ALPHA, ...overrides.guardrails },
       };
     },
     async seedEndpoint(endpointName, seed = {}) {

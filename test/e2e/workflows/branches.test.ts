@@ -49,13 +49,14 @@ async function waitFor(
   }
 }
 
+/** The story's decisions (the shipped policy cannot read the model bucket, so every rollout also notes preflight's). */
 const kinds = (result: RolloutResult | RolloutStatus) =>
-  result.decisions.filter((d) => d.kind !== 'signal-ignored').map((d) => d.kind);
+  result.decisions.filter((d) => d.kind !== 'signal-ignored' && d.kind !== 'preflight').map((d) => d.kind);
 
 /** Replay requests the endpoint has answered so far, from the emulator's request log. */
 async function invocations(endpoint: string): Promise<number> {
   const log = await stack.admin.requests({ service: 'Runtime' });
-  return log.filter((e) => e.endpointName === endpoint && e.operation === 'InvokeEndpoint').length;
+  return log.filter((e) => e.endpointName === endpoint && e.operation === 'InvokeEndpoint' && !e.internal).length;
 }
 
 /** A spec without a baseline: the rollout creates the endpoint, serving the candidate alone. */

@@ -11,7 +11,7 @@ import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants'
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { startLiveTraffic, type LiveTraffic } from '../../../src/local/live-traffic';
-import { EMULATOR_CREDENTIALS } from '../../../src/local/local-stack';
+import { EMULATOR_ADMIN_CREDENTIALS } from '../../../src/local/local-stack';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
 
 let stack: RolloutStack;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   // A capture file a second per variant (AWS writes one about a minute, the emulator's aws profile too).
   stack = await startRolloutStack({ emulatorConfig: { dataCapture: { enabled: true, flushSeconds: 1 } } });
   mkdirSync(join(stack.dataDir, 'labels'), { recursive: true });
-  const cfg = { endpoint: stack.emulator.url, region: 'us-east-1', credentials: EMULATOR_CREDENTIALS };
+  const cfg = { endpoint: stack.emulator.url, region: 'us-east-1', credentials: EMULATOR_ADMIN_CREDENTIALS }; // the users' traffic and the labelling pipeline, not the worker
   runtime = new SageMakerRuntimeClient(cfg);
   s3 = new S3Client({ ...cfg, forcePathStyle: true });
 });
@@ -159,7 +159,7 @@ test('paired probes: a better candidate is promoted, quality and latency judged 
     args: [spec],
   });
   const result = (await handle.result()) as RolloutResult;
-  expect(result.outcome).toBe('promoted');
+  expect([result.outcome, result.reason]).toEqual(['promoted', expect.any(String)]);
   const first = result.evaluations.filter((e) => e.step === 1 && !e.compact).pop()!.evaluation.results;
   for (const guardrail of ['accuracy', 'rocAuc', 'latency']) {
     const r = first.find((x) => x.guardrail === guardrail)!;

@@ -127,7 +127,9 @@ test('a rollout whose evaluations cross the history limit continues as new and i
   expect(Math.max(...runs.map((r) => r.historyLength ?? 0))).toBeLessThan(TERMINATE_AFTER);
   // Step 1's evidence was carried: its evaluations span several runs and the error-spending clock never went back.
   const fractions = result.evaluations.map((e) => e.soakFraction!);
-  expect(fractions.every((f, k) => k === 0 || f > fractions[k - 1])).toBe(true);
+  // (a step's settling evaluation adds no soak time, so two evaluations may share a fraction)
+  expect(fractions.every((f, k) => k === 0 || f >= fractions[k - 1])).toBe(true);
+  expect(fractions.at(-1)!).toBeGreaterThan(fractions[0]);
   expect(result.steps.map((s) => s.ended)).toEqual(['advanced', 'advanced']);
   await checkRolloutInvariants(stack, before, result, 'Challenger');
 
