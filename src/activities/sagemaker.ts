@@ -38,7 +38,15 @@ export interface EndpointView {
   status: string;
   configName: string;
   failureReason?: string;
-  variants: { variantName: string; currentWeight: number; desiredWeight: number; instanceCount?: number }[];
+  variants: {
+    variantName: string;
+    currentWeight: number;
+    desiredWeight: number;
+    /** CurrentInstanceCount: the instances serving now. */
+    instanceCount?: number;
+    /** DesiredInstanceCount: what an update in progress (or autoscaling) is bringing it to. */
+    desiredInstanceCount?: number;
+  }[];
 }
 
 export interface ModelToCreate {
@@ -101,6 +109,21 @@ export interface SageMakerOptions {
   waitTimeoutMs?: number;
 }
 
+/**
+ * Every UpdateEndpoint keeps each same-named variant's live instance count and takes the weights from the new config.
+ * By default an update resets every variant to its config's InitialInstanceCount ([BC-SM] UpdateEndpointInput
+ * RetainAllVariantProperties: "To use the variant properties specified in a new EndpointConfig … set
+ * RetainAllVariantProperties to false. The default is false."), which would "throw away whatever value for desired
+ * instance count there is currently at runtime (according the endpoint autoscaling policy)"
+ * (aws/sagemaker-python-sdk#3126): a baseline autoscaled to 10 would drop to its config's 2 during the A/B deploy and
+ * again on a rollback (aws-behaviour.md #2). The weights are the rollout's to set, so DesiredWeight is excluded
+ * ([BC-SM] ExcludeRetainedVariantProperties, VariantPropertyType DesiredWeight).
+ */
+export const RETAIN_RUNTIME_CAPACITY = {
+  RetainAllVariantProperties: true,
+  ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' as const }],
+};
+
 function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
   return {
     endpointName: out.EndpointName ?? '',
@@ -112,6 +135,7 @@ function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
       currentWeight: v.CurrentWeight ?? 0,
       desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
       ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
+      ...(v.DesiredInstanceCount !== undefined ? { desiredInstanceCount: v.DesiredInstanceCount } : {}),
     })),
   };
 }
@@ -309,7 +333,11 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       await configVisible(input.configName, input.region);
       try {
         await sm(input.region).send(
-          new UpdateEndpointCommand({ EndpointName: input.endpointName, EndpointConfigName: input.configName }),
+          new UpdateEndpointCommand({
+            EndpointName: input.endpointName,
+            EndpointConfigName: input.configName,
+            ...RETAIN_RUNTIME_CAPACITY,
+          }),
         );
       } catch (err) {
         if (isInProgress(err)) {

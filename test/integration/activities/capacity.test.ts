@@ -1,0 +1,139 @@
+// The capacity activities against the emulator's aws profile, called as the worker calls them: its own key bound by
+// the shipped IAM policy, seeding as the account administrator. Fleets take provisioning time (300 s at a 0.002 time
+// scale: 0.6 s) and Application Auto Scaling moves a variant's capacity into its registered range.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { createActivities } from '../../../src/activities';
+import { createAwsClients } from '../../../src/activities/clients';
+import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import {
+  DEMO_IMAGE,
+  DEMO_ROLE,
+  EMULATOR_ADMIN_CREDENTIALS,
+  EMULATOR_CREDENTIALS,
+  deployBaseline,
+  emulatorSageMaker,
+  stageDemoData,
+} from '../../../src/local/local-stack';
+
+const TIME_SCALE = 0.002;
+const DIMENSION = 'sagemaker:variant:DesiredInstanceCount' as const;
+
+let emulator: RunningEmulator;
+let dataDir: string;
+let data: ReturnType<typeof stageDemoData>;
+let sm: SageMakerClient;
+let aas: ApplicationAutoScalingClient;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'capacity-it-'));
+  data = stageDemoData(dataDir);
+  emulator = await startEmulator({
+    port: 0,
+    dataDir,
+    config: { profile: 'aws', timeScale: TIME_SCALE, awsBehaviour: { consistencySeconds: 0 } },
+  });
+  sm = emulatorSageMaker(emulator.url);
+  aas = new ApplicationAutoScalingClient({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: EMULATOR_ADMIN_CREDENTIALS,
+  });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  });
+  activities = createActivities(createAwsClients(), { pollIntervalMs: 50, consistencyWindowMs: 5_000 });
+});
+
+afterAll(async () => {
+  aas?.destroy();
+  sm?.destroy();
+  await emulator?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const target = (endpoint: string, variant: string) => ({
+  ServiceNamespace: 'sagemaker' as const,
+  ResourceId: `endpoint/${endpoint}/variant/${variant}`,
+  ScalableDimension: DIMENSION,
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The endpoint as the activities see it, once it is InService (waitForEndpoint needs an activity context). */
+async function settled(endpoint: string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const view = await activities.describeEndpoint(endpoint);
+    if (view?.status === 'InService') return view;
+    if (Date.now() > deadline) throw new Error(`${endpoint} is ${view?.status}`);
+    await sleep(50);
+  }
+}
+
+/** Each variant's CurrentInstanceCount, once the endpoint is InService. */
+async function instances(endpoint: string): Promise<Record<string, number>> {
+  const view = await settled(endpoint);
+  return Object.fromEntries(view.variants.map((v) => [v.variantName, v.instanceCount ?? -1]));
+}
+
+/** A baseline whose config asks for 1 instance, scaled to 3 by Application Auto Scaling (its minimum). */
+async function autoscaledBaseline(endpoint: string): Promise<void> {
+  await deployBaseline(sm, {
+    endpointName: endpoint,
+    variantName: 'Champion',
+    modelName: `${endpoint}-champion`,
+    modelDataUrl: data.modelUrl('champion'),
+  });
+  await aas.send(
+    new RegisterScalableTargetCommand({ ...target(endpoint, 'Champion'), MinCapacity: 3, MaxCapacity: 6 }),
+  );
+  expect(await instances(endpoint)).toEqual({ Champion: 3 });
+}
+
+describe('UpdateEndpoint keeps the runtime capacity', () => {
+  test("the autoscaled baseline's instances are the same after the A/B update and after the restore, not its config's count", async () => {
+    const endpoint = 'cap-retain';
+    await autoscaledBaseline(endpoint);
+    const original = (await sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointConfigName!;
+    const baseline = (await activities.describeEndpointConfig({ configName: original }))!.variants[0];
+    expect(baseline.InitialInstanceCount).toBe(1);
+
+    await activities.createModel({
+      modelName: `${endpoint}-challenger`,
+      image: DEMO_IMAGE,
+      modelDataUrl: data.modelUrl('challenger'),
+      executionRoleArn: DEMO_ROLE,
+    });
+    await activities.createEndpointConfig({
+      configName: `${endpoint}-ab`,
+      variants: [
+        { ...baseline, InitialVariantWeight: 100 },
+        {
+          VariantName: 'Challenger',
+          ModelName: `${endpoint}-challenger`,
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 2,
+          InitialVariantWeight: 0,
+        },
+      ],
+    });
+    expect(await activities.updateEndpoint({ endpointName: endpoint, configName: `${endpoint}-ab` })).toBe(true);
+    // The weights come from the new config (DesiredWeight excluded from what is retained); the counts are the live ones.
+    const ab = await settled(endpoint);
+    expect(ab.variants.map((v) => [v.variantName, v.instanceCount, v.currentWeight])).toEqual([
+      ['Champion', 3, 100],
+      ['Challenger', 2, 0],
+    ]);
+
+    expect(await activities.updateEndpoint({ endpointName: endpoint, configName: original })).toBe(true);
+    expect(await instances(endpoint)).toEqual({ Champion: 3 });
+  });
+});
