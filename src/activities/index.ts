@@ -1,5 +1,6 @@
 // All activities the rollout workflow calls, built on one set of AWS clients.
 import { alarmActivities, type AlarmOptions } from './alarms';
+import { autoscalingActivities } from './autoscaling';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
@@ -24,6 +25,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
   const sm = sagemakerActivities(clients, options);
   const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
+  const scaling = autoscalingActivities(clients);
   return {
     ...sm,
     ...cloudwatchActivities(clients),
@@ -31,6 +33,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...alarms,
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
+    ...scaling,
     ...preflightActivities(sm, alarms, loadDataset, clients),
     ...validateActivities,
     ...notifyActivities(),
@@ -48,4 +51,5 @@ export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from 
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
+export type { VariantScaling, ScalingPolicyCopy } from './autoscaling';
 export type { NotifyInput } from './notify';

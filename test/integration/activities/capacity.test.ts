@@ -4,7 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createActivities } from '../../../src/activities';
 import { createAwsClients } from '../../../src/activities/clients';
@@ -98,6 +104,34 @@ async function autoscaledBaseline(endpoint: string): Promise<void> {
   expect(await instances(endpoint)).toEqual({ Champion: 3 });
 }
 
+/** Puts a candidate ("Challenger", 2 instances, weight 0) beside the baseline through the activities. */
+async function beside(endpoint: string): Promise<boolean> {
+  const original = (await sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointConfigName!;
+  const baseline = (await activities.describeEndpointConfig({ configName: original }))!.variants[0];
+  await activities.createModel({
+    modelName: `${endpoint}-challenger`,
+    image: DEMO_IMAGE,
+    modelDataUrl: data.modelUrl('challenger'),
+    executionRoleArn: DEMO_ROLE,
+  });
+  await activities.createEndpointConfig({
+    configName: `${endpoint}-ab`,
+    variants: [
+      { ...baseline, InitialVariantWeight: 100 },
+      {
+        VariantName: 'Challenger',
+        ModelName: `${endpoint}-challenger`,
+        InstanceType: 'ml.m5.large',
+        InitialInstanceCount: 2,
+        InitialVariantWeight: 0,
+      },
+    ],
+  });
+  const updated = await activities.updateEndpoint({ endpointName: endpoint, configName: `${endpoint}-ab` });
+  await settled(endpoint);
+  return updated;
+}
+
 describe('UpdateEndpoint keeps the runtime capacity', () => {
   test("the autoscaled baseline's instances are the same after the A/B update and after the restore, not its config's count", async () => {
     const endpoint = 'cap-retain';
@@ -106,26 +140,7 @@ describe('UpdateEndpoint keeps the runtime capacity', () => {
     const baseline = (await activities.describeEndpointConfig({ configName: original }))!.variants[0];
     expect(baseline.InitialInstanceCount).toBe(1);
 
-    await activities.createModel({
-      modelName: `${endpoint}-challenger`,
-      image: DEMO_IMAGE,
-      modelDataUrl: data.modelUrl('challenger'),
-      executionRoleArn: DEMO_ROLE,
-    });
-    await activities.createEndpointConfig({
-      configName: `${endpoint}-ab`,
-      variants: [
-        { ...baseline, InitialVariantWeight: 100 },
-        {
-          VariantName: 'Challenger',
-          ModelName: `${endpoint}-challenger`,
-          InstanceType: 'ml.m5.large',
-          InitialInstanceCount: 2,
-          InitialVariantWeight: 0,
-        },
-      ],
-    });
-    expect(await activities.updateEndpoint({ endpointName: endpoint, configName: `${endpoint}-ab` })).toBe(true);
+    expect(await beside(endpoint)).toBe(true);
     // The weights come from the new config (DesiredWeight excluded from what is retained); the counts are the live ones.
     const ab = await settled(endpoint);
     expect(ab.variants.map((v) => [v.variantName, v.instanceCount, v.currentWeight])).toEqual([
@@ -135,5 +150,112 @@ describe('UpdateEndpoint keeps the runtime capacity', () => {
 
     expect(await activities.updateEndpoint({ endpointName: endpoint, configName: original })).toBe(true);
     expect(await instances(endpoint)).toEqual({ Champion: 3 });
+  });
+});
+
+describe('Application Auto Scaling of a variant, under the shipped IAM policy', () => {
+  const perInstance = {
+    TargetValue: 70,
+    PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const },
+    ScaleInCooldown: 600,
+    ScaleOutCooldown: 120,
+  };
+  const latency = {
+    TargetValue: 200_000,
+    CustomizedMetricSpecification: {
+      MetricName: 'ModelLatency',
+      Namespace: 'AWS/SageMaker',
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'cap-scaling' },
+        { Name: 'VariantName', Value: 'Champion' },
+      ],
+      Statistic: 'Average' as const,
+    },
+  };
+
+  test('reads the target and its policies, suspends scale-in, copies them to another variant, deregisters', async () => {
+    const endpoint = 'cap-scaling';
+    await autoscaledBaseline(endpoint);
+    expect(await activities.describeVariantScaling({ endpointName: endpoint, variantName: 'Nope' })).toBeNull();
+    await aas.send(
+      new RegisterScalableTargetCommand({ ...target(endpoint, 'Champion'), MinCapacity: 2, MaxCapacity: 6 }),
+    );
+    for (const [name, configuration] of [
+      ['per-instance', perInstance],
+      ['latency', latency],
+    ] as const) {
+      await aas.send(
+        new PutScalingPolicyCommand({
+          ...target(endpoint, 'Champion'),
+          PolicyName: name,
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: configuration,
+        }),
+      );
+    }
+    const found = await activities.describeVariantScaling({ endpointName: endpoint, variantName: 'Champion' });
+    expect(found).toEqual({
+      minCapacity: 2,
+      maxCapacity: 6,
+      suspended: { dynamicScalingIn: false, dynamicScalingOut: false, scheduledScaling: false },
+      policies: [
+        { policyName: 'per-instance', policyType: 'TargetTrackingScaling', targetTracking: perInstance },
+        { policyName: 'latency', policyType: 'TargetTrackingScaling', targetTracking: latency },
+      ],
+    });
+
+    // Scale-in suspended, nothing else changed.
+    const suspended = { ...found!.suspended, dynamicScalingIn: true };
+    await activities.registerVariantScaling({
+      endpointName: endpoint,
+      variantName: 'Champion',
+      scaling: { ...found!, suspended },
+    });
+    const after = await aas.send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceIds: [`endpoint/${endpoint}/variant/Champion`],
+      }),
+    );
+    expect(after.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity, t.SuspendedState])).toEqual([
+      [2, 6, { DynamicScalingInSuspended: true, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false }],
+    ]);
+
+    // Copied to a second variant: the same range, state and policies, the custom metric now naming that variant.
+    await beside(endpoint);
+    const arns = await activities.registerVariantScaling({
+      endpointName: endpoint,
+      variantName: 'Challenger',
+      scaling: found!,
+      policies: found!.policies,
+      policiesFrom: 'Champion',
+    });
+    expect(arns).toHaveLength(2);
+    const copied = await aas.send(
+      new DescribeScalingPoliciesCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${endpoint}/variant/Challenger`,
+      }),
+    );
+    expect(copied.ScalingPolicies?.map((p) => [p.PolicyName, p.PolicyARN])).toEqual([
+      ['per-instance', arns[0]],
+      ['latency', arns[1]],
+    ]);
+    expect(copied.ScalingPolicies?.[0].TargetTrackingScalingPolicyConfiguration).toEqual(perInstance);
+    expect(copied.ScalingPolicies?.[1].TargetTrackingScalingPolicyConfiguration?.CustomizedMetricSpecification).toEqual(
+      {
+        ...latency.CustomizedMetricSpecification,
+        Dimensions: [
+          { Name: 'EndpointName', Value: endpoint },
+          { Name: 'VariantName', Value: 'Challenger' },
+        ],
+      },
+    );
+
+    expect(await activities.deregisterVariantScaling({ endpointName: endpoint, variantName: 'Challenger' })).toBe(true);
+    expect(await activities.deregisterVariantScaling({ endpointName: endpoint, variantName: 'Challenger' })).toBe(
+      false,
+    );
+    expect(await activities.describeVariantScaling({ endpointName: endpoint, variantName: 'Challenger' })).toBeNull();
   });
 });
