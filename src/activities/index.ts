@@ -34,7 +34,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
     ...scaling,
-    ...preflightActivities(sm, alarms, loadDataset, clients),
+    ...preflightActivities(sm, alarms, loadDataset, clients, scaling),
     ...validateActivities,
     ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */

@@ -18,6 +18,7 @@ import {
   type ProductionVariant,
   type SageMakerClient,
   type Tag,
+  type VpcConfig,
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, activityInfo } from '@temporalio/activity';
 import { awsErrorMessage, rethrowAws, userError } from './aws-errors';
@@ -55,6 +56,9 @@ export interface ModelToCreate {
   modelDataUrl: string;
   executionRoleArn: string;
   environment?: Record<string, string>;
+  /** [BC-SM] CreateModelInput: the baseline model's unless the spec says otherwise (aws-behaviour.md #11). */
+  vpcConfig?: VpcConfig;
+  enableNetworkIsolation?: boolean;
 }
 
 /**
@@ -92,10 +96,15 @@ function settingsOf(out: DescribeEndpointConfigCommandOutput): EndpointConfigSet
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as EndpointConfigSettings;
 }
 
-/** What preflight needs of a model: pipelines (several containers) and multi-model endpoints are refused. */
+/**
+ * What preflight needs of a model: pipelines (several containers) and multi-model endpoints are refused; the network
+ * settings are what a candidate's model takes from the baseline's (aws-behaviour.md #11).
+ */
 export interface ModelShape {
   containers: number;
   multiModel: boolean;
+  vpcConfig?: VpcConfig;
+  enableNetworkIsolation?: boolean;
 }
 
 export interface SageMakerOptions {
@@ -220,7 +229,12 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       try {
         const out = await sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName }));
         const containers = out.Containers && out.Containers.length > 0 ? out.Containers : [out.PrimaryContainer ?? {}];
-        return { containers: containers.length, multiModel: containers.some((c) => c.Mode === 'MultiModel') };
+        return {
+          containers: containers.length,
+          multiModel: containers.some((c) => c.Mode === 'MultiModel'),
+          ...(out.VpcConfig ? { vpcConfig: out.VpcConfig } : {}),
+          ...(out.EnableNetworkIsolation !== undefined ? { enableNetworkIsolation: out.EnableNetworkIsolation } : {}),
+        };
       } catch (err) {
         if (isNotFound(err)) return null;
         rethrowAws(err, `DescribeModel ${input.modelName}`);
@@ -234,6 +248,10 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
             ModelName: input.modelName,
             ExecutionRoleArn: input.executionRoleArn,
             PrimaryContainer: { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: input.environment },
+            ...(input.vpcConfig ? { VpcConfig: input.vpcConfig } : {}),
+            ...(input.enableNetworkIsolation !== undefined
+              ? { EnableNetworkIsolation: input.enableNetworkIsolation }
+              : {}),
             Tags: rolloutTags(),
           }),
         );
@@ -349,30 +367,47 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       return true;
     },
 
-    /** Sets traffic weights (percentages). Returns false when the endpoint already has them. */
+    /**
+     * Sets traffic weights (percentages) and/or instance counts per variant in one UpdateEndpointWeightsAndCapacities
+     * ([BC-SM] DesiredWeightAndCapacity). Returns false when the endpoint already has (or is getting) them.
+     */
     async setWeights(input: {
       endpointName: string;
-      weights: Record<string, number>;
+      weights?: Record<string, number>;
+      instanceCounts?: Record<string, number>;
       region?: string;
     }): Promise<boolean> {
       const current = await describeEndpoint(input.endpointName, input.region);
       if (!current) throw userError(`endpoint ${input.endpointName} disappeared during the rollout`, 'EndpointMissing');
-      const wanted = Object.entries(input.weights);
+      const weights = Object.entries(input.weights ?? {});
+      const counts = Object.entries(input.instanceCounts ?? {});
+      const variant = (name: string) => current.variants.find((v) => v.variantName === name);
       const has = (pick: 'desiredWeight' | 'currentWeight') =>
-        wanted.every(([name, w]) =>
-          current.variants.some((v) => v.variantName === name && Math.abs(v[pick] - w) < 1e-9),
-        );
-      if (has('desiredWeight') && (current.status === 'InService' || current.status === 'Updating')) return false;
+        weights.every(([name, w]) => {
+          const v = variant(name);
+          return v !== undefined && Math.abs(v[pick] - w) < 1e-9;
+        });
+      const hasCounts = counts.every(([name, n]) => variant(name)?.desiredInstanceCount === n);
+      if (has('desiredWeight') && hasCounts && (current.status === 'InService' || current.status === 'Updating')) {
+        return false;
+      }
       if (current.status !== 'InService') {
         throw ApplicationFailure.retryable(
           `endpoint ${input.endpointName} is ${current.status}; waiting to set weights`,
         );
       }
+      const names = [...new Set([...weights.map(([n]) => n), ...counts.map(([n]) => n)])];
       try {
         await sm(input.region).send(
           new UpdateEndpointWeightsAndCapacitiesCommand({
             EndpointName: input.endpointName,
-            DesiredWeightsAndCapacities: wanted.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
+            DesiredWeightsAndCapacities: names.map((VariantName) => ({
+              VariantName,
+              ...(input.weights?.[VariantName] !== undefined ? { DesiredWeight: input.weights[VariantName] } : {}),
+              ...(input.instanceCounts?.[VariantName] !== undefined
+                ? { DesiredInstanceCount: input.instanceCounts[VariantName] }
+                : {}),
+            })),
           }),
         );
       } catch (err) {

@@ -5,6 +5,7 @@ import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow
 import type { EndpointView, PreflightResult } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
+import { restoreBaselineInstances } from './capacity';
 import { candidateVariant, originalSettings } from './deploy';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
@@ -131,6 +132,7 @@ async function restoreOriginal(
     const view = await waitForEndpoint(ctx, `restoring the original config ${target}`, 'config');
     if (view?.status === 'InService' && view.configName === target) {
       ctx.state.weights = ctx.weightsOf(view);
+      await restoreBaselineInstances(ctx, view);
       return target;
     }
     ctx.cleanupWarnings.push(`restoring ${target} failed (attempt ${attempt}): ${view?.failureReason ?? view?.status}`);

@@ -49,7 +49,8 @@ describe('CLI in-process', () => {
     const out = await runCli(['validate', specFile('good.json', goodSpec)]);
     expect(out.code).toBe(0);
     const spec = JSON.parse(out.stdout);
-    expect(spec.candidate.instanceType).toBe('ml.m5.large');
+    expect(spec.capacity).toEqual({});
+    expect(spec.evaluation.settleDelay).toBe('5m');
     expect(spec.steps).toHaveLength(3);
     expect(out.stderr).toContain('valid rollout spec for endpoint "churn" (3 steps)');
   });
