@@ -4,7 +4,14 @@ import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
-import { candidateInstances, candidateNetwork, candidateSize, noteInstances, planCapacity } from './capacity';
+import {
+  candidateInstances,
+  candidateNetwork,
+  candidateSize,
+  holdBaselineScaleIn,
+  noteInstances,
+  planCapacity,
+} from './capacity';
 import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';
 
@@ -45,6 +52,7 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
   abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
   planCapacity(ctx);
+  await holdBaselineScaleIn(ctx);
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
