@@ -11,8 +11,16 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { EMULATOR_ADMIN_CREDENTIALS } from '../../../src/local/local-stack';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { DEMO_IMAGE, DEMO_ROLE, EMULATOR_ADMIN_CREDENTIALS } from '../../../src/local/local-stack';
 import { instancesForShare } from '../../../src/schema/capacity';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
 import { recordHistory } from '../../harness/histories';
@@ -389,4 +397,93 @@ test('a quota the A/B fleet outgrows as capacity follows the weights ends the ro
   ]);
   expect(result.decisions.map((d) => d.kind)).toContain('warning'); // 7 instances beside the baseline's 2
   expect(result.cleanupWarnings).toEqual([]);
+});
+
+test('the candidate is sized like the baseline (type, live count, timeouts, volume, its model’s network) unless the spec says otherwise, with a warning when the hardware differs', async () => {
+  const endpoint = uniqueName('cap-sized');
+  const vpc = { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0a', 'subnet-0b'] };
+  await stack.sm.send(
+    new CreateModelCommand({
+      ModelName: `${endpoint}-champion`,
+      ExecutionRoleArn: DEMO_ROLE,
+      PrimaryContainer: { Image: DEMO_IMAGE, ModelDataUrl: stack.data.modelUrl('champion') },
+      VpcConfig: vpc,
+      EnableNetworkIsolation: true,
+    }),
+  );
+  const baselineVariant = {
+    VariantName: 'Champion',
+    ModelName: `${endpoint}-champion`,
+    InstanceType: 'ml.m5.large' as const,
+    InitialInstanceCount: 1,
+    InitialVariantWeight: 1,
+    ContainerStartupHealthCheckTimeoutInSeconds: 900,
+    ModelDataDownloadTimeoutInSeconds: 1200,
+    VolumeSizeInGB: 30,
+  };
+  for (let created = false; !created;) {
+    // The new model is invisible for the aws profile's consistency window: retry until SageMaker finds it.
+    created = await stack.sm
+      .send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: `${endpoint}-initial`,
+          ProductionVariants: [baselineVariant],
+        }),
+      )
+      .then(
+        () => true,
+        async (err: Error) => {
+          if (!/Could not find model/.test(err.message)) throw err;
+          await sleep(200);
+          return false;
+        },
+      );
+  }
+  for (let created = false; !created;) {
+    created = await stack.sm
+      .send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-initial` }))
+      .then(
+        () => true,
+        async (err: Error) => {
+          if (!/Could not find endpoint config/i.test(err.message)) throw err;
+          await sleep(200);
+          return false;
+        },
+      );
+  }
+  await settled(endpoint, () => true);
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+    }),
+  );
+  await settled(endpoint, (s) => s.variants.Champion?.current === 2);
+
+  const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 100, soak: '1s', maxSoak: '1s' }] });
+  spec.candidate.instanceType = 'ml.c5.large'; // the spec's own choice …
+  spec.candidate.volumeSizeInGB = 50; // … and volume; the rest comes from the baseline
+  const before = await beforeRollout(stack.admin, spec);
+  const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
+  expect(result.outcome).toBe('promoted');
+  const report = await checkRolloutInvariants(stack, before, result, 'Challenger');
+
+  const final = await stack.sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: report.configName! }));
+  expect(final.ProductionVariants).toEqual([
+    expect.objectContaining({
+      VariantName: 'Challenger',
+      InstanceType: 'ml.c5.large',
+      InitialInstanceCount: 2, // the baseline's live count, not its config's 1
+      ContainerStartupHealthCheckTimeoutInSeconds: 900,
+      ModelDataDownloadTimeoutInSeconds: 1200,
+      VolumeSizeInGB: 50,
+    }),
+  ]);
+  const model = await stack.sm.send(new DescribeModelCommand({ ModelName: spec.candidate.modelName }));
+  expect([model.VpcConfig, model.EnableNetworkIsolation]).toEqual([vpc, true]);
+  expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
+    expect.stringMatching(
+      /^the candidate runs on other hardware than the baseline \(instance type ml\.c5\.large, the baseline's ml\.m5\.large\): latency, 5XX and errors then compare hardware/,
+    ),
+  ]);
 });

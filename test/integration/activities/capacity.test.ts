@@ -14,6 +14,7 @@ import {
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createActivities } from '../../../src/activities';
 import { createAwsClients } from '../../../src/activities/clients';
+import { parseSpec } from '../../../src/schema';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import {
   DEMO_IMAGE,
@@ -257,5 +258,44 @@ describe('Application Auto Scaling of a variant, under the shipped IAM policy', 
       false,
     );
     expect(await activities.describeVariantScaling({ endpointName: endpoint, variantName: 'Challenger' })).toBeNull();
+  });
+});
+
+describe('preflight reads the baseline’s capacity', () => {
+  const spec = (endpoint: string, capacity: Record<string, unknown> = {}) =>
+    parseSpec({
+      endpointName: endpoint,
+      baseline: { variantName: 'Champion' },
+      candidate: {
+        variantName: 'Challenger',
+        modelName: `${endpoint}-candidate`,
+        image: DEMO_IMAGE,
+        modelDataUrl: data.modelUrl('challenger'),
+        executionRoleArn: DEMO_ROLE,
+      },
+      capacity,
+    });
+
+  test('its live instance count, its model’s network, and its scaling; capacity.followWeights true on it is refused', async () => {
+    const endpoint = 'cap-preflight';
+    await autoscaledBaseline(endpoint);
+    const plain = await activities.preflight({ spec: spec(endpoint) });
+    expect(plain).toMatchObject({
+      baselineInstances: 3,
+      baselineModel: { enableNetworkIsolation: false },
+      baselineScaling: { minCapacity: 3, maxCapacity: 6, policies: [] },
+    });
+    const refused = await activities.preflight({ spec: spec(endpoint, { followWeights: true }) }).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(
+      /^capacity\.followWeights: the baseline "Champion" is autoscaled \(min 3, max 6\): its instance count is Application Auto Scaling's to set/,
+    );
+    // Not autoscaled: no scaling, and followWeights may be asked for.
+    await activities.deregisterVariantScaling({ endpointName: endpoint, variantName: 'Champion' });
+    const after = await activities.preflight({ spec: spec(endpoint, { followWeights: true }) });
+    expect(after.baselineInstances).toBe(3);
+    expect(after.baselineScaling).toBeUndefined();
   });
 });
