@@ -1,6 +1,7 @@
 // What a rollout costs in instances: how many each variant runs at each step when capacity follows the weights, the
 // peak while an endpoint update holds the old fleet and the new one, and the instance-hours of the whole rollout
-// against a fixed double fleet. Pure and zod-free: the CLI prints it and the workflow computes its counts with it.
+// against a fixed double fleet. Pure and zod-free: the CLI prints it, the workflow computes its counts with it and
+// records its totals.
 //
 // [BC-SM] UpdateEndpoint "Deploys the EndpointConfig specified in the request to a new fleet of instances … and then
 // deletes the old instances", so each update briefly holds both fleets (aws-behaviour.md #3): 2N+M instances at the
@@ -138,7 +139,17 @@ export function capacityPlan(input: CapacityPlanInput): CapacityPlan {
 
 const hours = (h: number) => (h >= 10 ? h.toFixed(0) : h >= 1 ? h.toFixed(1) : h.toFixed(2));
 
-/** The plan in a few lines, for `model-rollout validate`/`start` and the rollout's own decision record. */
+/** The plan's totals in one line: the peak, a rollback's, and the instance-hours against a fixed double fleet. */
+export function summarizeCapacityPlan(input: CapacityPlanInput, plan = capacityPlan(input)): string {
+  const updateMinutes = input.updateMinutes ?? DEFAULT_UPDATE_MINUTES;
+  return (
+    `peak ${plan.peak.instances} instances during ${plan.peak.during}, a rollback's restore up to ${plan.rollbackPeak}; ` +
+    `about ${hours(plan.instanceHours)} instance-hours (soaks at their minimum, ${updateMinutes} min per update) ` +
+    `against ${hours(plan.fixedDouble.instanceHours)} for a fixed double fleet (peak ${plan.fixedDouble.peak})`
+  );
+}
+
+/** The plan phase by phase, for `model-rollout validate` and `start`. */
 export function describeCapacityPlan(input: CapacityPlanInput, plan = capacityPlan(input)): string[] {
   const updateMinutes = input.updateMinutes ?? DEFAULT_UPDATE_MINUTES;
   const sizes = `baseline ${input.baselineInstances}, candidate ${input.candidateInstances} instance(s)`;

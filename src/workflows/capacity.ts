@@ -4,7 +4,7 @@
 // handed to the candidate at promotion, back as it was after a rollback (aws-behaviour.md #2, #10, #11).
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { EndpointView, ProductionVariant } from '../activities';
-import { describeCapacityPlan, instancesAt, instancesForShare } from '../schema/capacity';
+import { instancesAt, instancesForShare, summarizeCapacityPlan } from '../schema/capacity';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './wait';
@@ -80,8 +80,8 @@ export function candidateInstances(ctx: RolloutContext, weight: number): number 
 }
 
 /**
- * Decides how the rollout sizes the variants, once, before the deploy: records it in the status and as decisions (the
- * plan, and a warning when the candidate runs on other hardware or another count than the baseline). Rollouts started
+ * Decides how the rollout sizes the variants, once, before the deploy: records it in the status and as a decision
+ * with the plan's totals, and a warning when the candidate runs on other hardware or another count than the baseline. Rollouts started
  * before the preflight read the baseline's capacity keep the spec's sizes and fixed counts.
  */
 export function planCapacity(ctx: RolloutContext): void {
@@ -111,14 +111,13 @@ export function planCapacity(ctx: RolloutContext): void {
       ? `the baseline is autoscaled (min ${pre.baselineScaling!.minCapacity}, max ${pre.baselineScaling!.maxCapacity}): ` +
         'its scaling keeps its instances, scale-in held until the rollout ends; the candidate runs at full size'
       : 'both variants run at full size throughout (capacity.followWeights false)';
-  ctx.decide('capacity', 'model-rollout', `${sized}; ${how}`);
-  const plan = describeCapacityPlan({
+  const plan = summarizeCapacityPlan({
     baselineInstances: n,
     candidateInstances: size.instances,
     followWeights,
     steps: ctx.spec.steps,
   });
-  ctx.decide('capacity', 'model-rollout', plan.join('\n'));
+  ctx.decide('capacity', 'model-rollout', `${sized}; ${how}; ${plan}`);
   const differs: string[] = [];
   if (baselineType && size.instanceType !== baselineType) {
     differs.push(`instance type ${size.instanceType}, the baseline's ${baselineType}`);

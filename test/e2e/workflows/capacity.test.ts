@@ -271,11 +271,10 @@ describe('an autoscaled baseline of several instances', () => {
       policies: [['per-instance', perInstance]],
     });
     expect(await failedUpdates(endpoint)).toEqual([]);
-    expect(result.decisions.filter((d) => d.kind === 'capacity').map((d) => d.reason.split('\n')[0])).toEqual([
+    expect(result.decisions.filter((d) => d.kind === 'capacity').map((d) => d.reason)).toEqual([
       expect.stringMatching(
-        /^Challenger runs 3 × ml\.m5\.large like the baseline Champion .*the baseline is autoscaled \(min 1, max 6\)/,
+        /^Challenger runs 3 × ml\.m5\.large like the baseline Champion .*the baseline is autoscaled \(min 1, max 6\).*; peak 9 instances during deploy \(A\/B update\)/,
       ),
-      'capacity (baseline 3, candidate 3 instance(s); both variants at full size):',
       expect.stringMatching(/^scale-in of Champion suspended until the rollout ends/),
       expect.stringMatching(/^Challenger has Champion's scaling: .* min 1, max 6, 1 policy \(per-instance\)$/),
     ]);
@@ -363,8 +362,8 @@ test('capacity follows the weights: instances added before the traffic moves, re
   // The quota of 9 ml.c5.xlarge holds the A/B update's 2N+1; a fixed double fleet (2N+M = 12) would not fit.
   expect(Math.max(...samples.map((s) => s.instances))).toBe(9);
   expect(samples.at(-1)!.variants).toEqual({ Challenger: { weight: 100, current: 4, desired: 4 } });
-  expect(result.decisions.find((d) => d.kind === 'capacity' && d.reason.startsWith('capacity ('))?.reason).toContain(
-    'peak: 9 instances during deploy (A/B update)',
+  expect(result.decisions.find((d) => d.kind === 'capacity')?.reason).toMatch(
+    /^Challenger runs 4 × ml\.c5\.xlarge like the baseline Champion \(4 × ml\.c5\.xlarge, its live count\); each variant’s instance count follows its share of traffic.*; peak 9 instances during deploy \(A\/B update\), a rollback's restore up to 9; about [\d.]+ instance-hours .* against [\d.]+ for a fixed double fleet \(peak 12\)$/,
   );
   expect(result.cleanupWarnings).toEqual([]);
   await recordHistory(stack.client, 'capacity-follows-weights', handle.workflowId, handle.firstExecutionRunId);

@@ -3,6 +3,7 @@
 import {
   capacityPlan,
   describeCapacityPlan,
+  summarizeCapacityPlan,
   instancesAt,
   instancesForShare,
   type CapacityPlanInput,
@@ -109,6 +110,10 @@ describe('capacityPlan', () => {
     expect(lines).toContain("  peak: 9 instances during deploy (A/B update); a rollback's restore needs up to 9");
     expect(lines.at(-1)).toBe(
       '  about 14 instance-hours (soaks at their minimum, 6 min per update), against 22 for a fixed double fleet (peak 12)',
+    );
+    expect(summarizeCapacityPlan(input())).toBe(
+      "peak 9 instances during deploy (A/B update), a rollback's restore up to 9; about 14 instance-hours (soaks at " +
+        'their minimum, 6 min per update) against 22 for a fixed double fleet (peak 12)',
     );
   });
 });
