@@ -81,8 +81,8 @@ export function candidateInstances(ctx: RolloutContext, weight: number): number 
 
 /**
  * Decides how the rollout sizes the variants, once, before the deploy: records it in the status and as a decision
- * with the plan's totals, and a warning when the candidate runs on other hardware or another count than the baseline. Rollouts started
- * before the preflight read the baseline's capacity keep the spec's sizes and fixed counts.
+ * with the plan's totals, and a warning when the candidate runs on other hardware or another count than the
+ * baseline. Rollouts started before the preflight read the baseline's capacity keep the spec's sizes and fixed counts.
  */
 export function planCapacity(ctx: RolloutContext): void {
   const pre = ctx.preflight;
@@ -103,7 +103,8 @@ export function planCapacity(ctx: RolloutContext): void {
   const sized =
     `${ctx.candidateName} runs ${size.instances} × ${size.instanceType}` +
     (c.instanceType || c.instanceCount
-      ? ' (the spec)'
+      ? ` (${c.instanceType ? 'instance type' : ''}${c.instanceType && c.instanceCount ? ' and ' : ''}` +
+        `${c.instanceCount ? 'count' : ''} from the spec; the baseline ${baselineName} runs ${n} × ${baselineType ?? '?'})`
       : ` like the baseline ${baselineName} (${n} × ${baselineType ?? '?'}, its live count)`);
   const how = followWeights
     ? 'each variant’s instance count follows its share of traffic, added before the traffic moves and removed after'
@@ -329,7 +330,8 @@ export async function handScalingToCandidate(ctx: RolloutContext): Promise<void>
 
 /**
  * After a rollback: the baseline's scaling as it was before the rollout (its suspended state; its target and
- * policies again if promotion had already deregistered them). Never fails the rollback: the endpoint is safe either way.
+ * policies again if promotion had already deregistered them). Never fails the rollback: the endpoint is safe either
+ * way.
  */
 export async function restoreBaselineScaling(ctx: RolloutContext): Promise<void> {
   const scaling = foundScaling(ctx);
