@@ -121,7 +121,6 @@ async function main(): Promise<void> {
       image: DEMO_IMAGE,
       modelDataUrl: data.modelUrl('challenger'),
       executionRoleArn: DEMO_ROLE,
-      instanceType: 'ml.m5.xlarge',
     },
     steps: [
       { candidateWeight: 50, soak },

@@ -1,5 +1,6 @@
 // All activities the rollout workflow calls, built on one set of AWS clients.
 import { alarmActivities, type AlarmOptions } from './alarms';
+import { autoscalingActivities } from './autoscaling';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
@@ -26,6 +27,7 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
   const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
   const registry = registryActivities(clients);
+  const scaling = autoscalingActivities(clients);
   return {
     ...sm,
     ...cloudwatchActivities(clients),
@@ -34,7 +36,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
     ...registry,
-    ...preflightActivities(sm, alarms, loadDataset, clients, registry),
+    ...scaling,
+    ...preflightActivities(sm, alarms, loadDataset, clients, scaling, registry),
     ...validateActivities,
     ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
@@ -51,4 +54,5 @@ export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from 
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
+export type { VariantScaling, ScalingPolicyCopy } from './autoscaling';
 export type { NotifyInput } from './notify';

@@ -9,7 +9,9 @@ import type { registryActivities } from './registry';
 import { s3ObjectExists, type Dataset, type datasetLoader } from './dataset';
 import { isEndpointChanging } from './endpoint-wait';
 import { unsupportedEndpoint, unsupportedModel } from './preflight-support';
-import type { EndpointConfigToCreate, sagemakerActivities } from './sagemaker';
+import type { autoscalingActivities, VariantScaling } from './autoscaling';
+import { baselineCapacity } from './preflight-capacity';
+import type { EndpointConfigToCreate, ModelShape, sagemakerActivities } from './sagemaker';
 
 export interface PreflightResult {
   /**
@@ -23,6 +25,12 @@ export interface PreflightResult {
   originalConfig?: EndpointConfigToCreate;
   /** The baseline variant exactly as deployed, to re-create it in the rollout's configs. */
   baselineVariant?: ProductionVariant;
+  /** The baseline's live instance count (CurrentInstanceCount): the candidate's default size. */
+  baselineInstances?: number;
+  /** The baseline model's network settings, which a model the rollout creates takes unless the spec says otherwise. */
+  baselineModel?: Pick<ModelShape, 'vpcConfig' | 'enableNetworkIsolation'>;
+  /** The baseline variant's Application Auto Scaling; absent when it is not autoscaled. */
+  baselineScaling?: VariantScaling;
   /** Whether the rollout creates the candidate's model (and so may delete it). */
   createModel: boolean;
   datasetRows?: number;
@@ -45,6 +53,7 @@ export function preflightActivities(
   alarms: ReturnType<typeof alarmActivities>,
   loadDataset: ReturnType<typeof datasetLoader>,
   clients: AwsClients,
+  scaling: ReturnType<typeof autoscalingActivities>,
   registry: ReturnType<typeof registryActivities>,
 ) {
   return {
@@ -114,6 +123,7 @@ export function preflightActivities(
         if (model) throw userError(`baseline.variantName: the baseline's model "${modelName}" ${model}`);
         result.originalConfig = config;
         result.baselineVariant = baselineVariant;
+        Object.assign(result, await baselineCapacity(spec, endpoint, baselineVariant, baselineModel, scaling, region));
       } else if (endpoint) {
         throw userError(
           `baseline: endpoint "${spec.endpointName}" already exists${where}: name its live variant in baseline.variantName to roll out next to it`,

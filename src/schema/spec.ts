@@ -69,16 +69,65 @@ const CandidateSpec = z.strictObject({
     .regex(ROLE_ARN, 'executionRoleArn must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>')
     .optional(),
   environment: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+  /**
+   * The candidate is sized like the baseline unless these say otherwise: latency and 5XX should compare models, not
+   * hardware (aws-behaviour.md #10, #11). Default: the baseline's instance type and its live instance count (for a
+   * first deployment, ml.m5.large and 1).
+   */
   instanceType: z
     .string()
     .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must be a SageMaker instance type such as "ml.m5.xlarge"')
-    .default('ml.m5.large'),
+    .optional(),
   instanceCount: z
     .number()
     .int('instanceCount must be a whole number')
     .min(1, 'instanceCount must be at least 1')
     .max(100, 'instanceCount above 100 is surely a typo: at most 100')
-    .default(1),
+    .optional(),
+  /** [BC-SM] ProductionVariant fields, 60–3600 s and 1–512 GB; default: the baseline variant's. */
+  containerStartupHealthCheckTimeoutInSeconds: seconds('containerStartupHealthCheckTimeoutInSeconds', 60, 3600),
+  modelDataDownloadTimeoutInSeconds: seconds('modelDataDownloadTimeoutInSeconds', 60, 3600),
+  volumeSizeInGB: z
+    .number()
+    .int('volumeSizeInGB must be a whole number of GB')
+    .min(1, 'volumeSizeInGB must be at least 1')
+    .max(512, 'volumeSizeInGB is at most 512 (SageMaker)')
+    .optional(),
+  /** The created model's network ([BC-SM] CreateModelInput VpcConfig, EnableNetworkIsolation); default: the baseline model's. */
+  vpcConfig: z
+    .strictObject({
+      securityGroupIds: z.array(vpcId('security group id')).min(1).max(5, 'at most 5 security groups (SageMaker)'),
+      subnets: z.array(vpcId('subnet id')).min(1).max(16, 'at most 16 subnets (SageMaker)'),
+    })
+    .optional(),
+  enableNetworkIsolation: z.boolean().optional(),
+});
+
+/** Whole seconds within SageMaker's range for a variant's timeout. */
+function seconds(name: string, min: number, max: number) {
+  return z
+    .number()
+    .int(`${name} must be a whole number of seconds`)
+    .min(min, `${name} must be at least ${min} (SageMaker)`)
+    .max(max, `${name} must be at most ${max} (SageMaker)`)
+    .optional();
+}
+
+/** [BC-SM] SecurityGroupId and SubnetId: up to 32 of [-0-9a-zA-Z]. */
+function vpcId(what: string) {
+  return z
+    .string()
+    .max(32)
+    .regex(/^[-0-9a-zA-Z]+$/, `a ${what} such as "sg-0123456789abcdef0" or "subnet-0123456789abcdef0"`);
+}
+
+/**
+ * How the rollout sizes the variants as traffic moves. `followWeights`: at each step each variant's instance count
+ * follows its share of traffic (ceil(full size × share), at least one), capacity added before the traffic moves and
+ * removed after it. Default: on, unless the baseline is autoscaled (then its scaling owns the counts).
+ */
+const CapacitySpec = z.strictObject({
+  followWeights: z.boolean().optional(),
 });
 
 export type RolloutSpec = z.output<typeof RolloutSpec>;
@@ -202,6 +251,7 @@ export const RolloutSpec = z
         .default({ timeout: '24h', onTimeout: 'rollback' }),
       /** Webhooks told of approval requests, failed guardrails and the outcome (Slack-compatible JSON). */
       notifications: NotificationsSpec.default([]),
+      capacity: CapacitySpec.default({}),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z
@@ -251,6 +301,16 @@ export const RolloutSpec = z
         ['candidate'],
         'give image, modelDataUrl and executionRoleArn together (to create the model), or none (to deploy an existing model)',
       );
+    }
+    if (modelFields === 0) {
+      for (const field of ['vpcConfig', 'enableNetworkIsolation'] as const) {
+        if (c[field] !== undefined) {
+          issue(
+            ['candidate', field],
+            `${field} applies to the model the rollout creates: give image, modelDataUrl and executionRoleArn too, or leave it out (an existing model keeps its own)`,
+          );
+        }
+      }
     }
     if (spec.baseline && spec.baseline.variantName === c.variantName) {
       issue(

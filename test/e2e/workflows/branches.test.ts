@@ -49,9 +49,14 @@ async function waitFor(
   }
 }
 
-/** The story's decisions (the shipped policy cannot read the model bucket, so every rollout also notes preflight's). */
+/**
+ * The story's decisions: the shipped policy cannot read the model bucket, so every rollout also notes preflight's, and
+ * how the variants are sized ('capacity') is test/e2e/workflows/capacity.test.ts's.
+ */
 const kinds = (result: RolloutResult | RolloutStatus) =>
-  result.decisions.filter((d) => d.kind !== 'signal-ignored' && d.kind !== 'preflight').map((d) => d.kind);
+  result.decisions
+    .filter((d) => d.kind !== 'signal-ignored' && d.kind !== 'preflight' && d.kind !== 'capacity')
+    .map((d) => d.kind);
 
 /** Replay requests the endpoint has answered so far, from the emulator's request log. */
 async function invocations(endpoint: string): Promise<number> {
