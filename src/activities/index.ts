@@ -7,6 +7,8 @@ import { liveQualityActivities } from './live-quality';
 import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
 import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
+import { shadowPairsActivities } from './shadow-pairs';
+import { warmStandbyActivities } from './warm-standby';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
 
@@ -31,6 +33,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...alarms,
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
+    ...shadowPairsActivities(clients),
+    ...warmStandbyActivities(clients),
     ...preflightActivities(sm, alarms, loadDataset, clients),
     ...validateActivities,
     ...notifyActivities(),
@@ -47,5 +51,6 @@ export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
+export type { ShadowPairsInput, ShadowPairsOutput } from './shadow-pairs';
 export type { PreflightResult } from './preflight';
 export type { NotifyInput } from './notify';

@@ -39,6 +39,8 @@ export interface EndpointView {
   configName: string;
   failureReason?: string;
   variants: { variantName: string; currentWeight: number; desiredWeight: number; instanceCount?: number }[];
+  /** The config's shadow variants ([BC-SM] DescribeEndpointOutput.ShadowProductionVariants); absent when none. */
+  shadowVariants?: { variantName: string; currentWeight: number; desiredWeight: number; instanceCount?: number }[];
 }
 
 export interface ModelToCreate {
@@ -102,17 +104,20 @@ export interface SageMakerOptions {
 }
 
 function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
+  const variant = (v: NonNullable<DescribeEndpointCommandOutput['ProductionVariants']>[number]) => ({
+    variantName: v.VariantName ?? '',
+    currentWeight: v.CurrentWeight ?? 0,
+    desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
+    ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
+  });
+  const shadows = out.ShadowProductionVariants ?? [];
   return {
     endpointName: out.EndpointName ?? '',
     status: out.EndpointStatus ?? 'Unknown',
     configName: out.EndpointConfigName ?? '',
     ...(out.FailureReason ? { failureReason: out.FailureReason } : {}),
-    variants: (out.ProductionVariants ?? []).map((v) => ({
-      variantName: v.VariantName ?? '',
-      currentWeight: v.CurrentWeight ?? 0,
-      desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
-      ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
-    })),
+    variants: (out.ProductionVariants ?? []).map(variant),
+    ...(shadows.length > 0 ? { shadowVariants: shadows.map(variant) } : {}),
   };
 }
 
@@ -330,10 +335,10 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       const current = await describeEndpoint(input.endpointName, input.region);
       if (!current) throw userError(`endpoint ${input.endpointName} disappeared during the rollout`, 'EndpointMissing');
       const wanted = Object.entries(input.weights);
+      // A shadow variant's weight is its sampling share ([DG-ST]): it is set by the same call.
+      const variants = [...current.variants, ...(current.shadowVariants ?? [])];
       const has = (pick: 'desiredWeight' | 'currentWeight') =>
-        wanted.every(([name, w]) =>
-          current.variants.some((v) => v.variantName === name && Math.abs(v[pick] - w) < 1e-9),
-        );
+        wanted.every(([name, w]) => variants.some((v) => v.variantName === name && Math.abs(v[pick] - w) < 1e-9));
       if (has('desiredWeight') && (current.status === 'InService' || current.status === 'Updating')) return false;
       if (current.status !== 'InService') {
         throw ApplicationFailure.retryable(
