@@ -1,11 +1,13 @@
-// Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment) or a two-variant
-// config with the baseline at 100% and the candidate at weight 0 until the first step.
+// Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment), a shadow config
+// (shadow steps first: shadow.ts), or a two-variant config with the baseline at 100% and the candidate at weight 0
+// until the first step.
 import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
 import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';
+import { deployShadow, startsInShadow } from './shadow';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
 
@@ -52,6 +54,7 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
       region: ctx.region,
     });
   }
+  if (startsInShadow(ctx)) return await deployShadow(ctx); // shadow steps first: the candidate answers no caller yet
   return ctx.baselineName ? await deployBesideBaseline(ctx) : await createEndpoint(ctx);
 }
 
@@ -74,8 +77,11 @@ async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
   return { ok: true };
 }
 
-/** Beside the baseline: a new config with both variants, the candidate at weight 0 until the first step. */
-async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
+/**
+ * Beside the baseline: a new config with both variants, the candidate at weight 0 until the first live step (at the
+ * start, or after the shadow steps: shadow.ts).
+ */
+export async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   const pre = ctx.preflight!;
   const configName = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'ab');
   ctx.recordCreated('endpointConfig', configName);

@@ -9,6 +9,7 @@ import { candidateVariant, originalSettings } from './deploy';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
 import type { Outcome } from './shared';
+import { formatDuration } from '../schema/duration';
 
 export interface Ending {
   outcome: Outcome;
@@ -19,7 +20,8 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
   ctx.setPhase('promoting');
   const spec = ctx.spec;
   const approved = ctx.state.decisions.some((d) => d.kind === 'approve') ? ' and were approved' : '';
-  const reason = `all ${spec.steps.length} steps passed${approved}`;
+  const baked = ctx.bake ? `; it baked ${formatDuration(ctx.bake.soakedMs)} at 100% with the baseline warm` : '';
+  const reason = `all ${spec.steps.length} steps passed${approved}${baked}`;
   ctx.decide('promote', 'model-rollout', reason);
   if (!ctx.baselineName) return { outcome: 'promoted', reason };
 

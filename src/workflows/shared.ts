@@ -5,8 +5,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../schema/signals';
 import type { NotificationEvent } from '../schema/notifications';
 import type { Evaluation, VariantSummary } from '../analysis';
+import type { BakeStatus, ShadowStatus } from './phase-status';
 
-export type { VariantSummary };
+export type { VariantSummary, BakeStatus, ShadowStatus };
 
 export const WORKFLOW_TYPE = 'modelRollout';
 export const TASK_QUEUE = 'model-rollout';
@@ -51,6 +52,8 @@ export type Phase =
   | 'soaking'
   | 'awaiting-approval'
   | 'paused'
+  /** After the last step (promotion.bake): the candidate serves everything, the baseline waits warm at weight 0. */
+  | 'baking'
   | 'promoting'
   | 'rolling-back'
   | 'promoted'
@@ -76,7 +79,9 @@ export interface Decision {
     | 'signal-ignored'
     | 'cleanup'
     /** A check preflight could not make, and why (the rollout goes on). */
-    | 'preflight';
+    | 'preflight'
+    /** The post-promotion bake began (promotion.bake). */
+    | 'bake';
   by: string;
   reason: string;
   /**
@@ -129,13 +134,18 @@ export interface EvaluationRecord {
   settledUntil?: string;
   /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */
   compact?: true;
+  /** An evaluation of the post-promotion bake: the candidate against its own last live step (src/analysis/bake.ts). */
+  bake?: true;
   evaluation: Evaluation;
   alarms: { name: string; state: string }[];
 }
 
 export interface StepRecord {
   step: number;
+  /** Percent of traffic to the candidate; in a shadow step, percent of the baseline's requests mirrored to it. */
   candidateWeight: number;
+  /** A shadow step: no caller was answered by the candidate. */
+  shadow?: true;
   startedAt: string;
   endedAt?: string;
   soakedMs: number;
@@ -170,6 +180,10 @@ export interface RolloutStatus {
   reason?: string;
   /** Live traffic's predictions and their delayed labels (traffic.capture / traffic.groundTruth); absent otherwise. */
   liveQuality?: LiveQualityStatus;
+  /** While the candidate is a shadow variant (shadow steps); absent otherwise. */
+  shadow?: ShadowStatus;
+  /** The post-promotion bake, once it began (promotion.bake). */
+  bake?: BakeStatus;
 }
 
 /** How many live predictions are captured, labelled and still waiting for their label window to close. */
@@ -214,6 +228,8 @@ export interface RolloutResult {
   cleanupWarnings: string[];
   /** Live traffic's predictions and labels when the rollout ended (traffic.capture / traffic.groundTruth). */
   liveQuality?: LiveQualityStatus;
+  /** The post-promotion bake, if it began. */
+  bake?: BakeStatus;
 }
 
 /** What this rollout created, recorded as it happens, so any ending can clean up from the record. */

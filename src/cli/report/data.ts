@@ -8,6 +8,7 @@ import type {
   RolloutResult,
   RolloutStatus,
   StepRecord,
+  BakeStatus,
 } from '../../workflows/shared';
 import { guardrailUnit, type GuardrailUnit } from '../view/format';
 
@@ -44,7 +45,10 @@ export interface ReportData {
 export interface StepRow {
   step: number;
   candidateWeight: number;
+  /** The share of callers the variant answered (a shadow answers none: it gets mirrored copies). */
   variantWeight: number;
+  /** A shadow step: the candidate got `candidateWeight` percent of the baseline's requests as copies. */
+  shadow: boolean;
   soakedMs: number;
   invocations: number;
   errorRate5xx: number | null;
@@ -111,7 +115,7 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
       variant,
       rows: steps.map((s) => stepRow(s, variant, variant === candidate)),
     })),
-    traffic: trafficSeries(steps, baseline, candidate, outcome, t, endIso),
+    traffic: trafficSeries(steps, baseline, candidate, outcome, t, endIso, bakeOf(source)),
     latency: variants.map((variant) => ({
       variant,
       p50: stepPoints(steps, variant, 'latencyP50Ms', t, endIso),
@@ -121,6 +125,10 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
     decisions,
     liveQuality: (source.kind === 'result' ? source.result.liveQuality : source.status.liveQuality) ?? null,
   };
+}
+
+function bakeOf(source: ReportSource): BakeStatus | undefined {
+  return source.kind === 'result' ? source.result.bake : source.status.bake;
 }
 
 function lastEnd(steps: StepRecord[], decisions: Decision[]): string | null {
@@ -155,7 +163,14 @@ function stepRow(step: StepRecord, variant: string, isCandidate: boolean): StepR
   return {
     step: step.step,
     candidateWeight: step.candidateWeight,
-    variantWeight: isCandidate ? step.candidateWeight : 100 - step.candidateWeight,
+    variantWeight: step.shadow
+      ? isCandidate
+        ? 0
+        : 100
+      : isCandidate
+        ? step.candidateWeight
+        : 100 - step.candidateWeight,
+    shadow: step.shadow === true,
     soakedMs: step.soakedMs,
     invocations: v?.invocations ?? 0,
     errorRate5xx: v?.errorRate5xx ?? null,
@@ -180,9 +195,12 @@ function trafficSeries(
   outcome: string | null,
   t: (iso: string) => number,
   endIso: string,
+  bake?: BakeStatus,
 ): ReportData['traffic'] {
   const candidatePoints: Point[] = [];
-  for (const s of steps) candidatePoints.push({ t: t(s.startedAt), y: s.candidateWeight });
+  // A shadow step routes no caller to the candidate; the bake gives it all.
+  for (const s of steps) candidatePoints.push({ t: t(s.startedAt), y: s.shadow ? 0 : s.candidateWeight });
+  if (bake) candidatePoints.push({ t: t(bake.startedAt), y: 100 });
   if (outcome) candidatePoints.push({ t: t(endIso), y: outcome === 'promoted' ? 100 : 0 });
   else if (candidatePoints.length)
     candidatePoints.push({ t: t(endIso), y: candidatePoints[candidatePoints.length - 1].y });
@@ -217,7 +235,7 @@ function guardrailSeries(evaluations: EvaluationRecord[], t: (iso: string) => nu
         series = {
           guardrail: r.guardrail,
           unit: guardrailUnit(r.guardrail),
-          tolerance: r.guardrail === 'sampleRatio' ? null : r.tolerance,
+          tolerance: r.guardrail === 'sampleRatio' || r.guardrail === 'copyRatio' ? null : r.tolerance,
           points: [],
         };
         byName.set(r.guardrail, series);

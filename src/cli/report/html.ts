@@ -84,7 +84,7 @@ function stepTable(variant: string, rows: StepRow[]): string {
   const body = rows.map((r) =>
     [
       String(r.step),
-      `${r.variantWeight}%`,
+      r.shadow && r.variantWeight === 0 ? `shadow (${r.candidateWeight}% mirrored)` : `${r.variantWeight}%`,
       formatDuration(r.soakedMs),
       String(r.invocations),
       pct(r.errorRate5xx),
