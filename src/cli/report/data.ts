@@ -66,6 +66,8 @@ export interface StepRow {
 
 export interface GuardrailSeries {
   guardrail: GuardrailName;
+  /** The bake's evaluations: the candidate against its own last live step, a comparison of its own. */
+  bake?: true;
   unit: GuardrailUnit;
   /** The boundary the difference must stay under; null for the sample-ratio check, which has none. */
   tolerance: number | null;
@@ -226,19 +228,21 @@ function stepPoints(
 }
 
 function guardrailSeries(evaluations: EvaluationRecord[], t: (iso: string) => number): GuardrailSeries[] {
-  const byName = new Map<GuardrailName, GuardrailSeries>();
+  const byName = new Map<string, GuardrailSeries>();
   for (const record of evaluations) {
     for (const r of record.evaluation.results) {
       if (r.difference === null || !Number.isFinite(r.difference)) continue;
-      let series = byName.get(r.guardrail);
+      const key = `${r.guardrail}${record.bake ? ' bake' : ''}`;
+      let series = byName.get(key);
       if (!series) {
         series = {
           guardrail: r.guardrail,
+          ...(record.bake ? { bake: true as const } : {}),
           unit: guardrailUnit(r.guardrail),
           tolerance: r.guardrail === 'sampleRatio' || r.guardrail === 'copyRatio' ? null : r.tolerance,
           points: [],
         };
-        byName.set(r.guardrail, series);
+        byName.set(key, series);
       }
       series.points.push({
         t: t(record.at),

@@ -124,3 +124,27 @@ test('the result and the report show a shadow step as mirrored, with no caller a
   expect(report.traffic.find((s) => s.variant === 'Challenger')!.points[0].y).toBe(0);
   expect(report.guardrails.find((g) => g.guardrail === 'copyRatio')!.tolerance).toBeNull();
 });
+
+test("the report charts the bake's evaluations apart from the steps' (a comparison of their own)", () => {
+  const step = soakingStatus().lastEvaluation!;
+  const status: RolloutStatus = { ...bakingStatus(), lastEvaluation: null };
+  const result: RolloutResult = {
+    outcome: 'promoted',
+    reason: 'all 3 steps passed',
+    endpointName: 'churn',
+    baselineVariant: 'Champion',
+    candidateVariant: 'Challenger',
+    servingVariant: 'Challenger',
+    steps: [],
+    decisions: [],
+    evaluations: [step, { ...step, at: ago(1_000), bake: true }],
+    resources: status.resources,
+    cleanupWarnings: [],
+    bake: status.bake,
+  };
+  const series = buildReportData({ kind: 'result', result }, NOW).guardrails.filter((g) => g.guardrail === 'latency');
+  expect(series.map((g) => [g.bake ?? false, g.points.length])).toEqual([
+    [false, 1],
+    [true, 1],
+  ]);
+});
