@@ -7,7 +7,7 @@ import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
 import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';
-import { deployShadow, startsInShadow } from './shadow';
+import { deployShadow, shadowDataCapture, startsInShadow } from './shadow';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
 
@@ -42,6 +42,7 @@ function abSettings(ctx: RolloutContext): { settings?: EndpointConfigSettings } 
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
   abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
+  if (startsInShadow(ctx)) shadowDataCapture(ctx); // so do shadow steps without capture to pair the answers
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up

@@ -158,6 +158,8 @@ export function shadowGuardrailConfig(ctx: RolloutContext, config: GuardrailConf
   return {
     ...rest,
     shadow: true,
+    // The copy ratio needs no capture (CloudWatch counts the copies), unlike the routed split of paired probes.
+    sampleRatio: { enabled: g.sampleRatio.enabled },
     quality: shadowHasLabels(ctx) ? config.quality : {},
     scoreShift: { enabled: g.scoreShift?.enabled ?? true, tolerance: g.scoreShift?.tolerance ?? 0.5 },
     agreement: { enabled: g.agreement?.enabled ?? true, tolerance: g.agreement?.tolerance ?? 0.3 },

@@ -34,7 +34,7 @@ export function startsInShadow(ctx: RolloutContext): boolean {
  * The shadow config's data capture: the spec's traffic.capture, else the endpoint's own (it must record output). A
  * rollout without either stops here, before any change: the shadow's answers would go nowhere the rollout can read.
  */
-function shadowDataCapture(ctx: RolloutContext) {
+export function shadowDataCapture(ctx: RolloutContext) {
   const capture = abDataCapture(ctx);
   const modes = (capture?.CaptureOptions ?? []).map((o) => o.CaptureMode);
   if (!capture || capture.EnableCapture === false || !(modes.includes('Output') || modes.includes('InputAndOutput'))) {

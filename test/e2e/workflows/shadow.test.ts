@@ -142,3 +142,20 @@ test('a good candidate passes its shadow step on paired answers, goes live, bake
   await checkRolloutInvariants(stack, before, result, 'Challenger');
   await recordHistory(stack.client, 'shadow-live-baked-promoted', `rollout-${endpoint}`, runId);
 }, 120_000);
+
+test('shadow steps without data capture to pair the answers stop the rollout before any change', async () => {
+  const endpoint = uniqueName('shadow-nocapture');
+  await stack.seedEndpoint(endpoint); // an endpoint whose config captures nothing
+  const mutating = async () =>
+    (await stack.admin.requests({ mutating: true })).filter((e) => JSON.stringify(e).includes(endpoint)).length;
+  const seeded = await mutating();
+  const spec = shadowSpec(endpoint, 'challenger', {
+    traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100 } },
+  });
+  const { result } = await run(endpoint, spec);
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toMatch(
+    /^the rollout failed: steps\[0\]\.shadow: .*the endpoint's config has no data capture: add traffic\.capture/,
+  );
+  expect(await mutating()).toBe(seeded);
+}, 60_000);
