@@ -12,7 +12,7 @@
 // show): a reader that wants the records from time t on starts CAPTURE_FILE_SPAN_MS before t.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { aws, userError } from './aws-errors';
-import { parseScores, REPLAY_INFERENCE_PREFIX } from './traffic';
+import { parseScores, REPLAY_INFERENCE_PREFIX, replayLabelOf } from './traffic';
 
 export { REPLAY_INFERENCE_PREFIX };
 /** A capture file holds the records of about a minute from its first; five leaves room for a slow flush. */
@@ -115,6 +115,8 @@ export interface CapturedPrediction {
   score: number | null;
   /** One of the rollout's own replay requests (not live traffic). */
   replay: boolean;
+  /** A one-row replay request's label, carried in its InferenceId (traffic.ts `replayInferenceId`). */
+  replayLabel?: number;
 }
 
 interface CaptureRecord {
@@ -186,7 +188,9 @@ export function parseCaptureFile(text: string): { predictions: CapturedPredictio
       output?.data !== undefined
         ? scoreOfOutput(payloadText(output.data, output.encoding), output.observedContentType)
         : null;
-    predictions.push({ id, at, score, replay: meta.inferenceId?.startsWith(REPLAY_INFERENCE_PREFIX) ?? false });
+    const replay = meta.inferenceId?.startsWith(REPLAY_INFERENCE_PREFIX) ?? false;
+    const replayLabel = replay ? replayLabelOf(meta.inferenceId!) : undefined;
+    predictions.push({ id, at, score, replay, ...(replayLabel !== undefined ? { replayLabel } : {}) });
   }
   return { predictions, malformed };
 }

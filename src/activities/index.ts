@@ -9,6 +9,8 @@ import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
 import { registryActivities } from './registry';
 import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
+import { shadowPairsActivities } from './shadow-pairs';
+import { warmStandbyActivities } from './warm-standby';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
 
@@ -37,6 +39,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...liveQualityActivities(clients),
     ...registry,
     ...scaling,
+    ...shadowPairsActivities(clients),
+    ...warmStandbyActivities(clients),
     ...preflightActivities(sm, alarms, loadDataset, clients, scaling, registry),
     ...validateActivities,
     ...notifyActivities(),
@@ -53,6 +57,7 @@ export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
+export type { ShadowPairsInput, ShadowPairsOutput } from './shadow-pairs';
 export type { PreflightResult } from './preflight';
 export type { VariantScaling, ScalingPolicyCopy } from './autoscaling';
 export type { NotifyInput } from './notify';

@@ -33,21 +33,26 @@ import {
   notVisibleYet,
 } from './sagemaker-errors';
 
+/** A variant of the endpoint as DescribeEndpoint shows it ([BC-SM] ProductionVariantSummary). */
+export interface EndpointVariantView {
+  variantName: string;
+  currentWeight: number;
+  desiredWeight: number;
+  /** CurrentInstanceCount: the instances serving now. */
+  instanceCount?: number;
+  /** DesiredInstanceCount: what an update in progress (or autoscaling) is bringing it to. */
+  desiredInstanceCount?: number;
+}
+
 /** The endpoint as the workflow needs to see it: plain JSON, no Dates. */
 export interface EndpointView {
   endpointName: string;
   status: string;
   configName: string;
   failureReason?: string;
-  variants: {
-    variantName: string;
-    currentWeight: number;
-    desiredWeight: number;
-    /** CurrentInstanceCount: the instances serving now. */
-    instanceCount?: number;
-    /** DesiredInstanceCount: what an update in progress (or autoscaling) is bringing it to. */
-    desiredInstanceCount?: number;
-  }[];
+  variants: EndpointVariantView[];
+  /** The config's shadow variants ([BC-SM] DescribeEndpointOutput.ShadowProductionVariants); absent when none. */
+  shadowVariants?: EndpointVariantView[];
 }
 
 /** A model from an image and its data, or from a model package version of the Model Registry. */
@@ -133,18 +138,21 @@ export const RETAIN_RUNTIME_CAPACITY = {
 };
 
 function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
+  const variant = (v: NonNullable<DescribeEndpointCommandOutput['ProductionVariants']>[number]) => ({
+    variantName: v.VariantName ?? '',
+    currentWeight: v.CurrentWeight ?? 0,
+    desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
+    ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
+    ...(v.DesiredInstanceCount !== undefined ? { desiredInstanceCount: v.DesiredInstanceCount } : {}),
+  });
+  const shadows = out.ShadowProductionVariants ?? [];
   return {
     endpointName: out.EndpointName ?? '',
     status: out.EndpointStatus ?? 'Unknown',
     configName: out.EndpointConfigName ?? '',
     ...(out.FailureReason ? { failureReason: out.FailureReason } : {}),
-    variants: (out.ProductionVariants ?? []).map((v) => ({
-      variantName: v.VariantName ?? '',
-      currentWeight: v.CurrentWeight ?? 0,
-      desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
-      ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
-      ...(v.DesiredInstanceCount !== undefined ? { desiredInstanceCount: v.DesiredInstanceCount } : {}),
-    })),
+    variants: (out.ProductionVariants ?? []).map(variant),
+    ...(shadows.length > 0 ? { shadowVariants: shadows.map(variant) } : {}),
   };
 }
 
@@ -387,7 +395,9 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       if (!current) throw userError(`endpoint ${input.endpointName} disappeared during the rollout`, 'EndpointMissing');
       const weights = Object.entries(input.weights ?? {});
       const counts = Object.entries(input.instanceCounts ?? {});
-      const variant = (name: string) => current.variants.find((v) => v.variantName === name);
+      // A shadow variant's weight is its sampling share ([DG-ST]): it is set by the same call.
+      const all = [...current.variants, ...(current.shadowVariants ?? [])];
+      const variant = (name: string) => all.find((v) => v.variantName === name);
       const has = (pick: 'desiredWeight' | 'currentWeight') =>
         weights.every(([name, w]) => {
           const v = variant(name);

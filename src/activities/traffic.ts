@@ -49,8 +49,24 @@ export interface ReplayInput {
   paired?: { baseline: string; candidate: string };
 }
 
-/** InferenceId prefix of the rollout's own replay requests: their captures are not live traffic, and have no labels. */
+/** InferenceId prefix of the rollout's own replay requests: their captures are not live traffic. */
 export const REPLAY_INFERENCE_PREFIX = 'model-rollout-replay-';
+
+/**
+ * The InferenceId of a replay request: the prefix and a UUID, and for a one-row request with a 0/1 label that label
+ * (`-y1`), so that a shadow step can judge quality on the candidate's captured answer to the mirrored copy, which no
+ * reply to the rollout carries (at most 21 + 36 + 3 = 60 characters, inside [BC-RT] InferenceId's 64).
+ */
+export function replayInferenceId(uuid: string, labels: readonly number[]): string {
+  const label = labels.length === 1 && (labels[0] === 0 || labels[0] === 1) ? `-y${labels[0]}` : '';
+  return `${REPLAY_INFERENCE_PREFIX}${uuid}${label}`;
+}
+
+/** The label a replay request's InferenceId carries, if any. */
+export function replayLabelOf(inferenceId: string): number | undefined {
+  const m = /-y([01])$/.exec(inferenceId);
+  return inferenceId.startsWith(REPLAY_INFERENCE_PREFIX) && m ? Number(m[1]) : undefined;
+}
 
 export interface VariantReplay {
   /** InvokeEndpoint requests this variant answered (each may carry several rows), failed ones included. */
@@ -177,7 +193,10 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
               ContentType: 'text/csv',
               Accept: 'text/csv',
               Body: rows.map((r) => r.payload).join('\n'),
-              InferenceId: `${REPLAY_INFERENCE_PREFIX}${randomUUID()}`,
+              InferenceId: replayInferenceId(
+                randomUUID(),
+                rows.map((r) => r.label),
+              ),
               ...(target ? { TargetVariant: target } : {}),
             }),
             { abortSignal: cancelled },

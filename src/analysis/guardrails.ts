@@ -18,6 +18,8 @@ import { compareSampleRatio } from './sample-ratio';
 import type { PairedSummary } from './paired';
 import { comparePairedAuc, comparePairedLatency, comparePairedQuality, poolComparisons } from './paired-comparison';
 import { judgeScoreShift, type ScoreShiftStatistics } from './score-shift';
+import { judgeAgreement, type AgreementStatistics } from './agreement';
+import { judgeCopyRatio } from './copy-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
 import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
@@ -62,7 +64,9 @@ const MIN_TARGET: Record<GuardrailName, number> = {
   f1: 0.005,
   rocAuc: 0.005,
   scoreShift: 0.05,
+  agreement: 0.05,
   sampleRatio: 0.005,
+  copyRatio: 0.005,
 };
 
 /**
@@ -128,6 +132,7 @@ export function enabledGuardrails(config: GuardrailConfig): GuardrailName[] {
   if (config.latency.enabled) names.push('latency');
   for (const metric of QUALITY_METRICS) if (config.quality[metric]) names.push(metric);
   if (config.scoreShift?.enabled) names.push('scoreShift');
+  if (config.agreement?.enabled) names.push('agreement');
   return names;
 }
 
@@ -322,6 +327,8 @@ export interface GuardrailInput {
   paired?: PairedSummary | null;
   /** The label-free early guard's folded statistics of captured live scores (config.scoreShift). */
   scoreShift?: ScoreShiftStatistics | null;
+  /** Shadow steps: the paired answers' agreement (config.agreement). */
+  agreement?: AgreementStatistics | null;
 }
 
 /** A guardrail's comparison with the tolerance as the spec states it (relative for latency). */
@@ -356,13 +363,16 @@ export function compareGuardrails(input: GuardrailInput): {
     );
     comparisons.push({ comparison, reportedTolerance: config[kind].tolerance });
   }
-  const paired = config.paired ? (input.paired ?? null) : undefined;
+  // A shadow step's labelled pairs are paired evidence too (its quality is judged on them alone: the baseline's own
+  // labelled rows have no candidate counterpart), but its latency stays CloudWatch's, per variant.
+  const paired = config.paired || config.shadow ? (input.paired ?? null) : undefined;
+  const source = config.shadow ? 'shadow' : 'probes';
   if (config.latency.enabled) {
     comparisons.push({
       // Paired probes measure both variants on the same rows at the same moment: their round trips replace
       // CloudWatch's per-period medians (which would count the probes of both variants alike).
       comparison:
-        paired !== undefined
+        paired !== undefined && !config.shadow
           ? comparePairedLatency(paired, config.latency.tolerance)
           : compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
       reportedTolerance: config.latency.tolerance,
@@ -380,7 +390,9 @@ export function compareGuardrails(input: GuardrailInput): {
     if (paired !== undefined) {
       // Paired probes, pooled with the unpaired labelled evidence (live traffic's label-complete cohorts) if any.
       const pairedComparison =
-        metric === 'rocAuc' ? comparePairedAuc(paired, q.tolerance) : comparePairedQuality(metric, paired, q.tolerance);
+        metric === 'rocAuc'
+          ? comparePairedAuc(paired, q.tolerance, source)
+          : comparePairedQuality(metric, paired, q.tolerance, source);
       const unpaired = (baseline.labelled?.rows ?? 0) > 0 || (candidate.labelled?.rows ?? 0) > 0;
       comparison = unpaired ? poolComparisons(pairedComparison, comparison) : pairedComparison;
     }
@@ -399,7 +411,11 @@ export function compareGuardrails(input: GuardrailInput): {
     }
   }
   return {
-    sampleRatio: config.sampleRatio.enabled ? judgeSampleRatio(split, shares.sampleRatio) : null,
+    sampleRatio: !config.sampleRatio.enabled
+      ? null
+      : config.shadow
+        ? judgeCopyRatio(split, shares.sampleRatio) // a shadow is not routed: its copies are checked instead
+        : judgeSampleRatio(split, shares.sampleRatio),
     comparisons,
     shares,
     spendingLook,
@@ -417,7 +433,7 @@ function confusionAt(labelled: LabelledSummary | null, threshold: number): Confu
  * rollout reports it instead of failing its workflow task).
  */
 function thresholdMismatch({ baseline, candidate, config, paired }: GuardrailInput): string | null {
-  if (config.paired && paired && paired.rows > 0 && paired.threshold !== config.threshold) {
+  if ((config.paired || config.shadow) && paired && paired.rows > 0 && paired.threshold !== config.threshold) {
     return `the paired summary counted predictions at threshold ${paired.threshold}, not the spec's ${config.threshold}`;
   }
   for (const v of [baseline, candidate]) {
@@ -491,6 +507,10 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
   }
   const shift = input.config.scoreShift;
   if (shift?.enabled) results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance));
+  const agreement = input.config.agreement;
+  if (agreement?.enabled) {
+    results.push(judgeAgreement(input.agreement ?? null, shares.perGuardrail, agreement.tolerance));
+  }
   return { ...combine(results), results, spendingLook };
 }
 

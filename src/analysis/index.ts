@@ -29,3 +29,14 @@ export {
   foldScoreShift,
   judgeScoreShift,
 } from './score-shift';
+export { countScorePair, emptyPairedScoreCounts, foldPairedScoreShift } from './score-shift';
+export { countPair, emptyAgreement, judgeAgreement, mergeAgreement, MIN_AGREEMENT_PAIRS } from './agreement';
+export { compareCopyRatio, judgeCopyRatio } from './copy-ratio';
+export {
+  compareBakeLatency,
+  evaluateBake,
+  foldBakePeriod,
+  EMPTY_BAKE_STREAM,
+  type BakeInput,
+  type BakeStream,
+} from './bake';

@@ -65,6 +65,26 @@ export function pairedRatio(metric: Exclude<QualityMetricName, 'rocAuc'>, joint:
   return { n, baseline, candidate, denominators: [sums[1], sums[3]], variance: n > 0 ? squares / (n * n) : NaN };
 }
 
+/**
+ * Where the paired rows come from: paired probes (each replay row sent to both variants), or a shadow step (the
+ * baseline's labelled requests and the candidate's answers to their mirrored copies, paired by InferenceId). The
+ * statistics are the same; the words say which.
+ */
+export type PairedSource = 'probes' | 'shadow';
+
+const SOURCE = {
+  probes: {
+    method: 'paired probes',
+    none: 'no paired probe rows yet (each replay row goes to both variants)',
+    noAuc: 'no paired probe batch with both classes yet',
+  },
+  shadow: {
+    method: 'shadow: labelled requests and their mirrored copies paired by InferenceId',
+    none: 'no labelled pairs yet (mirrored requests with a label: a replay row, or a live label in its window)',
+    noAuc: 'no batch of labelled pairs with both classes yet',
+  },
+};
+
 const DENOMINATOR_NAME = { precision: 'predicted positives', recall: 'actual positives', f1: 'actual positives' };
 
 /** Accuracy, precision, recall or F1 of paired rows: baseline − candidate (positive = candidate worse). */
@@ -72,6 +92,7 @@ export function comparePairedQuality(
   metric: Exclude<QualityMetricName, 'rocAuc'>,
   paired: PairedSummary | null,
   tolerance: number,
+  source: PairedSource = 'probes',
 ): Comparison {
   const exact = paired && paired.rows > 0 ? pairedRatio(metric, paired.joint) : null;
   const n = paired?.rows ?? 0;
@@ -82,13 +103,13 @@ export function comparePairedQuality(
     samples: { baseline: n, candidate: n },
     method:
       metric === 'accuracy'
-        ? 'paired probes: difference of matched proportions (McNemar 1947; Agresti & Min 2005), normal-mixture confidence sequence'
-        : 'paired probes: delta-method difference of a ratio on the same rows, normal-mixture confidence sequence',
+        ? `${SOURCE[source].method}: difference of matched proportions (McNemar 1947; Agresti & Min 2005), normal-mixture confidence sequence`
+        : `${SOURCE[source].method}: delta-method difference of a ratio on the same rows, normal-mixture confidence sequence`,
     unit: 'points' as const,
     tolerance,
     range: [-1, 1] as [number, number],
   };
-  if (!exact) return notYet(base, 'no paired probe rows yet (each replay row goes to both variants)');
+  if (!exact) return notYet(base, SOURCE[source].none);
   if (n < MIN_LABELLED) return notYet(base, `only ${n} paired rows so far (need ${MIN_LABELLED})`);
   if (metric !== 'accuracy') {
     const smaller = Math.min(...exact.denominators);
@@ -106,7 +127,11 @@ export function comparePairedQuality(
 }
 
 /** ROC AUC of paired rows, over within-batch pairs (paired.ts): baseline − candidate. */
-export function comparePairedAuc(paired: PairedSummary | null, tolerance: number): Comparison {
+export function comparePairedAuc(
+  paired: PairedSummary | null,
+  tolerance: number,
+  source: PairedSource = 'probes',
+): Comparison {
   const auc = paired?.auc;
   const have = auc && auc.pairs > 0;
   const n = paired?.rows ?? 0;
@@ -116,13 +141,13 @@ export function comparePairedAuc(paired: PairedSummary | null, tolerance: number
     candidate: have ? auc.candidate / auc.pairs : null,
     samples: { baseline: n, candidate: n },
     method:
-      'paired probes: ROC AUC with DeLong covariance of correlated AUCs (DeLong et al. 1988) per batch of rows, ' +
-      'normal-mixture confidence sequence',
+      `${SOURCE[source].method}: ROC AUC with DeLong covariance of correlated AUCs (DeLong et al. 1988) per batch of ` +
+      'rows, normal-mixture confidence sequence',
     unit: 'score' as const,
     tolerance,
     range: [-1, 1] as [number, number],
   };
-  if (!paired || !have) return notYet(base, 'no paired probe batch with both classes yet');
+  if (!paired || !have) return notYet(base, SOURCE[source].noAuc);
   if (n < MIN_AUC_ROWS) return notYet(base, `only ${n} paired rows so far (need ${MIN_AUC_ROWS})`);
   const negatives = paired.rows - paired.positives;
   if (Math.min(paired.positives, negatives) < MIN_AUC_CLASS) {

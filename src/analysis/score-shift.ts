@@ -28,6 +28,12 @@
 //
 // Sufficient statistics: per threshold Σ Y and Σ Y², and the request count, folded from each weight period's counts
 // of captured scores at or below each threshold, per variant: a few hundred numbers whatever the traffic.
+//
+// In a shadow step the same guard is paired: each mirrored request has both variants' scores for the same input
+// (captured under the caller's InferenceId), so Y_i(x) = 1{candidate's score ≤ x} − 1{baseline's score ≤ x} has mean
+// F_c,i(x) − F_b,i(x) with no weighting at all, and the same sums, bounds and verdict apply (Y_i ∈ {−1, 0, 1}: Σ Y is
+// the pairs where only the candidate's score is at or below x minus those where only the baseline's is, Σ Y² their
+// sum). What the pair shares (the input) cancels, so it needs far fewer requests than the routed guard.
 import type { GuardrailResult } from './types';
 import { formatLevel, groupThousands } from './format';
 import { mixingScaleFor, oneSidedRadius } from './sequential';
@@ -54,8 +60,10 @@ export interface ScoreShiftPeriod {
 }
 
 export interface ScoreShiftStatistics {
-  /** Requests of both variants folded (periods with both variants routed: 0 < weight < 100). */
+  /** Requests of both variants folded (periods with both variants routed: 0 < weight < 100); pairs when `paired`. */
   requests: number;
+  /** Folded from pairs of answers to the same mirrored requests (a shadow step), not from routed traffic. */
+  paired?: true;
   /** Per threshold: Σ Y and Σ Y² over the requests. */
   sums: number[];
   squares: number[];
@@ -109,6 +117,47 @@ export function foldScoreShift(stats: ScoreShiftStatistics, period: ScoreShiftPe
   };
 }
 
+/** A slice of paired answers (a shadow step): per threshold, the pairs where only one variant's score is at or below it. */
+export interface PairedScoreCounts {
+  pairs: number;
+  candidateOnly: number[];
+  baselineOnly: number[];
+  /** Each variant's scores of the pairs, for people. */
+  baseline: ScoreCounts;
+  candidate: ScoreCounts;
+}
+
+export const emptyPairedScoreCounts = (): PairedScoreCounts => ({
+  pairs: 0,
+  candidateOnly: SCORE_SHIFT_THRESHOLDS.map(() => 0),
+  baselineOnly: SCORE_SHIFT_THRESHOLDS.map(() => 0),
+  baseline: emptyScoreCounts(),
+  candidate: emptyScoreCounts(),
+});
+
+/** Counts one pair of scores (the baseline's and the candidate's answer to the same request). */
+export function countScorePair(into: PairedScoreCounts, baseline: number, candidate: number): void {
+  into.pairs++;
+  countScore(into.baseline, baseline);
+  countScore(into.candidate, candidate);
+  SCORE_SHIFT_THRESHOLDS.forEach((x, j) => {
+    if (candidate <= x && !(baseline <= x)) into.candidateOnly[j]++;
+    if (baseline <= x && !(candidate <= x)) into.baselineOnly[j]++;
+  });
+}
+
+/** Folds a slice of pairs (see the header): Y_i ∈ {−1, 0, 1}, so Σ Y = candidateOnly − baselineOnly, Σ Y² their sum. */
+export function foldPairedScoreShift(stats: ScoreShiftStatistics, counts: PairedScoreCounts): ScoreShiftStatistics {
+  return {
+    requests: stats.requests + counts.pairs,
+    paired: true,
+    sums: stats.sums.map((s, j) => s + counts.candidateOnly[j] - counts.baselineOnly[j]),
+    squares: stats.squares.map((s, j) => s + counts.candidateOnly[j] + counts.baselineOnly[j]),
+    baseline: addCounts(stats.baseline, counts.baseline),
+    candidate: addCounts(stats.candidate, counts.candidate),
+  };
+}
+
 /** The grid distance's estimate and bounds: each threshold's Ȳ ± its one-sided radius at alpha / (2K). */
 export function scoreShiftBounds(
   stats: ScoreShiftStatistics,
@@ -127,7 +176,11 @@ export function scoreShiftBounds(
   let at = 0;
   SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
     const mean = stats.sums[j] / n;
-    const variance = Math.max((stats.squares[j] / n - mean * mean) / n, Number.MIN_VALUE);
+    // Pairs of identical answers give Y = 0 throughout, a zero spread that would look certain: paired statistics get
+    // two pseudo-pairs, one each way (sums unchanged, Σ Y² + 2), as Agresti & Caffo add pseudo-observations.
+    const pseudo = stats.paired ? 2 : 0;
+    const second = (stats.squares[j] + pseudo) / (n + pseudo);
+    const variance = Math.max((second - mean * mean) / n, Number.MIN_VALUE);
     const r = oneSidedRadius(variance, tau, each);
     if (Math.abs(mean) > estimate) {
       estimate = Math.abs(mean);
@@ -153,11 +206,15 @@ export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: numbe
     tolerance,
     alpha,
     samples: { baseline: s.baseline.predictions, candidate: s.candidate.predictions },
-    method:
-      'label-free: largest difference of the live score distribution functions on a fixed grid, inverse-propensity ' +
-      'weighted by the routing weights, normal-mixture confidence sequences (Waudby-Smith et al. 2024), Bonferroni ' +
-      'over the grid',
+    method: s.paired
+      ? 'label-free: largest difference of the score distribution functions on a fixed grid, each mirrored request ' +
+        'scored by both variants (paired by InferenceId), normal-mixture confidence sequences (Howard et al. 2021), ' +
+        'Bonferroni over the grid'
+      : 'label-free: largest difference of the live score distribution functions on a fixed grid, inverse-propensity ' +
+        'weighted by the routing weights, normal-mixture confidence sequences (Waudby-Smith et al. 2024), Bonferroni ' +
+        'over the grid',
   };
+  const what = s.paired ? 'paired answers of mirrored requests' : 'randomized live traffic';
   const fewer = Math.min(s.baseline.predictions, s.candidate.predictions);
   if (fewer < MIN_SCORE_SHIFT_PREDICTIONS) {
     const which = s.candidate.predictions <= s.baseline.predictions ? 'candidate' : 'baseline';
@@ -167,7 +224,7 @@ export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: numbe
       difference: null,
       interval: null,
       reason:
-        `scoreShift: only ${fewer} captured ${which} predictions of randomized live traffic so far (need ` +
+        `scoreShift: only ${fewer} captured ${which} predictions of ${what} so far (need ` +
         `${MIN_SCORE_SHIFT_PREDICTIONS} on each variant)`,
     };
   }

@@ -4,7 +4,8 @@ import type { LabelledSummary } from './labelled-summary';
 
 export type { LabelledSummary, ScoreHistogram } from './labelled-summary';
 export type { PairedSummary } from './paired';
-export type { ScoreShiftStatistics, ScoreShiftPeriod, ScoreCounts } from './score-shift';
+export type { ScoreShiftStatistics, ScoreShiftPeriod, ScoreCounts, PairedScoreCounts } from './score-shift';
+export type { AgreementStatistics } from './agreement';
 
 /** One labelled request from replay traffic: the true label (0/1) and the score the variant returned. */
 export interface ScoredRequest {
@@ -112,10 +113,26 @@ export interface GuardrailConfig {
    * distribution functions allowed. Absent or disabled: not judged, and it takes no share of alpha.
    */
   scoreShift?: ToleranceConfig;
+  /**
+   * A shadow step (the candidate answers mirrored copies of the baseline's requests, no caller): quality is judged on
+   * the labelled copies paired with the baseline's answers by InferenceId (paired.ts), the sample-ratio check becomes
+   * the copy-ratio check (copy-ratio.ts: `split.candidateWeight` is then the mirrored share), and the score-shift guard
+   * reads paired statistics. Latency and error rates stay CloudWatch's, each variant under its own VariantName.
+   */
+  shadow?: boolean;
+  /** Shadow steps: the share of paired answers whose predicted class differs (agreement.ts). Absent: not judged. */
+  agreement?: ToleranceConfig;
 }
 
 export type GuardrailName =
-  'errorRate5xx' | 'errorRate4xx' | 'latency' | QualityMetricName | 'scoreShift' | 'sampleRatio';
+  | 'errorRate5xx'
+  | 'errorRate4xx'
+  | 'latency'
+  | QualityMetricName
+  | 'scoreShift'
+  | 'agreement'
+  | 'sampleRatio'
+  | 'copyRatio';
 
 export type Verdict = 'pass' | 'fail' | 'continue';
 

@@ -52,6 +52,18 @@ export const GuardrailsSpec = z.strictObject({
       tolerance: z.number().gt(0, 'guardrails.scoreShift.tolerance must be above 0').max(1).default(0.5),
     })
     .optional(),
+  /**
+   * Shadow steps only (src/analysis/agreement.ts): the share of mirrored requests on which the candidate's prediction
+   * (at the quality threshold) differs from the baseline's answer to the same request; fails when it surely exceeds
+   * the tolerance. A better model also flips predictions (the demo's better challenger flips 17% of its champion's,
+   * the worse one 14%), so this catches broken models (inverted scores flip nearly all), not small regressions.
+   */
+  agreement: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      tolerance: z.number().gt(0, 'guardrails.agreement.tolerance must be above 0').max(1).default(0.3),
+    })
+    .optional(),
   /** The split actually served must match the weights set; otherwise no comparison can be trusted. */
   sampleRatio: toggle({}).default({ enabled: true }),
   /** CloudWatch alarm names: any of them in ALARM fails the step at once. */

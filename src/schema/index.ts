@@ -8,6 +8,7 @@ export * from './spec';
 export * from './signals';
 export * from './guardrails';
 export * from './duration';
+export * from './phases';
 export * from './notifications';
 export { allowedBy, APPROVER_PATTERN } from './approvers';
 export { toGuardrailConfig } from './guardrail-config';

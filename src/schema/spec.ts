@@ -7,6 +7,7 @@ import { DURATION_PATTERN, durationMs, firstCohortMs, formatDuration, totalMaxSo
 import { GuardrailsSpec } from './guardrails';
 import { APPROVER_PATTERN, APPROVER_PATTERN_RULE } from './approvers';
 import { NotificationsSpec } from './notifications';
+import { phaseIssues } from './phases';
 
 /** Who may act: `approval.approvers` and `approval.rollbackers` (approvers.ts matches them). */
 function people(what: string, leftOut: string) {
@@ -32,6 +33,11 @@ export const StepSpec = z.strictObject({
   /** How long the step may soak while the guardrails are still inconclusive; default 3 × soak. */
   maxSoak: duration('maxSoak', '1s', '30d').optional(),
   approval: z.enum(['none', 'required'], { error: 'approval must be "none" or "required"' }).default('none'),
+  /**
+   * A shadow step: the baseline answers every caller, and `candidateWeight` percent of its requests are mirrored to
+   * the candidate (a SageMaker shadow variant, whose answers reach no caller). Shadow steps come before the live ones.
+   */
+  shadow: z.boolean({ error: 'shadow must be true or false' }).optional(),
 });
 
 /**
@@ -252,6 +258,12 @@ export const RolloutSpec = z
       /** Webhooks told of approval requests, failed guardrails and the outcome (Slack-compatible JSON). */
       notifications: NotificationsSpec.default([]),
       capacity: CapacitySpec.default({}),
+      /**
+       * After the last step: `bake` keeps the baseline deployed at weight 0 on one warm instance while the candidate
+       * serves everything and the guardrails keep watching it; a failure or a rollback then shifts traffic back in
+       * seconds. Without it the baseline is removed at once.
+       */
+      promotion: z.strictObject({ bake: duration('promotion.bake', '1s', '30d').optional() }).optional(),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z
@@ -319,6 +331,7 @@ export const RolloutSpec = z
       );
     }
     liveQualityIssues(spec, issue);
+    phaseIssues(spec, issue);
     spec.steps.forEach((step, i) => {
       if (step.baselineWeight !== undefined && Math.abs(step.baselineWeight + step.candidateWeight - 100) > 1e-9) {
         issue(

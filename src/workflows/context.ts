@@ -11,7 +11,9 @@ import {
   type PairedSummary,
   type SpendingLook,
 } from '../analysis';
+import type { BakeState } from './bake';
 import type { LiveQualityEvidence } from './live-quality';
+import type { ShadowEvidence } from './shadow-evidence';
 import type { RolloutSpec } from '../schema';
 import type { CloudWatchEvidence } from './cloudwatch-evidence';
 import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
@@ -76,6 +78,22 @@ export interface Evidence {
   live?: LiveQualityEvidence;
   /** Paired probes since the candidate went live (traffic.replay.paired). */
   paired?: PairedSummary;
+  /** A shadow step's paired answers, read from data capture (shadow-evidence.ts). */
+  shadow?: ShadowEvidence;
+}
+
+/** Evidence before the candidate goes live; the live steps start from it again after the shadow steps. */
+export function emptyEvidence(replayRow = 0): Evidence {
+  return {
+    labelled: {},
+    stepLabelled: {},
+    cloudwatch: { foldedUntil: 0, totals: {}, step: {}, stepLatency: {}, latency: NO_LATENCY_PERIODS },
+    stepRequests: {},
+    replayRow,
+    candidateLiveAt: 0,
+    stepStartedAt: 0,
+    looks: [],
+  };
 }
 
 /**
@@ -103,16 +121,9 @@ export class RolloutContext {
   preflight?: PreflightResult;
   /** How long the last wait for each kind of endpoint change took (ms); the next wait sleeps through most of it. */
   settleMs: Partial<Record<ChangeKind, number>> = {};
-  evidence: Evidence = {
-    labelled: {},
-    stepLabelled: {},
-    cloudwatch: { foldedUntil: 0, totals: {}, step: {}, stepLatency: {}, latency: NO_LATENCY_PERIODS },
-    stepRequests: {},
-    replayRow: 0,
-    candidateLiveAt: 0,
-    stepStartedAt: 0,
-    looks: [],
-  };
+  evidence: Evidence = emptyEvidence();
+  /** The post-promotion bake, once it began (bake.ts); carried across runs. */
+  bake: BakeState | null = null;
   /** Where the story is in the current step, so a continued run picks the step up where this one left it. */
   progress: StepProgress | null = null;
   rollbackRequest: (HumanRequest & { reason: string }) | null = null;

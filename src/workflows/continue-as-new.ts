@@ -1,10 +1,12 @@
 // Rollouts of any length: a run whose history grows long continues as new, carrying everything the story needs to
 // go on where it was (phase, step and its progress, weights, the ledger of created resources, decisions, pending
-// approval and its deadline, pause, evidence, signals received and not yet acted on). Temporal caps a history at
+// approval and its deadline, pause, evidence (a shadow step's paired answers among it), signals received and not yet
+// acted on, and the post-promotion bake with its reference and progress). Temporal caps a history at
 // 51,200 events and 50 MB and suggests continuing as new well before (workflowInfo().continueAsNewSuggested, from the
 // server's limit.historyCount.suggestContinueAsNew and limit.historySize.suggestContinueAsNew).
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
+import type { BakeState } from './bake';
 import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
 import { settleNotifications } from './notify';
 import type { modelRollout } from './rollout';
@@ -33,6 +35,8 @@ export interface Continuation {
   approval: HumanRequest | null;
   /** How many runs came before this one's (1 for the first continuation). */
   runs: number;
+  /** The post-promotion bake, when the run continued during it (absent in what older workers carried). */
+  bake?: BakeState;
 }
 
 export function continueAsNewSuggested(): boolean {
@@ -68,6 +72,7 @@ function toContinuation(ctx: RolloutContext): Continuation {
     rollbackRequest: ctx.rollbackRequest,
     approval: ctx.approval,
     runs: ctx.runs,
+    ...(ctx.bake ? { bake: ctx.bake } : {}),
   };
 }
 
@@ -84,4 +89,5 @@ export function restore(ctx: RolloutContext, c: Continuation): void {
   ctx.rollbackRequest = c.rollbackRequest;
   ctx.approval = c.approval;
   ctx.runs = c.runs;
+  ctx.bake = c.bake ?? null;
 }

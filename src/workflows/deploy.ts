@@ -1,20 +1,16 @@
-// Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment) or a two-variant
-// config with the baseline at 100% and the candidate at weight 0 until the first step.
+// Deploy: the candidate's model, then either a new endpoint serving it alone (first deployment), a shadow config
+// (shadow steps first: shadow.ts), or a two-variant config with the baseline at 100% and the candidate at weight 0
+// until the first step.
 import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
-import {
-  candidateInstances,
-  candidateNetwork,
-  candidateSize,
-  holdBaselineScaleIn,
-  noteInstances,
-  planCapacity,
-} from './capacity';
+import { holdBaselineScaleIn } from './baseline-scaling';
+import { candidateInstances, candidateNetwork, candidateSize, noteInstances, planCapacity } from './capacity';
 import { abDataCapture } from './live-quality';
 import { candidateModel } from './registry';
 import { endpointConfigName } from './names';
+import { deployShadow, shadowDataCapture, startsInShadow } from './shadow';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
 
@@ -52,6 +48,7 @@ function abSettings(ctx: RolloutContext): { settings?: EndpointConfigSettings } 
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
   abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
+  if (startsInShadow(ctx)) shadowDataCapture(ctx); // so do shadow steps without capture to pair the answers
   planCapacity(ctx);
   await holdBaselineScaleIn(ctx);
   const c = ctx.spec.candidate;
@@ -59,6 +56,7 @@ export async function deploy(ctx: RolloutContext): Promise<Deployed> {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
     await quick.createModel({ ...candidateModel(ctx), ...candidateNetwork(ctx), region: ctx.region });
   }
+  if (startsInShadow(ctx)) return await deployShadow(ctx); // shadow steps first: the candidate answers no caller yet
   return ctx.baselineName ? await deployBesideBaseline(ctx) : await createEndpoint(ctx);
 }
 
@@ -81,8 +79,11 @@ async function createEndpoint(ctx: RolloutContext): Promise<Deployed> {
   return { ok: true };
 }
 
-/** Beside the baseline: a new config with both variants, the candidate at weight 0 until the first step. */
-async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
+/**
+ * Beside the baseline: a new config with both variants, the candidate at weight 0 until the first live step (at the
+ * start, or after the shadow steps: shadow.ts).
+ */
+export async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
   const pre = ctx.preflight!;
   const configName = endpointConfigName(ctx.endpointName, ctx.rolloutId, 'ab');
   ctx.recordCreated('endpointConfig', configName);

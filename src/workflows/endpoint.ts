@@ -15,7 +15,12 @@ export async function setWeights(ctx: RolloutContext, candidateWeight: number): 
   await shiftWithCapacity(ctx, candidateWeight, () => moveTraffic(ctx, candidateWeight));
 }
 
-async function moveTraffic(ctx: RolloutContext, candidateWeight: number): Promise<void> {
+/**
+ * Shifts traffic at once, whatever the instances: the bake's rollback onto its warm baseline, whose instances come
+ * back after (finish.ts). Waiting for them first would keep a failing candidate serving everything for the minutes
+ * new instances take, which is what the bake exists to avoid.
+ */
+export async function moveTraffic(ctx: RolloutContext, candidateWeight: number): Promise<void> {
   const weights = { [ctx.baselineName!]: 100 - candidateWeight, [ctx.candidateName]: candidateWeight };
   await quick.setWeights({ ...ctx.where, weights });
   const view = await waitForEndpoint(ctx, `shifting weights to ${candidateWeight}% candidate`, 'weights');

@@ -15,6 +15,14 @@ import {
 import type { RolloutContext } from './context';
 import { appendEvaluation } from './evaluation-log';
 import { gatherLiveQuality, guardrailTraffic, liveGuardrailEvidence, routedSplit } from './live-quality';
+import {
+  copySplit,
+  gatherShadowPairs,
+  inShadowStep,
+  shadowGuardrailConfig,
+  shadowGuardrailEvidence,
+} from './shadow-evidence';
+import { phaseCount, phaseStepsOf } from '../schema/phases';
 import type { EvaluationRecord, StepRecord } from './shared';
 
 /** Verdicts kept in status (most recent last). */
@@ -27,6 +35,7 @@ export function metricPeriodMs(ctx: RolloutContext): number {
 export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise<Evaluation> {
   const now = Date.now();
   const spec = ctx.spec;
+  const shadow = inShadowStep(ctx);
   const periodMs = metricPeriodMs(ctx);
   const names = { baseline: ctx.baselineName, candidate: ctx.candidateName };
   const variantNames = ctx.baselineName ? [ctx.baselineName, ctx.candidateName] : [ctx.candidateName];
@@ -46,7 +55,8 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
     spec.guardrails.alarms.length > 0
       ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
       : Promise.resolve([]),
-    gatherLiveQuality(ctx, now), // live traffic's captures and label-complete cohorts, folded into ctx.evidence
+    // Live traffic's captures and label-complete cohorts, or a shadow step's paired answers, folded into ctx.evidence.
+    shadow ? gatherShadowPairs(ctx, now) : gatherLiveQuality(ctx, now),
   ]);
   if (metrics) {
     const stepFrom = firstPeriodOfStep(ctx.evidence.stepStartedAt, periodMs);
@@ -56,22 +66,32 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   const evidenceOf = (name: string): VariantEvidence => ({
     variantName: name,
     ...(cloudwatch.totals[name] ?? NO_COUNTS),
-    labelled: ctx.evidence.labelled[name] ?? null,
+    // A shadow step judges quality on labelled pairs only: the baseline's replay rows have no candidate counterpart.
+    labelled: shadow ? null : (ctx.evidence.labelled[name] ?? null),
   });
 
   // Soak time is the error-spending test's clock: fixed by the spec, unlike time spent shifting weights or waiting.
-  const soaked = ctx.state.steps.reduce((sum, step) => sum + step.soakedMs, 0);
-  const soakFraction = soaked / totalMaxSoakMs(spec.steps);
+  // The shadow steps and the live steps are tests of their own (src/schema/phases.ts): each has its own steps' clock,
+  // horizon and share of alpha; a spec without shadow steps has one phase, all its steps.
+  const phaseSteps = phaseStepsOf(spec.steps, ctx.state.step - 1);
+  const soaked = ctx.state.steps
+    .filter((step) => (step.shadow === true) === shadow)
+    .reduce((sum, step) => sum + step.soakedMs, 0);
+  const soakFraction = soaked / totalMaxSoakMs(phaseSteps);
   let evaluation: Evaluation;
   if (ctx.baselineName) {
+    const horizon = soakPeriods({ steps: phaseSteps, evaluation: spec.evaluation });
+    const config = toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, horizon, guardrailTraffic(spec));
+    config.alpha = spec.guardrails.alpha / phaseCount(spec);
+    const candidateWeight = spec.steps[ctx.state.step - 1].candidateWeight;
     const { spendingLook, ...judged } = evaluateGuardrails({
       baseline: evidenceOf(ctx.baselineName),
       candidate: evidenceOf(ctx.candidateName),
       latency: cloudwatch.latency,
-      split: { candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight, ...stepInvocations(ctx) },
-      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec), guardrailTraffic(spec)),
+      split: { candidateWeight, ...(shadow ? copySplit(ctx) : stepInvocations(ctx)) },
+      config: shadow ? shadowGuardrailConfig(ctx, config) : config,
       schedule: { soakFraction, looks: ctx.evidence.looks },
-      ...liveGuardrailEvidence(ctx),
+      ...(shadow ? shadowGuardrailEvidence(ctx) : liveGuardrailEvidence(ctx)),
     });
     if (spendingLook) ctx.evidence.looks.push(spendingLook);
     evaluation = judged;
@@ -83,33 +103,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
       results: [],
     };
   }
-  const firing = alarms.filter((a) => a.state === 'ALARM');
-  if (firing.length > 0) {
-    evaluation = {
-      ...evaluation,
-      verdict: 'fail',
-      reason: `CloudWatch alarm ${firing.map((a) => a.name).join(', ')} is in ALARM`,
-    };
-  }
-
-  const evalRecord: EvaluationRecord = {
-    at: new Date(now).toISOString(),
-    step: ctx.state.step,
-    soakFraction,
-    /** CloudWatch periods judged: those that started before this moment. */
-    settledUntil: new Date(cloudwatch.foldedUntil).toISOString(),
-    evaluation,
-    alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
-  };
-  appendEvaluation(ctx.evaluations, evalRecord);
-  ctx.state.lastEvaluation = evalRecord;
-  ctx.state.verdicts.push({
-    at: evalRecord.at,
-    step: ctx.state.step,
-    verdict: evaluation.verdict,
-    reason: evaluation.reason,
-  });
-  if (ctx.state.verdicts.length > MAX_VERDICTS) ctx.state.verdicts.shift();
+  evaluation = recordEvaluation(ctx, now, evaluation, alarms, cloudwatch.foldedUntil, soakFraction);
   record.evaluations++;
   record.variants = variantNames.map((name) =>
     summarizeVariant({
@@ -123,6 +117,50 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
 }
 
 const NO_COUNTS: Counts = { invocations: 0, errors4xx: 0, errors5xx: 0 };
+
+/**
+ * A firing alarm fails the evaluation; then it is recorded where status, watch and the report read it (the log, the
+ * latest, the verdicts). Returns the evaluation as recorded.
+ */
+export function recordEvaluation(
+  ctx: RolloutContext,
+  now: number,
+  judged: Evaluation,
+  alarms: { name: string; state: string }[],
+  settledUntil: number,
+  soakFraction?: number,
+  extra: Partial<EvaluationRecord> = {},
+): Evaluation {
+  let evaluation = judged;
+  const firing = alarms.filter((a) => a.state === 'ALARM');
+  if (firing.length > 0) {
+    evaluation = {
+      ...evaluation,
+      verdict: 'fail',
+      reason: `CloudWatch alarm ${firing.map((a) => a.name).join(', ')} is in ALARM`,
+    };
+  }
+  const evalRecord: EvaluationRecord = {
+    at: new Date(now).toISOString(),
+    step: ctx.state.step,
+    ...(soakFraction !== undefined ? { soakFraction } : {}),
+    /** CloudWatch periods judged: those that started before this moment. */
+    settledUntil: new Date(settledUntil).toISOString(),
+    ...extra,
+    evaluation,
+    alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
+  };
+  appendEvaluation(ctx.evaluations, evalRecord);
+  ctx.state.lastEvaluation = evalRecord;
+  ctx.state.verdicts.push({
+    at: evalRecord.at,
+    step: ctx.state.step,
+    verdict: evaluation.verdict,
+    reason: evaluation.reason,
+  });
+  if (ctx.state.verdicts.length > MAX_VERDICTS) ctx.state.verdicts.shift();
+  return evaluation;
+}
 
 /**
  * Invocations per variant since the current weights took effect, for the sample-ratio check. Replay traffic knows

@@ -5,16 +5,13 @@ import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow
 import type { EndpointView, PreflightResult } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
-import {
-  handScalingToCandidate,
-  releaseBaselineScaling,
-  restoreBaselineInstances,
-  restoreBaselineScaling,
-} from './capacity';
+import { handScalingToCandidate, releaseBaselineScaling, restoreBaselineScaling } from './baseline-scaling';
+import { restoreBaselineInstances } from './capacity';
 import { candidateVariant, originalSettings } from './deploy';
-import { setWeights, waitForEndpoint } from './endpoint';
+import { moveTraffic, setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
 import type { Outcome } from './shared';
+import { formatDuration } from '../schema/duration';
 
 export interface Ending {
   outcome: Outcome;
@@ -25,7 +22,8 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
   ctx.setPhase('promoting');
   const spec = ctx.spec;
   const approved = ctx.state.decisions.some((d) => d.kind === 'approve') ? ' and were approved' : '';
-  const reason = `all ${spec.steps.length} steps passed${approved}`;
+  const baked = ctx.bake ? `; it baked ${formatDuration(ctx.bake.soakedMs)} at 100% with the baseline warm` : '';
+  const reason = `all ${spec.steps.length} steps passed${approved}${baked}`;
   ctx.decide('promote', 'model-rollout', reason);
   if (!ctx.baselineName) return { outcome: 'promoted', reason };
 
@@ -109,7 +107,8 @@ export async function rollBack(ctx: RolloutContext, by: string, why: string, ide
     if (current.status === 'InService' && current.variants.some((v) => v.variantName === ctx.candidateName)) {
       // Traffic first: weights change in seconds, a config update takes minutes.
       try {
-        await setWeights(ctx, 0);
+        if (ctx.bake) await moveTraffic(ctx, 0);
+        else await setWeights(ctx, 0);
       } catch (err) {
         ctx.cleanupWarnings.push(`shifting traffic back first failed: ${String(err)}; restoring the config instead`);
       }

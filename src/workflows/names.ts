@@ -12,7 +12,7 @@
 export function endpointConfigName(
   endpointName: string,
   rolloutId: string,
-  purpose: 'ab' | 'final' | 'initial' | 'restore',
+  purpose: 'ab' | 'final' | 'initial' | 'restore' | 'shadow',
 ): string {
   const run = rolloutId.replace(/[^a-zA-Z0-9]/g, '').slice(-8);
   return `${endpointName.slice(0, 40).replace(/-+$/, '')}-${run}-${purpose}`;

@@ -1,6 +1,7 @@
-// The rollout, told as a story: preflight → deploy the candidate beside the baseline → for each step {shift
-// weights, soak, evaluate, gate} → promote or roll back → clean up. Each part lives in a room of its own around one
-// RolloutContext (context.ts); this file is the entry and the story's outline.
+// The rollout, told as a story: preflight → deploy the candidate beside the baseline (or as its shadow, for shadow
+// steps) → for each step {shift weights, soak, evaluate, gate} → bake (promotion.bake) → promote or roll back → clean
+// up. Each part lives in a room of its own around one RolloutContext (context.ts); this file is the entry and the
+// story's outline.
 //
 // Deterministic workflow code: every AWS call is an activity, every statistic a pure src/analysis function.
 import {
@@ -15,8 +16,10 @@ import {
 import type { PreflightResult } from '../activities';
 import type { RolloutSpec } from '../schema';
 import { durationMs } from '../schema/duration';
+import { bakeOf } from '../schema/phases';
 import { quick, recorded } from './activities';
 import { initialStatus, RollbackNow, RolloutContext } from './context';
+import { bakeThenPromote } from './bake';
 import { restore, type Continuation } from './continue-as-new';
 import { deploy } from './deploy';
 import { waitForEndpoint } from './endpoint';
@@ -108,6 +111,7 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
     resources: ctx.state.resources,
     cleanupWarnings: ctx.cleanupWarnings,
     ...(ctx.state.liveQuality ? { liveQuality: ctx.state.liveQuality } : {}),
+    ...(ctx.state.bake ? { bake: ctx.state.bake } : {}),
   };
 }
 
@@ -137,6 +141,7 @@ async function preflightWhenSettled(ctx: RolloutContext): Promise<PreflightResul
 }
 
 async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
+  if (ctx.bake) return await bakeThenPromote(ctx); // a run continued during the bake (bake.ts)
   // A run continues as new only inside a step, so a continued run is past the deploy, in the step its progress names.
   const resumeAt = ctx.progress?.index;
   if (resumeAt === undefined) {
@@ -147,5 +152,6 @@ async function deployAndStep(ctx: RolloutContext): Promise<Ending> {
     const result = await runStep(ctx, i);
     if (result instanceof RollbackNow) return await rollBack(ctx, result.by, result.why, result.identity);
   }
-  return await promote(ctx);
+  // promotion.bake: the candidate serves everything while the baseline waits warm, then the promotion (bake.ts).
+  return bakeOf(ctx.spec) !== undefined && ctx.baselineName ? await bakeThenPromote(ctx) : await promote(ctx);
 }

@@ -5,8 +5,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ApproveSignal, PauseSignal, ResumeSignal, RollbackSignal } from '../schema/signals';
 import type { NotificationEvent } from '../schema/notifications';
 import type { Evaluation, VariantSummary } from '../analysis';
+import type { BakeStatus, ShadowStatus } from './phase-status';
 
-export type { VariantSummary };
+export type { VariantSummary, BakeStatus, ShadowStatus };
 
 export const WORKFLOW_TYPE = 'modelRollout';
 export const TASK_QUEUE = 'model-rollout';
@@ -51,6 +52,8 @@ export type Phase =
   | 'soaking'
   | 'awaiting-approval'
   | 'paused'
+  /** After the last step (promotion.bake): the candidate serves everything, the baseline waits warm at weight 0. */
+  | 'baking'
   | 'promoting'
   | 'rolling-back'
   | 'promoted'
@@ -82,7 +85,9 @@ export interface Decision {
     /** How the rollout sizes the variants: the candidate's size, whether capacity follows the weights, the plan. */
     | 'capacity'
     /** Something the rollout goes on with that may mislead or cost (e.g. the candidate on other hardware). */
-    | 'warning';
+    | 'warning'
+    /** The post-promotion bake began (promotion.bake). */
+    | 'bake';
   by: string;
   reason: string;
   /**
@@ -135,13 +140,18 @@ export interface EvaluationRecord {
   settledUntil?: string;
   /** An older evaluation kept without its words (reasons, methods) so the log stays bounded (evaluation-log.ts). */
   compact?: true;
+  /** An evaluation of the post-promotion bake: the candidate against its own last live step (src/analysis/bake.ts). */
+  bake?: true;
   evaluation: Evaluation;
   alarms: { name: string; state: string }[];
 }
 
 export interface StepRecord {
   step: number;
+  /** Percent of traffic to the candidate; in a shadow step, percent of the baseline's requests mirrored to it. */
   candidateWeight: number;
+  /** A shadow step: no caller was answered by the candidate. */
+  shadow?: true;
   startedAt: string;
   endedAt?: string;
   soakedMs: number;
@@ -178,6 +188,10 @@ export interface RolloutStatus {
   liveQuality?: LiveQualityStatus;
   /** The variants' instances and what the rollout does with them; absent for a first deployment. */
   capacity?: CapacityStatus;
+  /** While the candidate is a shadow variant (shadow steps); absent otherwise. */
+  shadow?: ShadowStatus;
+  /** The post-promotion bake, once it began (promotion.bake). */
+  bake?: BakeStatus;
 }
 
 /** How the rollout sizes the variants (src/workflows/capacity.ts). */
@@ -237,6 +251,8 @@ export interface RolloutResult {
   cleanupWarnings: string[];
   /** Live traffic's predictions and labels when the rollout ended (traffic.capture / traffic.groundTruth). */
   liveQuality?: LiveQualityStatus;
+  /** The post-promotion bake, if it began. */
+  bake?: BakeStatus;
 }
 
 /** What this rollout created, recorded as it happens, so any ending can clean up from the record. */

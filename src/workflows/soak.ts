@@ -5,6 +5,7 @@ import { mergeLabelled } from '../analysis';
 import { soaks } from './activities';
 import type { RollbackNow, RolloutContext } from './context';
 import { foldPairedReplay } from './live-quality';
+import { inShadowStep } from './shadow-evidence';
 
 export async function soakFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
   return ctx.spec.traffic.replay ? await replayFor(ctx, ms) : await sleepUnlessRolledBack(ctx, ms);
@@ -31,6 +32,9 @@ export async function sleepUnlessRolledBack(ctx: RolloutContext, ms: number): Pr
 
 async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow | null> {
   const replay = ctx.spec.traffic.replay!;
+  // A shadow step's replay is routed like any caller's and mirrored: TargetVariant cannot reach a shadow ([BC-RT]),
+  // and the pairing comes from data capture instead (shadow-evidence.ts).
+  const paired = replay.paired && !inShadowStep(ctx);
   const scope = new CancellationScope();
   const traffic = scope.run(() =>
     soaks.replayTraffic({
@@ -42,7 +46,7 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
       startRow: ctx.evidence.replayRow,
       durationMs: ms,
       threshold: ctx.qualityThreshold,
-      ...(replay.paired ? { paired: { baseline: ctx.baselineName!, candidate: ctx.candidateName } } : {}),
+      ...(paired ? { paired: { baseline: ctx.baselineName!, candidate: ctx.candidateName } } : {}),
     }),
   );
   const stopped = condition(() => ctx.rollbackRequest !== null);
@@ -54,7 +58,7 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
   }
   const result = await traffic;
   ctx.evidence.replayRow = result.nextRow;
-  if (replay.paired) {
+  if (paired) {
     foldPairedReplay(ctx, result); // paired probes: live-quality.ts
     return null;
   }

@@ -6,12 +6,13 @@
 import { durationMs, formatDuration, maxSoakMs } from '../schema/duration';
 import { continueAsNewIfDue } from './continue-as-new';
 import type { RollbackNow, RolloutContext, StepProgress } from './context';
-import { setWeights } from './endpoint';
+import { isShadowStep } from '../schema/phases';
 import type { Evaluation } from '../analysis';
 import { startOfEvidence, startStep } from './cloudwatch-evidence';
 import { evaluate, metricPeriodMs } from './evaluation';
 import { awaitApproval, onInconclusive, waitWhilePaused } from './gates';
 import { notify } from './notify';
+import { shiftForStep } from './shadow';
 import type { StepRecord } from './shared';
 import { sleepUnlessRolledBack, soakFor } from './soak';
 
@@ -89,7 +90,10 @@ export async function runStep(ctx: RolloutContext, index: number): Promise<Rollb
     }
     // The step gate.
     if (step.approval === 'required') {
-      const why = `step ${index + 1} (${step.candidateWeight}% candidate) needs approval`;
+      const what = isShadowStep(step)
+        ? `${step.candidateWeight}% mirrored to the shadow`
+        : `${step.candidateWeight}% candidate`;
+      const why = `step ${index + 1} (${what}) needs approval`;
       const answer = await awaitApproval(ctx, 'step', why);
       if (answer) return closeStep(ctx, record, progress, answer);
     }
@@ -106,6 +110,7 @@ async function enterStep(ctx: RolloutContext, index: number): Promise<RollbackNo
   const record: StepRecord = {
     step: index + 1,
     candidateWeight: step.candidateWeight,
+    ...(isShadowStep(step) ? { shadow: true as const } : {}),
     startedAt: new Date().toISOString(),
     soakedMs: 0,
     evaluations: 0,
@@ -118,7 +123,8 @@ async function enterStep(ctx: RolloutContext, index: number): Promise<RollbackNo
   if (early) return early;
   if (ctx.baselineName) {
     ctx.setPhase('shifting');
-    await setWeights(ctx, step.candidateWeight);
+    const failed = await shiftForStep(ctx, index); // weights, or a shadow's share (shadow.ts)
+    if (failed) return failed;
   }
   const evidence = ctx.evidence;
   evidence.stepStartedAt = Date.now();

@@ -1,8 +1,8 @@
 // The safety invariant every rollout must leave behind, however it ended, read from the emulator and through the AWS
 // SDK, never from the rollout's own ledger (`result.resources`): a rollout that forgot to record something it made
 // must not be able to hide it.
-//   1. the endpoint is InService and serves 100% of traffic from exactly one variant (the expected one), or, for a
-//      first deployment rolled back, it is gone;
+//   1. the endpoint is InService and serves 100% of traffic from exactly one variant (the expected one) and has no
+//      shadow variant, or, for a first deployment rolled back, it is gone;
 //   2. nothing the rollout created is left over: every model and endpoint config that appeared while it ran and
 //      serves its candidate or its baseline is deleted, or in use by the endpoint;
 //   3. nothing it did not create is gone: the models the endpoint served before, and a candidate model that existed
@@ -141,6 +141,9 @@ async function checkServing(sm: SageMakerClient, name: string, expected: string)
   if (serving.length !== 1) throw new Error(`endpoint ${name} serves from ${serving.length} variants: ${listed}`);
   // A variant at weight 0 still holds instances (and costs money): the loser must be gone, not just idle.
   if (variants.length !== 1) throw new Error(`endpoint ${name} still has ${variants.length} variants: ${listed}`);
+  // So must a shadow variant: it answers no caller, yet runs (and bills) its own fleet.
+  const shadows = (endpoint.ShadowProductionVariants ?? []).map((v) => v.VariantName);
+  if (shadows.length > 0) throw new Error(`endpoint ${name} still has shadow variant(s) ${shadows.join(', ')}`);
   if (serving[0].VariantName !== expected) {
     throw new Error(`endpoint ${name} serves ${serving[0].VariantName}, expected ${expected}`);
   }

@@ -109,7 +109,10 @@ function guardrailRows(status: RolloutStatus | null): GuardrailRow[] {
     candidate: formatMetric(r.guardrail, r.candidate),
     difference: formatDifference(r.guardrail, r.difference),
     interval: formatInterval(r.guardrail, r.interval),
-    tolerance: r.guardrail === 'sampleRatio' ? '—' : formatDifference(r.guardrail, r.tolerance, false),
+    tolerance:
+      r.guardrail === 'sampleRatio' || r.guardrail === 'copyRatio'
+        ? '—'
+        : formatDifference(r.guardrail, r.tolerance, false),
     verdict: r.verdict,
   }));
 }

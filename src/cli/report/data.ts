@@ -8,6 +8,7 @@ import type {
   RolloutResult,
   RolloutStatus,
   StepRecord,
+  BakeStatus,
 } from '../../workflows/shared';
 import { guardrailUnit, type GuardrailUnit } from '../view/format';
 
@@ -45,7 +46,10 @@ export interface ReportData {
 export interface StepRow {
   step: number;
   candidateWeight: number;
+  /** The share of callers the variant answered (a shadow answers none: it gets mirrored copies). */
   variantWeight: number;
+  /** A shadow step: the candidate got `candidateWeight` percent of the baseline's requests as copies. */
+  shadow: boolean;
   soakedMs: number;
   invocations: number;
   errorRate5xx: number | null;
@@ -63,6 +67,8 @@ export interface StepRow {
 
 export interface GuardrailSeries {
   guardrail: GuardrailName;
+  /** The bake's evaluations: the candidate against its own last live step, a comparison of its own. */
+  bake?: true;
   unit: GuardrailUnit;
   /** The boundary the difference must stay under; null for the sample-ratio check, which has none. */
   tolerance: number | null;
@@ -112,7 +118,7 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
       variant,
       rows: steps.map((s) => stepRow(s, variant, variant === candidate)),
     })),
-    traffic: trafficSeries(steps, baseline, candidate, outcome, t, endIso),
+    traffic: trafficSeries(steps, baseline, candidate, outcome, t, endIso, bakeOf(source)),
     latency: variants.map((variant) => {
       const p50 = stepPoints(steps, variant, 'latencyP50Ms', t, endIso);
       const mean = p50.length === 0 ? stepPoints(steps, variant, 'latencyMeanMs', t, endIso) : [];
@@ -124,6 +130,10 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
     decisions,
     liveQuality: (source.kind === 'result' ? source.result.liveQuality : source.status.liveQuality) ?? null,
   };
+}
+
+function bakeOf(source: ReportSource): BakeStatus | undefined {
+  return source.kind === 'result' ? source.result.bake : source.status.bake;
 }
 
 function lastEnd(steps: StepRecord[], decisions: Decision[]): string | null {
@@ -158,7 +168,14 @@ function stepRow(step: StepRecord, variant: string, isCandidate: boolean): StepR
   return {
     step: step.step,
     candidateWeight: step.candidateWeight,
-    variantWeight: isCandidate ? step.candidateWeight : 100 - step.candidateWeight,
+    variantWeight: step.shadow
+      ? isCandidate
+        ? 0
+        : 100
+      : isCandidate
+        ? step.candidateWeight
+        : 100 - step.candidateWeight,
+    shadow: step.shadow === true,
     soakedMs: step.soakedMs,
     invocations: v?.invocations ?? 0,
     errorRate5xx: v?.errorRate5xx ?? null,
@@ -183,9 +200,12 @@ function trafficSeries(
   outcome: string | null,
   t: (iso: string) => number,
   endIso: string,
+  bake?: BakeStatus,
 ): ReportData['traffic'] {
   const candidatePoints: Point[] = [];
-  for (const s of steps) candidatePoints.push({ t: t(s.startedAt), y: s.candidateWeight });
+  // A shadow step routes no caller to the candidate; the bake gives it all.
+  for (const s of steps) candidatePoints.push({ t: t(s.startedAt), y: s.shadow ? 0 : s.candidateWeight });
+  if (bake) candidatePoints.push({ t: t(bake.startedAt), y: 100 });
   if (outcome) candidatePoints.push({ t: t(endIso), y: outcome === 'promoted' ? 100 : 0 });
   else if (candidatePoints.length)
     candidatePoints.push({ t: t(endIso), y: candidatePoints[candidatePoints.length - 1].y });
@@ -211,19 +231,21 @@ function stepPoints(
 }
 
 function guardrailSeries(evaluations: EvaluationRecord[], t: (iso: string) => number): GuardrailSeries[] {
-  const byName = new Map<GuardrailName, GuardrailSeries>();
+  const byName = new Map<string, GuardrailSeries>();
   for (const record of evaluations) {
     for (const r of record.evaluation.results) {
       if (r.difference === null || !Number.isFinite(r.difference)) continue;
-      let series = byName.get(r.guardrail);
+      const key = `${r.guardrail}${record.bake ? ' bake' : ''}`;
+      let series = byName.get(key);
       if (!series) {
         series = {
           guardrail: r.guardrail,
+          ...(record.bake ? { bake: true as const } : {}),
           unit: guardrailUnit(r.guardrail),
-          tolerance: r.guardrail === 'sampleRatio' ? null : r.tolerance,
+          tolerance: r.guardrail === 'sampleRatio' || r.guardrail === 'copyRatio' ? null : r.tolerance,
           points: [],
         };
-        byName.set(r.guardrail, series);
+        byName.set(key, series);
       }
       series.points.push({
         t: t(record.at),

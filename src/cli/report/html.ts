@@ -33,8 +33,10 @@ export function chartsFor(data: ReportData): ChartInfo[] {
   }
   data.guardrails.forEach((g) =>
     charts.push({
-      id: `chart-guardrail-${g.guardrail}`,
-      title: `Guardrail ${g.guardrail}: difference over time`,
+      id: `chart-guardrail-${g.guardrail}${g.bake ? '-bake' : ''}`,
+      title: g.bake
+        ? `Bake: ${g.guardrail} against the candidate's last live step, over time`
+        : `Guardrail ${g.guardrail}: difference over time`,
       caption:
         g.tolerance === null
           ? 'The statistic at each evaluation; points coloured by verdict.'
@@ -84,7 +86,7 @@ function stepTable(variant: string, rows: StepRow[]): string {
   const body = rows.map((r) =>
     [
       String(r.step),
-      `${r.variantWeight}%`,
+      r.shadow && r.variantWeight === 0 ? `shadow (${r.candidateWeight}% mirrored)` : `${r.variantWeight}%`,
       formatDuration(r.soakedMs),
       String(r.invocations),
       pct(r.errorRate5xx),

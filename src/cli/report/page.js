@@ -169,7 +169,7 @@
           fill: false,
         });
       }
-      chart('chart-guardrail-' + g.guardrail, {
+      chart('chart-guardrail-' + g.guardrail + (g.bake ? '-bake' : ''), {
         type: 'line',
         data: { datasets },
         options: {

@@ -86,9 +86,9 @@ function signed(text: string, value: number): string {
 export type GuardrailUnit = 'rate' | 'latency' | 'score' | 'ratio';
 
 export function guardrailUnit(guardrail: GuardrailName): GuardrailUnit {
-  if (guardrail === 'errorRate5xx' || guardrail === 'errorRate4xx') return 'rate';
+  if (guardrail === 'errorRate5xx' || guardrail === 'errorRate4xx' || guardrail === 'agreement') return 'rate';
   if (guardrail === 'latency') return 'latency';
-  if (guardrail === 'sampleRatio') return 'ratio';
+  if (guardrail === 'sampleRatio' || guardrail === 'copyRatio') return 'ratio';
   return 'score';
 }
 

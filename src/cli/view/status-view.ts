@@ -8,6 +8,7 @@ import type {
   LiveQualityStatus,
   RolloutResult,
   RolloutStatus,
+  ShadowStatus,
 } from '../../workflows/shared';
 import {
   bar,
@@ -33,6 +34,7 @@ export interface ViewOptions {
 }
 
 const PHASE_COLOR: Partial<Record<RolloutStatus['phase'], Color>> = {
+  baking: 'green',
   promoted: 'green',
   'rolled-back': 'red',
   'rolling-back': 'red',
@@ -51,8 +53,11 @@ export function renderStatus(status: RolloutStatus, opts: ViewOptions): string[]
   ];
   // Older workers' status has no `capacity`; a first deployment neither.
   if (status.capacity) lines.push(renderCapacity(status.capacity));
+  if (status.shadow) lines.push('', renderShadow(status.shadow));
   const soak = renderSoak(status, opts.now);
   if (soak) lines.push('', soak);
+  const bake = renderBake(status, opts.now);
+  if (bake) lines.push('', bake);
   // Older workers' status has no `waiting`.
   if (status.waiting) {
     const forMs = Math.max(0, opts.now.getTime() - Date.parse(status.waiting.since));
@@ -121,13 +126,36 @@ export function renderSoak(status: RolloutStatus, now: Date): string | null {
   return `Soak: ${elapsed} elapsed, minimum reached; waiting for conclusive guardrails, at most ${formatDuration(Math.max(0, maxEnd - t))} more`;
 }
 
+/** A shadow step: what is mirrored, and how many answers are paired so far. */
+export function renderShadow(shadow: ShadowStatus): string {
+  const through = shadow.pairedThrough ? `, requests before ${clock(shadow.pairedThrough)}` : '';
+  return (
+    `Shadow: ${shadow.variantName} answers ${shadow.mirroredPercent}% of requests mirrored from the baseline and no ` +
+    `caller; ${shadow.pairs} answers paired by InferenceId (${shadow.labelledPairs} labelled, ` +
+    `${shadow.baselineOnly} without a copy${through})`
+  );
+}
+
+/** The post-promotion bake's progress: it lasts promotion.bake of soak, then the baseline goes. */
+export function renderBake(status: RolloutStatus, now: Date): string | null {
+  const bake = status.bake;
+  if (!bake || status.phase !== 'baking') return null;
+  const left = Math.max(0, Date.parse(bake.endsAt) - now.getTime());
+  const warm = `${bake.warmInstances} warm instance${bake.warmInstances === 1 ? '' : 's'}`;
+  return (
+    `Bake: ${formatDuration(bake.soakedMs)} baked, about ${formatDuration(left)} left; the candidate serves 100%, ` +
+    `the baseline waits at weight 0 on ${warm}; judged against the candidate's own step ${bake.referenceStep}`
+  );
+}
+
 function renderEvaluation(record: EvaluationRecord | null, opts: ViewOptions): string[] {
   const c = opts.color;
   if (!record) return ['Guardrails: no evaluation yet'];
   const { evaluation } = record;
   const ago = formatDuration(Math.max(0, opts.now.getTime() - Date.parse(record.at)));
+  const when = record.bake ? 'the bake' : `step ${record.step}`;
   const lines = [
-    `${paint('Guardrails', 'bold', c)} (step ${record.step}, ${ago} ago): ${paint(evaluation.verdict, verdictColor(evaluation.verdict), c)} — ${evaluation.reason}`,
+    `${paint('Guardrails', 'bold', c)} (${when}, ${ago} ago): ${paint(evaluation.verdict, verdictColor(evaluation.verdict), c)} — ${evaluation.reason}`,
     ...guardrailTable(evaluation.results, c),
   ];
   const alarms = record.alarms.filter((a) => a.state !== 'OK');
@@ -143,7 +171,9 @@ function guardrailTable(results: GuardrailResult[], color: boolean): string[] {
     formatMetric(r.guardrail, r.candidate),
     formatDifference(r.guardrail, r.difference),
     formatInterval(r.guardrail, r.interval),
-    r.guardrail === 'sampleRatio' ? '—' : formatDifference(r.guardrail, r.tolerance, false),
+    r.guardrail === 'sampleRatio' || r.guardrail === 'copyRatio'
+      ? '—'
+      : formatDifference(r.guardrail, r.tolerance, false),
     paint(r.verdict, verdictColor(r.verdict), color),
   ]);
   return table([header, ...rows], '  ');
@@ -207,7 +237,7 @@ export function renderResult(result: RolloutResult, opts: ViewOptions): string[]
         ['STEP', 'WEIGHT', 'SOAKED', 'EVALUATIONS', 'VERDICT', 'ENDED'],
         ...result.steps.map((s) => [
           String(s.step),
-          `${s.candidateWeight}%`,
+          s.shadow ? `${s.candidateWeight}% mirrored` : `${s.candidateWeight}%`,
           formatDuration(s.soakedMs),
           String(s.evaluations),
           s.verdict ? paint(s.verdict, verdictColor(s.verdict), c) : '—',

@@ -20,6 +20,12 @@ export function eventLines(prev: RolloutStatus | null, next: RolloutStatus, opts
         (Object.keys(next.weights).length ? `, weights ${weights(next)}` : '') +
         (next.phase === 'soaking' && next.soak
           ? `, soak at least ${formatDuration(Math.max(0, Date.parse(next.soak.minEndsAt) - opts.now.getTime()))}`
+          : '') +
+        (next.shadow && next.phase !== 'baking'
+          ? `, ${next.shadow.mirroredPercent}% mirrored to shadow ${next.shadow.variantName}`
+          : '') +
+        (next.phase === 'baking' && next.bake
+          ? `, baking until about ${clock(next.bake.endsAt)} (baseline warm on ${next.bake.warmInstances})`
           : ''),
     );
   }
@@ -34,7 +40,7 @@ export function eventLines(prev: RolloutStatus | null, next: RolloutStatus, opts
         `${r.guardrail} ${paint(r.verdict, verdictColor(r.verdict), c)} ${formatDifference(r.guardrail, r.difference)}`,
     );
     lines.push(
-      `${clock(evaluation.at)} evaluation (step ${evaluation.step}): ${paint(evaluation.evaluation.verdict, verdictColor(evaluation.evaluation.verdict), c)}; ${parts.join(', ')}`,
+      `${clock(evaluation.at)} evaluation (${evaluation.bake ? 'bake' : `step ${evaluation.step}`}): ${paint(evaluation.evaluation.verdict, verdictColor(evaluation.evaluation.verdict), c)}; ${parts.join(', ')}`,
     );
   }
   const pending = next.pendingApproval;

@@ -10,6 +10,7 @@ import {
 } from '../../../src/activities/capture';
 import { labelOf } from '../../../src/activities/ground-truth';
 import { periodOf } from '../../../src/activities/live-quality';
+import { replayInferenceId, replayLabelOf } from '../../../src/activities/traffic';
 
 const record = (output: object, meta: object) =>
   JSON.stringify({
@@ -70,6 +71,26 @@ describe('capture records', () => {
       { id: 'e2', at: Date.UTC(2026, 11, 5, 21, 4, 6), score: 0.125, replay: false },
       { id: `${REPLAY_INFERENCE_PREFIX}x`, at: Date.UTC(2026, 11, 5, 21, 4, 7), score: 0.5, replay: true },
     ]);
+  });
+
+  test("a one-row replay request's InferenceId carries its 0/1 label, within InferenceId's 64 characters", () => {
+    const uuid = '123e4567-e89b-42d3-a456-426614174000';
+    const id = replayInferenceId(uuid, [1]);
+    expect(id).toBe(`${REPLAY_INFERENCE_PREFIX}${uuid}-y1`);
+    expect(id.length).toBeLessThanOrEqual(64);
+    expect(replayLabelOf(id)).toBe(1);
+    expect(replayLabelOf(replayInferenceId(uuid, [0]))).toBe(0);
+    // Several rows, or a label that is not 0/1: no label (one InferenceId, one answer to pair).
+    expect(replayInferenceId(uuid, [1, 0])).toBe(`${REPLAY_INFERENCE_PREFIX}${uuid}`);
+    expect(replayLabelOf(replayInferenceId(uuid, [3]))).toBeUndefined();
+    expect(replayLabelOf('live-request-y1')).toBeUndefined();
+    const [p] = parseCaptureFile(
+      record(
+        { data: '0.7', encoding: 'CSV' },
+        { eventId: 'e', inferenceId: id, inferenceTime: '2026-12-05T21:04:07Z' },
+      ),
+    ).predictions;
+    expect(p).toMatchObject({ id, replay: true, replayLabel: 1, score: 0.7 });
   });
 
   test("file names give their first record's time, and sort after the key the reader starts after", () => {

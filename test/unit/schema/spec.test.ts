@@ -6,6 +6,10 @@ import {
   rolloutSpecJsonSchema,
   InvalidInputError,
   toGuardrailConfig,
+  bakeOf,
+  hasShadowSteps,
+  phaseCount,
+  phaseStepsOf,
 } from '../../../src/schema';
 
 const minimal = {
@@ -261,6 +265,57 @@ describe('rollout spec', () => {
         expect.stringMatching(/^traffic\.replay\.paired: paired probes compare two variants/),
         expect.stringMatching(/^traffic\.groundTruth: .*no baseline to compare with/),
       ]),
+    );
+  });
+
+  test('shadow steps and the bake parse; the phases and alpha per phase follow from them', () => {
+    const spec = parseSpec({
+      ...minimal,
+      steps: [{ shadow: true, candidateWeight: 100, soak: '30m' }, { candidateWeight: 50 }, { candidateWeight: 100 }],
+      promotion: { bake: '30m' },
+    });
+    expect(spec.steps[0]).toEqual({ shadow: true, candidateWeight: 100, soak: '30m', approval: 'none' });
+    expect(spec.promotion).toEqual({ bake: '30m' });
+    expect([hasShadowSteps(spec), bakeOf(spec), phaseCount(spec)]).toEqual([true, '30m', 3]);
+    expect(phaseStepsOf(spec.steps, 0)).toEqual([spec.steps[0]]);
+    expect(phaseStepsOf(spec.steps, 2)).toEqual(spec.steps.slice(1));
+    // A spec without either is one phase, judged at the whole alpha as before.
+    expect(phaseCount(parseSpec(minimal))).toBe(1);
+    expect(parseSpec(minimal).promotion).toBeUndefined();
+    expect(parseSpec(minimal).guardrails.agreement).toBeUndefined();
+  });
+
+  test.each([
+    [
+      [{ candidateWeight: 50 }, { shadow: true, candidateWeight: 100 }],
+      /^steps\[1\]\.shadow: shadow steps come before the live steps: step 2 mirrors traffic after step 1/,
+    ],
+    [[{ shadow: true, candidateWeight: 100 }], /^steps: every step is a shadow step/],
+    [
+      [{ shadow: true, candidateWeight: 100, baselineWeight: 0 }, { candidateWeight: 100 }],
+      /^steps\[0\]\.baselineWeight: a shadow step serves every caller from the baseline/,
+    ],
+    [
+      [{ shadow: 'yes', candidateWeight: 100 }, { candidateWeight: 100 }],
+      /^steps\[0\]\.shadow: shadow must be true or false/,
+    ],
+  ])('shadow steps are refused where they cannot work: %j', (steps, message) => {
+    expect(issuesOf({ ...minimal, steps })).toContainEqual(expect.stringMatching(message));
+  });
+
+  test('a first deployment has no baseline to mirror or keep warm', () => {
+    const { baseline: _baseline, ...first } = minimal;
+    const issues = issuesOf({
+      ...first,
+      steps: [{ shadow: true, candidateWeight: 100 }, { candidateWeight: 100 }],
+      promotion: { bake: '10m' },
+    });
+    expect(issues).toContainEqual(
+      expect.stringMatching(/^steps\[0\]\.shadow: a shadow step mirrors the baseline's traffic/),
+    );
+    expect(issues).toContainEqual(expect.stringMatching(/^promotion\.bake: the bake keeps the baseline warm/));
+    expect(issuesOf({ ...minimal, promotion: { bake: '0s' } })).toContainEqual(
+      expect.stringMatching(/^promotion\.bake: .*between 1s and 30d/),
     );
   });
 

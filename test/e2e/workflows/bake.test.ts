@@ -1,0 +1,118 @@
+// The post-promotion bake end to end on the emulator's aws profile (the shipped IAM policy, fleets that take
+// provisioning time, CloudWatch's publishing lag; time-scaled): after the last step the candidate serves 100% while the
+// baseline waits at weight 0 on one warm instance. A regression that appears only at full traffic, and a rollback
+// signal, are each undone within the bake by a weight shift first (UpdateEndpointWeightsAndCapacities, onto the warm
+// baseline), before any UpdateEndpoint brings a new fleet; a quiet bake ends in the promotion's final config.
+import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { recordHistory } from '../../harness/histories';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
+import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
+import { uniqueName } from '../../harness/temporal';
+import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
+
+const TIME_SCALE = 0.004;
+
+let stack: RolloutStack;
+
+beforeAll(async () => {
+  stack = await startRolloutStack({
+    emulatorConfig: { profile: 'aws', timeScale: TIME_SCALE },
+    activityOptions: { missingAfterMs: 30_000 * TIME_SCALE },
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/**
+ * A rollout of one 50% step and a bake of `bake`; during the step the baseline is scaled to two instances, as its
+ * autoscaling would under its half of the traffic.
+ */
+async function startBaking(prefix: string, bake: string) {
+  const endpoint = uniqueName(prefix);
+  await stack.seedEndpoint(endpoint);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [{ candidateWeight: 50, soak: '4s' }],
+    promotion: { bake },
+    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
+  });
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  await waitForStatus(handle, (s) => s.phase === 'soaking');
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+    }),
+  );
+  const baking = await waitForStatus(handle, (s) => s.phase === 'baking' && s.bake !== undefined);
+  return { endpoint, before, handle, baking };
+}
+
+async function waitForStatus(
+  handle: { query: (q: typeof statusQuery) => Promise<RolloutStatus> },
+  predicate: (s: RolloutStatus) => boolean,
+  timeoutMs = 60_000,
+): Promise<RolloutStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(status).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The endpoint changes the emulator made from `since` on, in order: operation and what changed. */
+async function changesSince(endpoint: string, since: string): Promise<string[]> {
+  return (await stack.admin.requests({ mutating: true }))
+    .filter((e) => e.endpointName === endpoint && e.changedState && Date.parse(e.at) >= Date.parse(since))
+    .filter((e) => e.operation === 'UpdateEndpoint' || e.operation === 'UpdateEndpointWeightsAndCapacities')
+    .map((e) => `${e.operation} ${e.detail ?? ''}`.trim());
+}
+
+test('a regression that appears only at 100% is rolled back within the bake by a weight shift, not a new fleet', async () => {
+  const { endpoint, before, handle, baking } = await startBaking('bake-regress', '2m');
+  expect(baking.weights).toEqual({ Champion: 0, Challenger: 100 });
+  expect(baking.bake).toMatchObject({ referenceStep: 1, warmInstances: 1, instancesBefore: 2 });
+  const described = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  const champion = described.ProductionVariants!.find((v) => v.VariantName === 'Champion')!;
+  expect([champion.CurrentWeight, champion.DesiredInstanceCount]).toEqual([0, 1]);
+  // The candidate breaks once it takes everything.
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { variants: { Challenger: { errorRate5xx: 0.3 } } } } });
+  const result = (await handle.result()) as RolloutResult;
+
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toMatch(/^the bake failed: errorRate5xx: baking \d+\.\d\d% vs step 1 \d\.\d\d% /);
+  const changes = await changesSince(endpoint, baking.bake!.startedAt);
+  // Traffic back to the warm baseline first (seconds), then its config (a new fleet, minutes).
+  expect(changes[0]).toBe('UpdateEndpointWeightsAndCapacities weights Champion=100,Challenger=0');
+  expect(changes.slice(1)).toEqual([expect.stringMatching(/^UpdateEndpoint config .*-initial$/)]);
+  expect(result.evaluations.filter((e) => e.bake).at(-1)!.evaluation.verdict).toBe('fail');
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'bake-rolled-back-by-guardrail', handle.workflowId, handle.firstExecutionRunId);
+});
+
+test('a rollback signal during the bake shifts traffic back first; a quiet bake is promoted', async () => {
+  const rolled = await startBaking('bake-signal', '2m');
+  await rolled.handle.signal('rollback', { by: 'carol', reason: 'support tickets are up' });
+  const result = (await rolled.handle.result()) as RolloutResult;
+  expect([result.outcome, result.reason]).toEqual(['rolled_back', 'rolled back by carol: support tickets are up']);
+  const changes = await changesSince(rolled.endpoint, rolled.baking.bake!.startedAt);
+  expect(changes[0]).toBe('UpdateEndpointWeightsAndCapacities weights Champion=100,Challenger=0');
+  await checkRolloutInvariants(stack, rolled.before, result, 'Champion');
+
+  const quiet = await startBaking('bake-quiet', '3s');
+  const promoted = (await quiet.handle.result()) as RolloutResult;
+  expect(promoted.outcome).toBe('promoted');
+  expect(promoted.reason).toMatch(/^all 1 steps passed; it baked \d+s at 100% with the baseline warm$/);
+  expect(promoted.evaluations.some((e) => e.bake && e.evaluation.verdict !== 'fail')).toBe(true);
+  const after = await changesSince(quiet.endpoint, quiet.baking.bake!.startedAt);
+  expect(after).toEqual([expect.stringMatching(/^UpdateEndpoint config .*-final$/)]);
+  await checkRolloutInvariants(stack, quiet.before, promoted, 'Challenger');
+});
