@@ -90,9 +90,15 @@ test('a regression that appears only at 100% is rolled back within the bake by a
   expect(result.outcome).toBe('rolled_back');
   expect(result.reason).toMatch(/^the bake failed: errorRate5xx: baking \d+\.\d\d% vs step 1 \d\.\d\d% /);
   const changes = await changesSince(endpoint, baking.bake!.startedAt);
-  // Traffic back to the warm baseline first (seconds), then its config (a new fleet, minutes).
+  // Traffic back to the warm baseline first (seconds), then its config (a new fleet, minutes), which keeps the live
+  // count (RetainAllVariantProperties); then the baseline's instances from before the bake.
   expect(changes[0]).toBe('UpdateEndpointWeightsAndCapacities weights Champion=100,Challenger=0');
-  expect(changes.slice(1)).toEqual([expect.stringMatching(/^UpdateEndpoint config .*-initial$/)]);
+  expect(changes.slice(1)).toEqual([
+    expect.stringMatching(/^UpdateEndpoint config .*-initial$/),
+    'UpdateEndpointWeightsAndCapacities weights Champion=1',
+  ]);
+  const restored = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  expect(restored.ProductionVariants!.map((v) => [v.VariantName, v.CurrentInstanceCount])).toEqual([['Champion', 2]]);
   expect(result.evaluations.filter((e) => e.bake).at(-1)!.evaluation.verdict).toBe('fail');
   await checkRolloutInvariants(stack, before, result, 'Champion');
   await recordHistory(stack.client, 'bake-rolled-back-by-guardrail', handle.workflowId, handle.firstExecutionRunId);
