@@ -17,7 +17,7 @@ import { firstPeriodOfStep, settledBefore } from './cloudwatch-evidence';
 import { continueAsNewIfDue } from './continue-as-new';
 import type { RollbackNow, RolloutContext } from './context';
 import { setWeights, waitForEndpoint } from './endpoint';
-import { metricPeriodMs, recordEvaluation } from './evaluation';
+import { metricPeriodMs, readAlarms, readPeriods, recordEvaluation } from './evaluation';
 import { promote, rollBack, type Ending } from './finish';
 import { awaitApproval, waitWhilePaused } from './gates';
 import { notify } from './notify';
@@ -69,16 +69,8 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
   const from = firstPeriodOfStep(ctx.evidence.stepStartedAt, periodMs);
   const until = ctx.evidence.cloudwatch.foldedUntil;
   let reference = EMPTY_BAKE_STREAM;
-  if (until > from) {
-    const metrics = await quick.fetchVariantMetrics({
-      ...ctx.where,
-      variantNames: [ctx.candidateName],
-      startTime: from,
-      endTime: until,
-      periodSeconds: periodMs / 1000,
-    });
-    for (const p of metrics.variants[0]?.periods ?? []) reference = foldBakePeriod(reference, p);
-  }
+  const metrics = await readPeriods(ctx, [ctx.candidateName], from, until);
+  for (const p of metrics?.variants[0]?.periods ?? []) reference = foldBakePeriod(reference, p);
   const now = Date.now();
   ctx.bake = {
     stage: 'baking',
@@ -160,18 +152,8 @@ async function judgeBake(ctx: RolloutContext, b: BakeState): Promise<RollbackNow
   const periodMs = metricPeriodMs(ctx);
   const until = settledBefore(now, durationMs(spec.evaluation.settleDelay), periodMs);
   const [metrics, alarms] = await Promise.all([
-    until > b.foldedUntil
-      ? quick.fetchVariantMetrics({
-          ...ctx.where,
-          variantNames: [ctx.candidateName],
-          startTime: b.foldedUntil,
-          endTime: until,
-          periodSeconds: periodMs / 1000,
-        })
-      : Promise.resolve(null),
-    spec.guardrails.alarms.length > 0
-      ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
-      : Promise.resolve([]),
+    readPeriods(ctx, [ctx.candidateName], b.foldedUntil, until),
+    readAlarms(ctx),
   ]);
   if (metrics) {
     const inWindow = (t: number) => t >= b.foldedUntil && t < until;

@@ -32,6 +32,24 @@ export function metricPeriodMs(ctx: RolloutContext): number {
   return Math.max(1, Math.round(durationMs(ctx.spec.evaluation.metricPeriod) / 1000)) * 1000;
 }
 
+/** The variants' CloudWatch periods starting in [from, until), or null when none has settled since the last read. */
+export function readPeriods(ctx: RolloutContext, variantNames: string[], from: number, until: number) {
+  if (until <= from) return Promise.resolve(null);
+  return quick.fetchVariantMetrics({
+    ...ctx.where,
+    variantNames,
+    startTime: from,
+    endTime: until,
+    periodSeconds: metricPeriodMs(ctx) / 1000,
+  });
+}
+
+/** The states of the spec's CloudWatch alarms (guardrails.alarms); none named, none read. */
+export function readAlarms(ctx: RolloutContext) {
+  const alarmNames = ctx.spec.guardrails.alarms;
+  return alarmNames.length > 0 ? quick.alarmStates({ alarmNames, ...ctx.inRegion }) : Promise.resolve([]);
+}
+
 export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise<Evaluation> {
   const now = Date.now();
   const spec = ctx.spec;
@@ -43,18 +61,8 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   const until = settledBefore(now, durationMs(spec.evaluation.settleDelay), periodMs);
   const from = ctx.evidence.cloudwatch.foldedUntil;
   const [metrics, alarms] = await Promise.all([
-    until > from
-      ? quick.fetchVariantMetrics({
-          ...ctx.where,
-          variantNames,
-          startTime: from,
-          endTime: until,
-          periodSeconds: periodMs / 1000,
-        })
-      : Promise.resolve(null),
-    spec.guardrails.alarms.length > 0
-      ? quick.alarmStates({ alarmNames: spec.guardrails.alarms, ...ctx.inRegion })
-      : Promise.resolve([]),
+    readPeriods(ctx, variantNames, from, until),
+    readAlarms(ctx),
     // Live traffic's captures and label-complete cohorts, or a shadow step's paired answers, folded into ctx.evidence.
     shadow ? gatherShadowPairs(ctx, now) : gatherLiveQuality(ctx, now),
   ]);
