@@ -206,7 +206,8 @@ async function failedUpdates(endpoint: string): Promise<string[]> {
   );
   for (const a of activities.ScalingActivities ?? []) {
     // InProgress is no failure: a baseline whose scale-in the rollback turned on again may start scaling in.
-    if (a.StatusCode === 'Failed' || a.StatusCode === 'Unfulfilled') failed.push(`scaling activity ${a.Description} ${a.StatusCode}`);
+    if (a.StatusCode === 'Failed' || a.StatusCode === 'Unfulfilled')
+      failed.push(`scaling activity ${a.Description} ${a.StatusCode}`);
   }
   return failed;
 }
