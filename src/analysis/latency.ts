@@ -107,6 +107,60 @@ export function foldLatencyPeriod(
 }
 
 /**
+ * Folds one batch of round trips both variants served in the same stretch of time (paired probes' or replay traffic's,
+ * measured by the client): d = the batch's mean log ratio, whose variance is at least `modelVariance` (the batch's own
+ * spread over its size, what d would vary by if the requests in it were independent). A batch is folded once, when it is
+ * complete; `logBaseline` and `logCandidate` are the batch's mean log round trips in µs (for the geometric means).
+ */
+export function foldLatencyBatch(
+  stats: LatencyStatistics,
+  batch: { d: number; modelVariance: number; logBaseline: number; logCandidate: number },
+): LatencyStatistics {
+  if (!Number.isFinite(batch.d) || !Number.isFinite(batch.logBaseline) || !Number.isFinite(batch.logCandidate)) {
+    return stats;
+  }
+  const periods = stats.periods + 1;
+  const delta = batch.d - stats.meanLogRatio;
+  const meanLogRatio = stats.meanLogRatio + delta / periods;
+  const model = Number.isFinite(batch.modelVariance) && batch.modelVariance > 0 ? batch.modelVariance : null;
+  return {
+    ...stats,
+    periods,
+    meanLogRatio,
+    sumSquaredDeviations: stats.sumSquaredDeviations + delta * (batch.d - meanLogRatio),
+    modelVarianceSum: stats.modelVarianceSum + (model ?? 0),
+    modelVariancePeriods: stats.modelVariancePeriods + (model === null ? 0 : 1),
+    logBaselineSum: stats.logBaselineSum + batch.logBaseline,
+    logCandidateSum: stats.logCandidateSum + batch.logCandidate,
+  };
+}
+
+/**
+ * The statistics of both sets of periods (or batches) at once, in any order (Chan, Golub & LeVeque's pairwise update of
+ * the mean and the sum of squared deviations). `through` is the later of the two.
+ */
+export function mergeLatencyStatistics(a: LatencyStatistics, b: LatencyStatistics): LatencyStatistics {
+  const n = a.periods + b.periods;
+  const through =
+    a.through === undefined ? b.through : b.through === undefined ? a.through : Math.max(a.through, b.through);
+  const delta = b.meanLogRatio - a.meanLogRatio;
+  return {
+    periods: n,
+    meanLogRatio: n > 0 ? a.meanLogRatio + (delta * b.periods) / n : 0,
+    sumSquaredDeviations:
+      a.sumSquaredDeviations + b.sumSquaredDeviations + (n > 0 ? (delta * delta * a.periods * b.periods) / n : 0),
+    modelVarianceSum: a.modelVarianceSum + b.modelVarianceSum,
+    modelVariancePeriods: a.modelVariancePeriods + b.modelVariancePeriods,
+    logBaselineSum: a.logBaselineSum + b.logBaselineSum,
+    logCandidateSum: a.logCandidateSum + b.logCandidateSum,
+    ...(through !== undefined ? { through } : {}),
+    ...(a.medianPeriods !== undefined || b.medianPeriods !== undefined
+      ? { medianPeriods: (a.medianPeriods ?? a.periods) + (b.medianPeriods ?? b.periods) }
+      : {}),
+  };
+}
+
+/**
  * Folds, oldest first, every period both variants report that starts after `stats.through` and before
  * `completeBefore` (epoch ms): the caller says which periods are complete.
  */

@@ -3,7 +3,9 @@
 import {
   compareLatency,
   foldCompletePeriods,
+  foldLatencyBatch,
   foldLatencyPeriod,
+  mergeLatencyStatistics,
   MIN_PERIODS,
   NO_LATENCY_PERIODS,
 } from '../../../src/analysis/latency';
@@ -195,5 +197,43 @@ describe('folding complete periods one at a time', () => {
     const stats = latencyStatistics(latencyPeriods(500, 20_000, { seed: 1 }), latencyPeriods(500, 21_000, { seed: 2 }));
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
     expect(JSON.stringify(stats).length).toBeLessThan(300);
+  });
+});
+
+describe('batches of round trips (paired probes, replay traffic)', () => {
+  it('folds batches one at a time, and merges folded statistics in any split to the same numbers', () => {
+    const z = gaussian(seeded(11));
+    const batches = Array.from({ length: 40 }, () => ({
+      d: 0.1 + 0.05 * z(),
+      modelVariance: 1e-4,
+      logBaseline: Math.log(20_000) + 0.1 * z(),
+      logCandidate: Math.log(22_000) + 0.1 * z(),
+    }));
+    const all = batches.reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+    const ds = batches.map((b) => b.d);
+    const mean = ds.reduce((a, b) => a + b, 0) / ds.length;
+    expect(all.periods).toBe(40);
+    expect(all.meanLogRatio).toBeCloseTo(mean, 12);
+    expect(all.sumSquaredDeviations).toBeCloseTo(
+      ds.reduce((a, d) => a + (d - mean) ** 2, 0),
+      12,
+    );
+    expect(all.modelVarianceSum).toBeCloseTo(40e-4, 12);
+    for (const cut of [0, 1, 17, 39, 40]) {
+      const left = batches.slice(0, cut).reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+      const right = batches.slice(cut).reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+      for (const merged of [mergeLatencyStatistics(left, right), mergeLatencyStatistics(right, left)]) {
+        expect(merged.periods).toBe(40);
+        expect(merged.meanLogRatio).toBeCloseTo(all.meanLogRatio, 12);
+        expect(merged.sumSquaredDeviations).toBeCloseTo(all.sumSquaredDeviations, 12);
+        expect(merged.logCandidateSum).toBeCloseTo(all.logCandidateSum, 9);
+      }
+    }
+    // A batch that is not a number changes nothing.
+    expect(foldLatencyBatch(all, { ...batches[0], d: NaN })).toBe(all);
+    // The comparison treats batches as it treats periods: their mean, with their spread, by the t-based tests.
+    const cmp = compareLatency(all, 0.2);
+    expect(cmp.estimate).toBeCloseTo(mean, 12);
+    expect(cmp.degreesOfFreedom).toBe(39);
   });
 });
