@@ -17,6 +17,7 @@ import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alphaShares } from '../src/analysis';
+import { passError } from '../src/analysis/guardrails';
 import { RolloutSpec, type RolloutSpecInput } from '../src/schema';
 import { cohortSliceMs, durationMs } from '../src/schema/duration';
 import { lowerBound } from './guardrail/stats';
@@ -190,7 +191,7 @@ async function main() {
         return { guardrail: m.guardrail, units, served: meanServedFor(m, clock, units), unit: UNIT[m.source] };
       });
       const plan = plans.reduce((a, b) => (b.served > a.served ? b : a));
-      const beta = alpha; // the pass bound is at the same share as the fail bound
+      const beta = passError(config, alpha); // the pass side's error at the tolerance (1 − power)
       const oracle = passOracle(worldModels_, clock, alpha, beta, ORACLE_PATHS, seed);
       return { scenario, records: mine, alpha, beta, plan, oracle };
     }

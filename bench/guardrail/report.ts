@@ -52,6 +52,8 @@ export function tableOf(results: ScenarioResult[]): { lines: string[]; rows: Row
       sample = records.filter((x) => x.firstPassServed !== null).map((x) => x.firstPassServed!);
       const blamed = new Map<string, number>();
       for (const x of rolledBack) for (const g of x.failed) blamed.set(g, (blamed.get(g) ?? 0) + 1);
+      const last = new Map<string, number>();
+      for (const x of records) for (const g of x.lastToPass) last.set(g, (last.get(g) ?? 0) + 1);
       decisions =
         `**${interval(errorRate, pct)}** false rollbacks; passes: ${pct(sample.length / n)}; ` +
         `promoted ${pct(records.filter((x) => x.outcome === 'promoted').length / n)}`;
@@ -61,7 +63,11 @@ export function tableOf(results: ScenarioResult[]): { lines: string[]; rows: Row
           `promoted after a median ${count(medianOf(promoted).value)} candidate requests ` +
           `(${(medianOf(records.filter((x) => x.outcome === 'promoted').map((x) => x.endMs)).value / 60_000).toFixed(0)} min: ` +
           `the steps' soak minimums and settle waits); ${records.reduce((a, x) => a + x.inconclusive, 0)} step(s) ` +
-          `reached maxSoak undecided; the slowest guardrail of the oracle: ${r.oracle.slowest}.`,
+          `reached maxSoak undecided; the last to pass: ${[...last]
+            .sort((a, b) => b[1] - a[1])
+            .map(([g, k]) => `${g} ${k}`)
+            .join(', ')}; ` +
+          `the slowest guardrail of the oracle: ${r.oracle.slowest}.`,
       );
     } else {
       const detected = rolledBack.filter((x) => x.failed.includes(s.regressed!));

@@ -17,7 +17,13 @@ import {
   emptyScoreShift,
   NO_LATENCY_PERIODS,
 } from '../../src/analysis';
-import type { GuardrailConfig, GuardrailName, SpendingLook, VariantEvidence } from '../../src/analysis';
+import type {
+  GuardrailConfig,
+  GuardrailEvaluation,
+  GuardrailName,
+  SpendingLook,
+  VariantEvidence,
+} from '../../src/analysis';
 import type { RolloutSpec } from '../../src/schema';
 import { durationMs, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../../src/schema/duration';
 import { toGuardrailConfig } from '../../src/schema/guardrail-config';
@@ -50,6 +56,8 @@ export interface RolloutRecord {
   /** The first evaluation whose verdict was pass: candidate requests served by then, and ms. */
   firstPassServed: number | null;
   firstPassMs: number | null;
+  /** The guardrails that had not passed yet at the evaluation before the first pass: the last to pass. */
+  lastToPass: GuardrailName[];
   /** Steps that reached maxSoak undecided (a person was asked). */
   inconclusive: number;
   evaluations: number;
@@ -80,6 +88,8 @@ export interface RolloutInput {
   baseline: Truth;
   /** The guardrail whose evidence at a rollback is recorded. */
   regressed: GuardrailName | null;
+  /** Sees every evaluation (for looking into one rollout). */
+  trace?: (evaluation: GuardrailEvaluation, served: number, ms: number) => void;
 }
 
 export function simulateRollout(input: RolloutInput): RolloutRecord {
@@ -127,10 +137,12 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
     failEvidence: null,
     firstPassServed: null,
     firstPassMs: null,
+    lastToPass: [],
     inconclusive: 0,
     evaluations: 0,
   };
   let soakedMs = 0; // every step's soak so far: the error-spending clock
+  let notPassed: GuardrailName[] = [];
   let stepStartedAt = start;
 
   const evaluate = (weight: number) => {
@@ -174,11 +186,14 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
       ...(kind === 'live' ? { scoreShift } : {}),
     });
     if (evaluation.spendingLook) looks.push(evaluation.spendingLook);
+    input.trace?.(evaluation, world.served[CANDIDATE], now - start);
     record.evaluations++;
     if (evaluation.verdict === 'pass' && record.firstPassServed === null) {
       record.firstPassServed = world.served[CANDIDATE];
       record.firstPassMs = now - start;
+      record.lastToPass = notPassed;
     }
+    notPassed = evaluation.results.filter((r) => r.verdict !== 'pass').map((r) => r.guardrail);
     if (evaluation.verdict === 'fail') {
       record.outcome = 'rolled-back';
       record.failed = evaluation.results.filter((r) => r.verdict === 'fail').map((r) => r.guardrail);

@@ -109,17 +109,25 @@ export function foldScoreShift(stats: ScoreShiftStatistics, period: ScoreShiftPe
   };
 }
 
-/** The grid distance's estimate and bounds: each threshold's Ȳ ± its one-sided radius at alpha / (2K). */
+/**
+ * The grid distance's estimate and bounds. The lower bound (fail) is the largest of each threshold's |Ȳ| − its one-sided
+ * radius at alpha / (2K): a false fail needs any of the 2K one-sided tests wrong (Bonferroni). The upper bound (pass)
+ * is the largest |Ȳ| + radius at `passAlpha` itself: a false pass needs the upper bound under the tolerance at a threshold
+ * where the distance is at least the tolerance, and there one one-sided test is wrong (|Ȳ| + r < tol forces Ȳ below
+ * μ − r when μ ≥ tol, above μ + r when μ ≤ −tol), so the pass side needs no share of its error per threshold.
+ */
 export function scoreShiftBounds(
   stats: ScoreShiftStatistics,
   alpha: number,
   tolerance: number,
+  passAlpha: number = alpha,
 ): { estimate: number; lower: number; upper: number; at: number } {
   const k = SCORE_SHIFT_THRESHOLDS.length;
   const each = alpha / (2 * k);
   // Tuned to be sharpest where the radius is half the tolerance: a broken model (distance 0.6–0.9 at the default 0.5)
   // fails once the radius is under a few tenths, and an equal one passes once it is under half the tolerance.
   const tau = mixingScaleFor(tolerance / 2, each);
+  const tauPass = mixingScaleFor(tolerance / 2, passAlpha);
   const n = stats.requests;
   let estimate = 0;
   let lower = 0;
@@ -127,14 +135,16 @@ export function scoreShiftBounds(
   let at = 0;
   SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
     const mean = stats.sums[j] / n;
-    const variance = Math.max((stats.squares[j] / n - mean * mean) / n, Number.MIN_VALUE);
-    const r = oneSidedRadius(variance, tau, each);
+    // A threshold no score of either variant fell at or below (a calibrated model with no score under 0.01) has a plug-in
+    // variance of 0, and the mixture's radius at a variance of 0 overflows to infinity: it could never pass. One pseudo
+    // request's worth (1/n²) keeps it finite and tiny.
+    const variance = Math.max((stats.squares[j] / n - mean * mean) / n, 1 / (n * n));
     if (Math.abs(mean) > estimate) {
       estimate = Math.abs(mean);
       at = j;
     }
-    lower = Math.max(lower, Math.abs(mean) - r);
-    upper = Math.max(upper, Math.abs(mean) + r);
+    lower = Math.max(lower, Math.abs(mean) - oneSidedRadius(variance, tau, each));
+    upper = Math.max(upper, Math.abs(mean) + oneSidedRadius(variance, tauPass, passAlpha));
   });
   return { estimate, lower, upper: Math.min(1, upper), at };
 }
@@ -142,7 +152,12 @@ export function scoreShiftBounds(
 const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : 'n/a');
 
 /** The guard's verdict at its share of alpha (see the header). */
-export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: number, tolerance: number): GuardrailResult {
+export function judgeScoreShift(
+  stats: ScoreShiftStatistics | null,
+  alpha: number,
+  tolerance: number,
+  passAlpha: number = alpha,
+): GuardrailResult {
   const s = stats ?? emptyScoreShift();
   const half = SCORE_SHIFT_THRESHOLDS.indexOf(0.5);
   const share = (c: ScoreCounts, j: number) => (c.predictions > 0 ? c.atOrBelow[j] / c.predictions : null);
@@ -171,12 +186,12 @@ export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: numbe
         `${MIN_SCORE_SHIFT_PREDICTIONS} on each variant)`,
     };
   }
-  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance);
+  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance, passAlpha);
   const x = SCORE_SHIFT_THRESHOLDS[at];
   const summary =
     `scoreShift: live scores at or below ${x}: candidate ${pct(s.candidate.atOrBelow[at], s.candidate.predictions)} ` +
     `vs baseline ${pct(s.baseline.atOrBelow[at], s.baseline.predictions)} (largest difference ${estimate.toFixed(3)} ` +
-    `over ${groupThousands(s.requests)} requests, ${formatLevel(2 * alpha)} CS [${lower.toFixed(3)}, ${upper.toFixed(3)}])`;
+    `over ${groupThousands(s.requests)} requests, ${formatLevel(alpha + passAlpha)} CS [${lower.toFixed(3)}, ${upper.toFixed(3)}])`;
   if (lower > tolerance) {
     return {
       ...common,

@@ -103,6 +103,13 @@ export interface GuardrailConfig {
   /** Score at or above which a request counts as predicted positive. */
   threshold: number;
   /**
+   * The chance to catch a regression as large as a guardrail's tolerance, as a fixed-horizon plan states its power: a
+   * guardrail passes once its upper bound at level 1 − power (not its alpha share) is under the tolerance, so a
+   * candidate worse by the tolerance passes it with probability at most 1 − power (README.md, "The pass bound").
+   * Absent: the pass bound holds at the guardrail's alpha share, like the fail bound.
+   */
+  power?: number;
+  /**
    * Replay probes are paired (each row to both variants): quality and latency are judged on the paired evidence
    * (paired.ts), quality pooled with any unpaired labelled evidence (live traffic).
    */

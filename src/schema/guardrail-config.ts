@@ -26,6 +26,7 @@ export function toGuardrailConfig(
   }
   return {
     alpha: spec.alpha,
+    power: spec.power,
     errorRate5xx: { enabled: spec.errorRate5xx.enabled, tolerance: spec.errorRate5xx.tolerance },
     errorRate4xx: { enabled: spec.errorRate4xx.enabled, tolerance: spec.errorRate4xx.tolerance },
     latency: {
