@@ -46,6 +46,8 @@ const WORKERS = Number(flag('workers', '2'));
 const SEED_SET = Number(flag('seed-set', '0'));
 const ORACLE_PATHS = Number(flag('oracle-paths', '10000'));
 const FILTER = flag('scenarios', '');
+/** Levers whose workflow side does not exist yet: latency from replay traffic's round trips (README: levers). */
+const REPLAY_LATENCY = args.includes('--replay-latency');
 /** Live traffic a second in the live world (replay's rate is the spec's default, 20). */
 const LIVE_RATE = 20;
 
@@ -95,6 +97,7 @@ function runShare(jobs: Job[], worker: number, workers: number): RolloutRecord[]
           baseline: BASELINE,
           candidate: scenario.candidate,
           regressed: scenario.regressed,
+          replayLatency: REPLAY_LATENCY,
         }),
       );
     }

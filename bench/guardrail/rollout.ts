@@ -11,10 +11,10 @@
 // instantaneous here (on AWS UpdateEndpointWeightsAndCapacities takes about 30 s, during which the workflow sends no
 // replay traffic and live captures count for no weight period).
 import {
-  alphaShares,
-  evaluateGuardrails,
-  foldScoreShift,
   emptyScoreShift,
+  evaluateGuardrails,
+  foldRoundTrips,
+  foldScoreShift,
   NO_LATENCY_PERIODS,
 } from '../../src/analysis';
 import type {
@@ -88,6 +88,11 @@ export interface RolloutInput {
   baseline: Truth;
   /** The guardrail whose evidence at a rollback is recorded. */
   regressed: GuardrailName | null;
+  /**
+   * Judge latency on replay traffic's round trips, minute by minute, instead of CloudWatch's settled periods (a lever:
+   * the replay activity would return each variant's round-trip log sums per minute).
+   */
+  replayLatency?: boolean;
   /** Sees every evaluation (for looking into one rollout). */
   trace?: (evaluation: GuardrailEvaluation, served: number, ms: number) => void;
 }
@@ -97,7 +102,6 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
   const rng = new Rng(input.seed);
   const kind = worldKindOf(spec);
   const config = configOf(spec);
-  const shares = alphaShares(config);
   const periodMs = durationMs(spec.evaluation.metricPeriod);
   const intervalMs = durationMs(spec.evaluation.interval);
   const settleMs = durationMs(spec.evaluation.settleDelay);
@@ -126,6 +130,7 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
     latency: NO_LATENCY_PERIODS,
   };
   let scoreShift = emptyScoreShift();
+  let roundTrips = NO_LATENCY_PERIODS;
   const looks: SpendingLook[] = [];
   const record: RolloutRecord = {
     scenario: input.scenario,
@@ -155,6 +160,9 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
     }
     let labelled: [VariantEvidence['labelled'], VariantEvidence['labelled']] = [null, null];
     if (kind === 'replay') labelled = world.replayLabelled();
+    if (kind === 'replay' && input.replayLatency) {
+      for (const [b, c] of world.newRoundTrips()) roundTrips = foldRoundTrips(roundTrips, b, c);
+    }
     if (kind === 'live') {
       labelled = world.liveLabelled();
       for (const period of world.newCaptures()) scoreShift = foldScoreShift(scoreShift, period);
@@ -178,7 +186,7 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
     const evaluation = evaluateGuardrails({
       baseline: evidenceOf(BASELINE),
       candidate: evidenceOf(CANDIDATE),
-      latency: cloudwatch.latency,
+      latency: input.replayLatency && kind === 'replay' ? roundTrips : cloudwatch.latency,
       split: { candidateWeight: weight, ...split },
       config,
       schedule: { soakFraction: soakedMs / plannedSoakMs, looks },
@@ -233,6 +241,5 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
   }
   record.endServed = world.served[CANDIDATE];
   record.endMs = world.now - start;
-  void shares;
   return record;
 }

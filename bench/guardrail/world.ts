@@ -16,7 +16,7 @@
 //    exponential delay of mean `labelDelay`), and a prediction counts once its cohort slice's label window closed
 //    (src/workflows/live-quality.ts): slice [a, b) at b + 1 s + maxLabelDelay, with the labels that came within it.
 // The clock is in ms; the candidate goes live at `start`, a whole second at a random place in its minute.
-import type { LatencyPeriod } from '../../src/analysis';
+import type { LatencyPeriod, RoundTrips } from '../../src/analysis';
 import {
   countScore,
   emptyScoreCounts,
@@ -74,6 +74,8 @@ interface Minute {
   load: number;
   hiccup: [number, number];
   deliveries: [Delivery[], Delivery[]];
+  /** Replay traffic's round trips (ms) per variant, as the client measures them. */
+  trips: [RoundTrips, RoundTrips];
 }
 
 /** Captured predictions of one minute of one step: visible from `visibleAt`. */
@@ -97,6 +99,7 @@ export class World {
   private readonly minutes = new Map<number, Minute>();
   private readonly captures: CaptureBucket[] = [];
   private capturesFolded = 0;
+  private tripsRead = 0;
   /** Live labels per cohort slice and variant: [label, score] pairs counted once the slice closes. */
   private readonly slices = new Map<number, [number[], number[]]>();
   private readonly live: [LabelledSummaryBuilder, LabelledSummaryBuilder];
@@ -155,7 +158,8 @@ export class World {
           latencyCount: 0,
         }));
       }) as [Delivery[], Delivery[]];
-      m = { load, hiccup, deliveries };
+      const trips = (): RoundTrips => ({ requests: 0, sumLog: 0, sumSquaredLog: 0 });
+      m = { load, hiccup, deliveries, trips: [trips(), trips()] };
       this.minutes.set(start, m);
     }
     return { ...m, start };
@@ -185,10 +189,17 @@ export class World {
 
   private routed(minute: Minute & { start: number }, v: number, weight: number): void {
     const label = this.rng.uniform() < POSITIVE_RATE ? 1 : 0;
-    const { score } = this.request(minute, v, label, null);
+    const { score, us } = this.request(minute, v, label, null);
     if (this.settings.kind === 'replay') {
       this.stepRequests[v]++;
-      if (score !== null) this.replay[v].add(label, score);
+      if (score !== null) {
+        this.replay[v].add(label, score);
+        const log = Math.log(this.trip(us));
+        const t = minute.trips[v];
+        t.requests++;
+        t.sumLog += log;
+        t.sumSquaredLog += log * log;
+      }
       return;
     }
     if (score === null) return;
@@ -209,8 +220,24 @@ export class World {
     const b = this.request(minute, BASELINE, label, row);
     const c = this.request(minute, CANDIDATE, label, row);
     if (b.score === null || c.score === null) return;
-    const trip = (us: number) => us / 1000 + NETWORK_MEDIAN_MS * Math.exp(NETWORK_SIGMA * this.rng.normal());
-    this.paired.add(label, b.score, c.score, { baseline: trip(b.us), candidate: trip(c.us), at: this.now });
+    this.paired.add(label, b.score, c.score, { baseline: this.trip(b.us), candidate: this.trip(c.us), at: this.now });
+  }
+
+  /** The client's round trip (ms) of a request whose ModelLatency was `us`: SageMaker's overhead and the network too. */
+  private trip(us: number): number {
+    return us / 1000 + NETWORK_MEDIAN_MS * Math.exp(NETWORK_SIGMA * this.rng.normal());
+  }
+
+  /** Replay round trips of every minute that ended by now and was not read before, oldest first. */
+  newRoundTrips(): [RoundTrips, RoundTrips][] {
+    const out: [RoundTrips, RoundTrips][] = [];
+    for (const [start, m] of this.minutes) {
+      if (start < this.tripsRead) continue;
+      if (start + PERIOD_MS > this.now) break;
+      out.push(m.trips);
+      this.tripsRead = start + PERIOD_MS;
+    }
+    return out;
   }
 
   private captureOf(minuteStart: number, weight: number): CaptureBucket {

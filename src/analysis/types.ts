@@ -61,6 +61,8 @@ export interface LatencyStatistics {
    * returned no percentile (it computes none from statistic sets). Absent in statistics folded before it was kept.
    */
   medianPeriods?: number;
+  /** 'round trips': minutes of replay traffic's round trips (latency.ts foldRoundTrips), not CloudWatch's periods. */
+  source?: 'round trips';
 }
 
 /** Per-variant figures for people (summarizeVariant): the evidence plus the window's latency periods. */
