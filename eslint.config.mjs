@@ -94,6 +94,7 @@ export default tseslint.config(
       'src/schema/signal-check.ts',
       'src/schema/guardrail-config.ts',
       'src/schema/approvers.ts',
+      'src/schema/capacity.ts',
     ],
     [
       {

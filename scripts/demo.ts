@@ -20,6 +20,7 @@ import { startLiveTraffic } from '../src/local/live-traffic';
 import {
   DEMO_IMAGE,
   DEMO_ROLE,
+  EMULATOR_ADMIN_CREDENTIALS,
   EMULATOR_CREDENTIALS,
   deployBaseline,
   emulatorSageMaker,
@@ -33,6 +34,8 @@ import { statusQuery, type RolloutResult, type RolloutStatus } from '../src/work
 const keep = process.argv.includes('--keep');
 const fast = process.argv.includes('--fast');
 const soak = fast ? '8s' : '20s';
+/** AWS's durations in the emulator: a hundredth (fleets, consistency windows, CloudWatch's minutes and lag). */
+const DEMO_TIME_SCALE = 0.01;
 const root = resolve(__dirname, '..');
 const demoDir = join(root, '.demo');
 
@@ -69,11 +72,13 @@ async function main(): Promise<void> {
   say('▶ Starting the emulator (local SageMaker + CloudWatch, real XGBoost inference)…');
   const dataDir = join(demoDir, 'data');
   const data = stageDemoData(dataDir);
-  // Data capture on (a capture file a second per variant) for rollout 3's live traffic; its labels' bucket.
+  // AWS as documented (IAM from the shipped policy, consistency windows, fleets, CloudWatch's published minutes), a
+  // hundred times faster: a 300 s fleet in 3 s, a CloudWatch minute in a second. Data capture writes a file a second
+  // per variant for rollout 3's live traffic.
   const emulator = await startEmulator({
     port: await portOr(4566),
     dataDir,
-    config: { dataCapture: { enabled: true, flushSeconds: 1 } },
+    config: { profile: 'aws', timeScale: DEMO_TIME_SCALE, dataCapture: { enabled: true, flushSeconds: 1 } },
   });
   mkdirSync(join(dataDir, 'labels'), { recursive: true });
   say(`  ${emulator.url}   models in ${dataDir}/models, replay data s3://data/churn/holdout.csv`);
@@ -116,7 +121,6 @@ async function main(): Promise<void> {
       image: DEMO_IMAGE,
       modelDataUrl: data.modelUrl('challenger'),
       executionRoleArn: DEMO_ROLE,
-      instanceType: 'ml.m5.xlarge',
     },
     steps: [
       { candidateWeight: 50, soak },
@@ -126,7 +130,8 @@ async function main(): Promise<void> {
     // Enough replay traffic that the sequential tests can decide within a short soak; CloudWatch periods of 1 s
     // (the emulator keeps per-second data) so latency has periods to compare. onInconclusive stays "ask".
     traffic: { replay: { dataUrl: data.holdoutUrl, ratePerSecond: 100 } },
-    evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s' },
+    // CloudWatch publishes a scaled minute 0.6–1.2 s after it ends, late samples up to 1.2 s after that.
+    evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '3s' },
   };
   say('\n━━ Rollout 1: a better challenger, promoted with one human approval ━━');
   const result1 = await runRollout(client, cli, 'churn', spec1, { approveAs: 'demo-user' });
@@ -170,9 +175,10 @@ async function main(): Promise<void> {
       groundTruth: { s3Uri: 's3://labels/churn', labelDelay: '2s', maxLabelDelay: '5s' },
     },
   };
+  // The users' traffic and the labelling pipeline: the account's own callers, not the worker.
   const credentials = {
-    accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
-    secretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey,
+    accessKeyId: EMULATOR_ADMIN_CREDENTIALS.accessKeyId,
+    secretAccessKey: EMULATOR_ADMIN_CREDENTIALS.secretAccessKey,
   };
   const aws = { endpoint: emulator.url, region: 'us-east-1', credentials };
   const holdout = readFileSync(join(root, 'examples', 'churn', 'holdout.csv'), 'utf8')

@@ -1,5 +1,6 @@
 // AWS SDK v3 clients, from the default credential chain and region. AWS_ENDPOINT_URL (or the per-service
 // AWS_ENDPOINT_URL_SAGEMAKER, …) points them at the emulator with no code change: the SDK reads those itself.
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -10,6 +11,8 @@ export interface AwsClients {
   runtime(region?: string): SageMakerRuntimeClient;
   cloudwatch(region?: string): CloudWatchClient;
   s3(region?: string): S3Client;
+  /** Application Auto Scaling: an autoscaled endpoint's scalable targets and policies (autoscaling.ts). */
+  autoscaling(region?: string): ApplicationAutoScalingClient;
 }
 
 /**
@@ -34,5 +37,6 @@ export function createAwsClients(): AwsClients {
     runtime: (region) => get('runtime', region, (cfg) => new SageMakerRuntimeClient(cfg)),
     cloudwatch: (region) => get('cloudwatch', region, (cfg) => new CloudWatchClient(cfg)),
     s3: (region) => get('s3', region, (cfg) => new S3Client({ ...cfg, forcePathStyle: pathStyle })),
+    autoscaling: (region) => get('autoscaling', region, (cfg) => new ApplicationAutoScalingClient(cfg)),
   };
 }

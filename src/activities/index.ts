@@ -1,11 +1,13 @@
 // All activities the rollout workflow calls, built on one set of AWS clients.
 import { alarmActivities, type AlarmOptions } from './alarms';
+import { autoscalingActivities } from './autoscaling';
 import { cloudwatchActivities } from './cloudwatch';
 import { createAwsClients, type AwsClients } from './clients';
 import { datasetLoader } from './dataset';
 import { liveQualityActivities } from './live-quality';
 import { notifyActivities } from './notify';
 import { preflightActivities } from './preflight';
+import { registryActivities } from './registry';
 import { sagemakerActivities, type SageMakerOptions } from './sagemaker';
 import { trafficActivities } from './traffic';
 import { validateActivities } from './validate';
@@ -24,6 +26,8 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
   const sm = sagemakerActivities(clients, options);
   const alarms = alarmActivities(clients, options);
   const loadDataset = datasetLoader(clients);
+  const registry = registryActivities(clients);
+  const scaling = autoscalingActivities(clients);
   return {
     ...sm,
     ...cloudwatchActivities(clients),
@@ -31,7 +35,9 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
     ...alarms,
     ...trafficActivities(clients, loadDataset),
     ...liveQualityActivities(clients),
-    ...preflightActivities(sm, alarms, loadDataset, clients),
+    ...registry,
+    ...scaling,
+    ...preflightActivities(sm, alarms, loadDataset, clients, scaling, registry),
     ...validateActivities,
     ...notifyActivities(),
     /** Upserting an unregistered search attribute fails the workflow task, so the workflow asks first. */
@@ -42,10 +48,11 @@ export function createActivities(clients: AwsClients = createAwsClients(), optio
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
-export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings } from './sagemaker';
+export type { EndpointView, EndpointConfigToCreate, EndpointConfigSettings, ModelToCreate } from './sagemaker';
 export type { ProductionVariant } from '@aws-sdk/client-sagemaker';
 export type { MetricsOutput, MetricPeriod, VariantMetrics, LatencyPeriod } from './cloudwatch';
 export type { ReplayResult, VariantReplay } from './traffic';
 export type { LiveQualityInput, LiveQualityOutput, WeightPeriod, CohortVariant } from './live-quality';
 export type { PreflightResult } from './preflight';
+export type { VariantScaling, ScalingPolicyCopy } from './autoscaling';
 export type { NotifyInput } from './notify';

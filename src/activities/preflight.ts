@@ -5,10 +5,13 @@ import type { RolloutSpec } from '../schema';
 import { userError } from './aws-errors';
 import type { alarmActivities } from './alarms';
 import type { AwsClients } from './clients';
+import type { registryActivities } from './registry';
 import { s3ObjectExists, type Dataset, type datasetLoader } from './dataset';
 import { isEndpointChanging } from './endpoint-wait';
 import { unsupportedEndpoint, unsupportedModel } from './preflight-support';
-import type { EndpointConfigToCreate, sagemakerActivities } from './sagemaker';
+import type { autoscalingActivities, VariantScaling } from './autoscaling';
+import { baselineCapacity } from './preflight-capacity';
+import type { EndpointConfigToCreate, ModelShape, sagemakerActivities } from './sagemaker';
 
 export interface PreflightResult {
   /**
@@ -22,6 +25,12 @@ export interface PreflightResult {
   originalConfig?: EndpointConfigToCreate;
   /** The baseline variant exactly as deployed, to re-create it in the rollout's configs. */
   baselineVariant?: ProductionVariant;
+  /** The baseline's live instance count (CurrentInstanceCount): the candidate's default size. */
+  baselineInstances?: number;
+  /** The baseline model's network settings, which a model the rollout creates takes unless the spec says otherwise. */
+  baselineModel?: Pick<ModelShape, 'vpcConfig' | 'enableNetworkIsolation'>;
+  /** The baseline variant's Application Auto Scaling; absent when it is not autoscaled. */
+  baselineScaling?: VariantScaling;
   /** Whether the rollout creates the candidate's model (and so may delete it). */
   createModel: boolean;
   datasetRows?: number;
@@ -44,6 +53,8 @@ export function preflightActivities(
   alarms: ReturnType<typeof alarmActivities>,
   loadDataset: ReturnType<typeof datasetLoader>,
   clients: AwsClients,
+  scaling: ReturnType<typeof autoscalingActivities>,
+  registry: ReturnType<typeof registryActivities>,
 ) {
   return {
     async preflight(input: { spec: RolloutSpec; region?: string }): Promise<PreflightResult> {
@@ -52,7 +63,7 @@ export function preflightActivities(
       const endpoint = await sm.describeEndpoint(spec.endpointName, region);
       const result: PreflightResult = {
         endpointName: endpoint?.endpointName || spec.endpointName,
-        createModel: spec.candidate.image !== undefined,
+        createModel: spec.candidate.image !== undefined || spec.candidate.modelPackageArn !== undefined,
         notes: [],
       };
 
@@ -112,6 +123,7 @@ export function preflightActivities(
         if (model) throw userError(`baseline.variantName: the baseline's model "${modelName}" ${model}`);
         result.originalConfig = config;
         result.baselineVariant = baselineVariant;
+        Object.assign(result, await baselineCapacity(spec, endpoint, baselineVariant, baselineModel, scaling, region));
       } else if (endpoint) {
         throw userError(
           `baseline: endpoint "${spec.endpointName}" already exists${where}: name its live variant in baseline.variantName to roll out next to it`,
@@ -128,6 +140,22 @@ export function preflightActivities(
         throw userError(
           `candidate.modelName: model "${spec.candidate.modelName}" was not found${where}: add image, modelDataUrl and executionRoleArn to create it`,
         );
+      }
+      const packageArn = spec.candidate.modelPackageArn;
+      if (packageArn) {
+        // SageMaker deploys a model package version only once it is Approved ([BC-SM] ModelApprovalStatus: "must be
+        // set to Approved to deploy the model").
+        const pkg = await registry.describeModelPackage({ modelPackageArn: packageArn, region });
+        if (!pkg) {
+          throw userError(
+            `candidate.modelPackageArn: model package ${packageArn} was not found${where}: check the group, version and region`,
+          );
+        }
+        if (pkg.approval !== 'Approved') {
+          throw userError(
+            `candidate.modelPackageArn: model package ${packageArn} is ${pkg.approval}, and SageMaker deploys only Approved versions: approve it in the Model Registry first`,
+          );
+        }
       }
       const candidateShape = candidateModel && unsupportedModel(candidateModel);
       if (candidateShape) throw userError(`candidate.modelName: model "${spec.candidate.modelName}" ${candidateShape}`);

@@ -18,6 +18,7 @@ import {
   type ProductionVariant,
   type SageMakerClient,
   type Tag,
+  type VpcConfig,
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, activityInfo } from '@temporalio/activity';
 import { awsErrorMessage, rethrowAws, userError } from './aws-errors';
@@ -38,16 +39,26 @@ export interface EndpointView {
   status: string;
   configName: string;
   failureReason?: string;
-  variants: { variantName: string; currentWeight: number; desiredWeight: number; instanceCount?: number }[];
+  variants: {
+    variantName: string;
+    currentWeight: number;
+    desiredWeight: number;
+    /** CurrentInstanceCount: the instances serving now. */
+    instanceCount?: number;
+    /** DesiredInstanceCount: what an update in progress (or autoscaling) is bringing it to. */
+    desiredInstanceCount?: number;
+  }[];
 }
 
-export interface ModelToCreate {
+/** A model from an image and its data, or from a model package version of the Model Registry. */
+export type ModelToCreate = {
   modelName: string;
-  image: string;
-  modelDataUrl: string;
   executionRoleArn: string;
   environment?: Record<string, string>;
-}
+  /** [BC-SM] CreateModelInput: the baseline model's unless the spec says otherwise (aws-behaviour.md #11). */
+  vpcConfig?: VpcConfig;
+  enableNetworkIsolation?: boolean;
+} & ({ image: string; modelDataUrl: string } | { modelPackageName: string });
 
 /**
  * Everything CreateEndpointConfig takes besides its name, variants and tags ([BC-SM] CreateEndpointConfigInput):
@@ -84,10 +95,15 @@ function settingsOf(out: DescribeEndpointConfigCommandOutput): EndpointConfigSet
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as EndpointConfigSettings;
 }
 
-/** What preflight needs of a model: pipelines (several containers) and multi-model endpoints are refused. */
+/**
+ * What preflight needs of a model: pipelines (several containers) and multi-model endpoints are refused; the network
+ * settings are what a candidate's model takes from the baseline's (aws-behaviour.md #11).
+ */
 export interface ModelShape {
   containers: number;
   multiModel: boolean;
+  vpcConfig?: VpcConfig;
+  enableNetworkIsolation?: boolean;
 }
 
 export interface SageMakerOptions {
@@ -101,6 +117,21 @@ export interface SageMakerOptions {
   waitTimeoutMs?: number;
 }
 
+/**
+ * Every UpdateEndpoint keeps each same-named variant's live instance count and takes the weights from the new config.
+ * By default an update resets every variant to its config's InitialInstanceCount ([BC-SM] UpdateEndpointInput
+ * RetainAllVariantProperties: "To use the variant properties specified in a new EndpointConfig … set
+ * RetainAllVariantProperties to false. The default is false."), which would "throw away whatever value for desired
+ * instance count there is currently at runtime (according the endpoint autoscaling policy)"
+ * (aws/sagemaker-python-sdk#3126): a baseline autoscaled to 10 would drop to its config's 2 during the A/B deploy and
+ * again on a rollback (aws-behaviour.md #2). The weights are the rollout's to set, so DesiredWeight is excluded
+ * ([BC-SM] ExcludeRetainedVariantProperties, VariantPropertyType DesiredWeight).
+ */
+export const RETAIN_RUNTIME_CAPACITY = {
+  RetainAllVariantProperties: true,
+  ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' as const }],
+};
+
 function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
   return {
     endpointName: out.EndpointName ?? '',
@@ -112,6 +143,7 @@ function toEndpointView(out: DescribeEndpointCommandOutput): EndpointView {
       currentWeight: v.CurrentWeight ?? 0,
       desiredWeight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
       ...(v.CurrentInstanceCount !== undefined ? { instanceCount: v.CurrentInstanceCount } : {}),
+      ...(v.DesiredInstanceCount !== undefined ? { desiredInstanceCount: v.DesiredInstanceCount } : {}),
     })),
   };
 }
@@ -196,7 +228,12 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       try {
         const out = await sm(input.region).send(new DescribeModelCommand({ ModelName: input.modelName }));
         const containers = out.Containers && out.Containers.length > 0 ? out.Containers : [out.PrimaryContainer ?? {}];
-        return { containers: containers.length, multiModel: containers.some((c) => c.Mode === 'MultiModel') };
+        return {
+          containers: containers.length,
+          multiModel: containers.some((c) => c.Mode === 'MultiModel'),
+          ...(out.VpcConfig ? { vpcConfig: out.VpcConfig } : {}),
+          ...(out.EnableNetworkIsolation !== undefined ? { enableNetworkIsolation: out.EnableNetworkIsolation } : {}),
+        };
       } catch (err) {
         if (isNotFound(err)) return null;
         rethrowAws(err, `DescribeModel ${input.modelName}`);
@@ -209,7 +246,14 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
           new CreateModelCommand({
             ModelName: input.modelName,
             ExecutionRoleArn: input.executionRoleArn,
-            PrimaryContainer: { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: input.environment },
+            PrimaryContainer:
+              'modelPackageName' in input
+                ? { ModelPackageName: input.modelPackageName, Environment: input.environment }
+                : { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: input.environment },
+            ...(input.vpcConfig ? { VpcConfig: input.vpcConfig } : {}),
+            ...(input.enableNetworkIsolation !== undefined
+              ? { EnableNetworkIsolation: input.enableNetworkIsolation }
+              : {}),
             Tags: rolloutTags(),
           }),
         );
@@ -225,7 +269,11 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
           rethrowAws(describeErr, `DescribeModel ${input.modelName}`);
         }
         const c = existing.PrimaryContainer;
-        if (c?.Image !== input.image || c?.ModelDataUrl !== input.modelDataUrl) {
+        const same =
+          'modelPackageName' in input
+            ? c?.ModelPackageName === input.modelPackageName
+            : c?.Image === input.image && c?.ModelDataUrl === input.modelDataUrl;
+        if (!same) {
           throw userError(
             `model ${input.modelName} already exists with another image or modelDataUrl: give the candidate a new modelName`,
           );
@@ -309,7 +357,11 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       await configVisible(input.configName, input.region);
       try {
         await sm(input.region).send(
-          new UpdateEndpointCommand({ EndpointName: input.endpointName, EndpointConfigName: input.configName }),
+          new UpdateEndpointCommand({
+            EndpointName: input.endpointName,
+            EndpointConfigName: input.configName,
+            ...RETAIN_RUNTIME_CAPACITY,
+          }),
         );
       } catch (err) {
         if (isInProgress(err)) {
@@ -321,30 +373,47 @@ export function sagemakerActivities(clients: AwsClients, options: SageMakerOptio
       return true;
     },
 
-    /** Sets traffic weights (percentages). Returns false when the endpoint already has them. */
+    /**
+     * Sets traffic weights (percentages) and/or instance counts per variant in one UpdateEndpointWeightsAndCapacities
+     * ([BC-SM] DesiredWeightAndCapacity). Returns false when the endpoint already has (or is getting) them.
+     */
     async setWeights(input: {
       endpointName: string;
-      weights: Record<string, number>;
+      weights?: Record<string, number>;
+      instanceCounts?: Record<string, number>;
       region?: string;
     }): Promise<boolean> {
       const current = await describeEndpoint(input.endpointName, input.region);
       if (!current) throw userError(`endpoint ${input.endpointName} disappeared during the rollout`, 'EndpointMissing');
-      const wanted = Object.entries(input.weights);
+      const weights = Object.entries(input.weights ?? {});
+      const counts = Object.entries(input.instanceCounts ?? {});
+      const variant = (name: string) => current.variants.find((v) => v.variantName === name);
       const has = (pick: 'desiredWeight' | 'currentWeight') =>
-        wanted.every(([name, w]) =>
-          current.variants.some((v) => v.variantName === name && Math.abs(v[pick] - w) < 1e-9),
-        );
-      if (has('desiredWeight') && (current.status === 'InService' || current.status === 'Updating')) return false;
+        weights.every(([name, w]) => {
+          const v = variant(name);
+          return v !== undefined && Math.abs(v[pick] - w) < 1e-9;
+        });
+      const hasCounts = counts.every(([name, n]) => variant(name)?.desiredInstanceCount === n);
+      if (has('desiredWeight') && hasCounts && (current.status === 'InService' || current.status === 'Updating')) {
+        return false;
+      }
       if (current.status !== 'InService') {
         throw ApplicationFailure.retryable(
           `endpoint ${input.endpointName} is ${current.status}; waiting to set weights`,
         );
       }
+      const names = [...new Set([...weights.map(([n]) => n), ...counts.map(([n]) => n)])];
       try {
         await sm(input.region).send(
           new UpdateEndpointWeightsAndCapacitiesCommand({
             EndpointName: input.endpointName,
-            DesiredWeightsAndCapacities: wanted.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
+            DesiredWeightsAndCapacities: names.map((VariantName) => ({
+              VariantName,
+              ...(input.weights?.[VariantName] !== undefined ? { DesiredWeight: input.weights[VariantName] } : {}),
+              ...(input.instanceCounts?.[VariantName] !== undefined
+                ? { DesiredInstanceCount: input.instanceCounts[VariantName] }
+                : {}),
+            })),
           }),
         );
       } catch (err) {

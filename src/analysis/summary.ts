@@ -5,8 +5,8 @@ import type { LatencyPeriod, VariantFigures, VariantSummary } from './types';
 /** Points kept of the ROC curve in a summary: summaries ride in workflow state and in every status query. */
 export const SUMMARY_CURVE_POINTS = 101;
 
-/** Sample-count-weighted mean of a per-period percentile, µs → ms; null when no period has it. */
-function weightedPercentileMs(periods: readonly LatencyPeriod[], key: 'p50' | 'p99'): number | null {
+/** Sample-count-weighted mean of a per-period statistic, µs → ms; null when no period has it. */
+function weightedPercentileMs(periods: readonly LatencyPeriod[], key: 'p50' | 'p99' | 'average'): number | null {
   let weighted = 0;
   let count = 0;
   for (const p of periods) {
@@ -28,6 +28,9 @@ export function summarizeVariant(v: VariantFigures & { invocationsByPeriod?: unk
     errorRate4xx: rate(v.errors4xx),
     latencyP50Ms: weightedPercentileMs(v.latency, 'p50'),
     latencyP99Ms: weightedPercentileMs(v.latency, 'p99'),
+    // CloudWatch computes no percentile of SageMaker's statistic sets ([DG-CW]: ModelLatency's statistics are Average,
+    // Sum, Min, Max, SampleCount), so on AWS the mean is often all there is.
+    latencyMeanMs: weightedPercentileMs(v.latency, 'average'),
     quality: classificationMetricsOf(v.labelled, { maxCurvePoints: SUMMARY_CURVE_POINTS }),
   };
 }

@@ -215,5 +215,7 @@ export interface VariantSummary {
   errorRate4xx: number | null;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+  /** Mean ModelLatency (ms): what there is when CloudWatch returns no percentiles. Absent in older summaries. */
+  latencyMeanMs?: number | null;
   quality: ClassificationMetrics | null;
 }

@@ -26,6 +26,24 @@ function positiveNumber(what: string) {
   };
 }
 
+function wholeNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number, at least 1`);
+    return n;
+  };
+}
+
+interface CapacityFlags {
+  baselineInstances?: number;
+  updateMinutes?: number;
+}
+
+const capacityAssumptions = (o: CapacityFlags) => ({
+  ...(o.baselineInstances !== undefined ? { baselineInstances: o.baselineInstances } : {}),
+  ...(o.updateMinutes !== undefined ? { updateMinutes: o.updateMinutes } : {}),
+});
+
 function profileName(value: string): 'ideal' | 'aws' {
   if (value !== 'ideal' && value !== 'aws') throw new InvalidArgumentError('profile must be "ideal" or "aws"');
   return value;
@@ -74,6 +92,14 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       setExitCode(await fn(ctx, ...(args.slice(0, -1) as A)));
     };
   const taskQueue = () => new Option('--task-queue <name>', 'task queue the rollout workers poll').default(TASK_QUEUE);
+  const baselineInstances = () =>
+    new Option('--baseline-instances <n>', "the baseline's instances, for the capacity plan").argParser(
+      wholeNumber('baseline-instances'),
+    );
+  const updateMinutes = () =>
+    new Option('--update-minutes <m>', 'how long an endpoint update takes, for the capacity plan').argParser(
+      positiveNumber('update-minutes'),
+    );
   // Loaded on first use so `--help` and `validate` stay quick. require, not import(): the bin shim registers tsx
   // for CommonJS only, and a dynamic import() would go through Node's ESM loader, which cannot load .ts.
   const commands = {
@@ -94,20 +120,29 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
     .addOption(taskQueue())
     .option('--watch', 'then watch it until it ends (exit code as for watch)')
     .option('--interval <seconds>', 'refresh interval with --watch', positiveNumber('interval'), 1)
+    .addOption(baselineInstances())
+    .addOption(updateMinutes())
     .action(
-      act(async (ctx, file: string, o: { taskQueue: string; watch?: boolean; interval: number }) =>
+      act(async (ctx, file: string, o: { taskQueue: string; watch?: boolean; interval: number } & CapacityFlags) =>
         (await commands.spec()).startCommand(ctx, file, {
           taskQueue: o.taskQueue,
           watch: o.watch,
           interval: o.interval * 1000,
+          ...capacityAssumptions(o),
         }),
       ),
     );
   program
     .command('validate')
-    .description('check a rollout spec and print it with defaults filled in')
+    .description('check a rollout spec and print it with defaults filled in, and its capacity plan')
     .argument('<spec.json>')
-    .action(act(async (ctx, file: string) => (await commands.spec()).validateCommand(ctx, file)));
+    .addOption(baselineInstances())
+    .addOption(updateMinutes())
+    .action(
+      act(async (ctx, file: string, o: CapacityFlags) =>
+        (await commands.spec()).validateCommand(ctx, file, capacityAssumptions(o)),
+      ),
+    );
   program
     .command('schema')
     .description('print the JSON Schema of the rollout spec')

@@ -52,22 +52,82 @@ const CandidateSpec = z.strictObject({
   modelName: awsName('candidate.modelName'),
   /** image, modelDataUrl and executionRoleArn create the model; leave all three out to deploy an existing model. */
   image: z.string().min(1).max(255, 'image is longer than 255 characters, the AWS limit').optional(),
+  /**
+   * A model package version in the SageMaker Model Registry (instead of image and modelDataUrl): the candidate's model
+   * is created from it, and the rollout writes its verdict back to it.
+   */
+  modelPackageArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/\d+$/,
+      'modelPackageArn must be a model package version ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>',
+    )
+    .optional(),
   modelDataUrl: dataUrl('candidate.modelDataUrl', ['s3', 'https', 'file']).optional(),
   executionRoleArn: z
     .string()
     .regex(ROLE_ARN, 'executionRoleArn must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>')
     .optional(),
   environment: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+  /**
+   * The candidate is sized like the baseline unless these say otherwise: latency and 5XX should compare models, not
+   * hardware (aws-behaviour.md #10, #11). Default: the baseline's instance type and its live instance count (for a
+   * first deployment, ml.m5.large and 1).
+   */
   instanceType: z
     .string()
     .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must be a SageMaker instance type such as "ml.m5.xlarge"')
-    .default('ml.m5.large'),
+    .optional(),
   instanceCount: z
     .number()
     .int('instanceCount must be a whole number')
     .min(1, 'instanceCount must be at least 1')
     .max(100, 'instanceCount above 100 is surely a typo: at most 100')
-    .default(1),
+    .optional(),
+  /** [BC-SM] ProductionVariant fields, 60–3600 s and 1–512 GB; default: the baseline variant's. */
+  containerStartupHealthCheckTimeoutInSeconds: seconds('containerStartupHealthCheckTimeoutInSeconds', 60, 3600),
+  modelDataDownloadTimeoutInSeconds: seconds('modelDataDownloadTimeoutInSeconds', 60, 3600),
+  volumeSizeInGB: z
+    .number()
+    .int('volumeSizeInGB must be a whole number of GB')
+    .min(1, 'volumeSizeInGB must be at least 1')
+    .max(512, 'volumeSizeInGB is at most 512 (SageMaker)')
+    .optional(),
+  /** The created model's network ([BC-SM] CreateModelInput VpcConfig, EnableNetworkIsolation); default: the baseline model's. */
+  vpcConfig: z
+    .strictObject({
+      securityGroupIds: z.array(vpcId('security group id')).min(1).max(5, 'at most 5 security groups (SageMaker)'),
+      subnets: z.array(vpcId('subnet id')).min(1).max(16, 'at most 16 subnets (SageMaker)'),
+    })
+    .optional(),
+  enableNetworkIsolation: z.boolean().optional(),
+});
+
+/** Whole seconds within SageMaker's range for a variant's timeout. */
+function seconds(name: string, min: number, max: number) {
+  return z
+    .number()
+    .int(`${name} must be a whole number of seconds`)
+    .min(min, `${name} must be at least ${min} (SageMaker)`)
+    .max(max, `${name} must be at most ${max} (SageMaker)`)
+    .optional();
+}
+
+/** [BC-SM] SecurityGroupId and SubnetId: up to 32 of [-0-9a-zA-Z]. */
+function vpcId(what: string) {
+  return z
+    .string()
+    .max(32)
+    .regex(/^[-0-9a-zA-Z]+$/, `a ${what} such as "sg-0123456789abcdef0" or "subnet-0123456789abcdef0"`);
+}
+
+/**
+ * How the rollout sizes the variants as traffic moves. `followWeights`: at each step each variant's instance count
+ * follows its share of traffic (ceil(full size × share), at least one), capacity added before the traffic moves and
+ * removed after it. Default: on, unless the baseline is autoscaled (then its scaling owns the counts).
+ */
+const CapacitySpec = z.strictObject({
+  followWeights: z.boolean().optional(),
 });
 
 export type RolloutSpec = z.output<typeof RolloutSpec>;
@@ -191,6 +251,7 @@ export const RolloutSpec = z
         .default({ timeout: '24h', onTimeout: 'rollback' }),
       /** Webhooks told of approval requests, failed guardrails and the outcome (Slack-compatible JSON). */
       notifications: NotificationsSpec.default([]),
+      capacity: CapacitySpec.default({}),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z
@@ -222,11 +283,34 @@ export const RolloutSpec = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const c = spec.candidate;
     const modelFields = [c.image, c.modelDataUrl, c.executionRoleArn].filter((v) => v !== undefined).length;
-    if (modelFields !== 0 && modelFields !== 3) {
+    if (c.modelPackageArn !== undefined) {
+      if (c.image !== undefined || c.modelDataUrl !== undefined) {
+        issue(
+          ['candidate', 'modelPackageArn'],
+          'a model package holds the image and the model data: leave out image and modelDataUrl, or leave out modelPackageArn',
+        );
+      }
+      if (c.executionRoleArn === undefined) {
+        issue(
+          ['candidate', 'executionRoleArn'],
+          'a model created from a model package still runs as a role: give executionRoleArn',
+        );
+      }
+    } else if (modelFields !== 0 && modelFields !== 3) {
       issue(
         ['candidate'],
         'give image, modelDataUrl and executionRoleArn together (to create the model), or none (to deploy an existing model)',
       );
+    }
+    if (modelFields === 0) {
+      for (const field of ['vpcConfig', 'enableNetworkIsolation'] as const) {
+        if (c[field] !== undefined) {
+          issue(
+            ['candidate', field],
+            `${field} applies to the model the rollout creates: give image, modelDataUrl and executionRoleArn too, or leave it out (an existing model keeps its own)`,
+          );
+        }
+      }
     }
     if (spec.baseline && spec.baseline.variantName === c.variantName) {
       issue(

@@ -91,7 +91,7 @@ export interface StepProgress {
 }
 
 /** The kinds of endpoint change whose duration the next wait of the same kind sleeps through. */
-export type ChangeKind = 'config' | 'weights';
+export type ChangeKind = 'config' | 'weights' | 'capacity';
 
 export class RolloutContext {
   readonly baselineName: string | null;

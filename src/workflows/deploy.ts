@@ -4,19 +4,31 @@ import type { EndpointConfigSettings, ProductionVariant } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './endpoint';
+import {
+  candidateInstances,
+  candidateNetwork,
+  candidateSize,
+  holdBaselineScaleIn,
+  noteInstances,
+  planCapacity,
+} from './capacity';
 import { abDataCapture } from './live-quality';
+import { candidateModel } from './registry';
 import { endpointConfigName } from './names';
 
 export type Deployed = { ok: true } | { ok: false; reason: string };
 
+/** The candidate's variant at `weight`, sized like the baseline unless the spec says otherwise (capacity.ts). */
 export function candidateVariant(ctx: RolloutContext, weight: number): ProductionVariant {
   const c = ctx.spec.candidate;
+  const size = candidateSize(ctx);
   return {
     VariantName: c.variantName,
     ModelName: c.modelName,
-    InstanceType: c.instanceType as ProductionVariant['InstanceType'],
-    InitialInstanceCount: c.instanceCount,
+    InstanceType: size.instanceType as ProductionVariant['InstanceType'],
+    InitialInstanceCount: candidateInstances(ctx, weight),
     InitialVariantWeight: weight,
+    ...size.variant,
   };
 }
 
@@ -40,17 +52,12 @@ function abSettings(ctx: RolloutContext): { settings?: EndpointConfigSettings } 
 export async function deploy(ctx: RolloutContext): Promise<Deployed> {
   ctx.setPhase('deploying');
   abDataCapture(ctx); // a live-quality rollout without data capture to read stops here, before any change
+  planCapacity(ctx);
+  await holdBaselineScaleIn(ctx);
   const c = ctx.spec.candidate;
   if (ctx.preflight!.createModel) {
     ctx.recordCreated('model', c.modelName); // recorded first: a lost response still gets cleaned up
-    await quick.createModel({
-      modelName: c.modelName,
-      image: c.image!,
-      modelDataUrl: c.modelDataUrl!,
-      executionRoleArn: c.executionRoleArn!,
-      ...(c.environment ? { environment: c.environment } : {}),
-      region: ctx.region,
-    });
+    await quick.createModel({ ...candidateModel(ctx), ...candidateNetwork(ctx), region: ctx.region });
   }
   return ctx.baselineName ? await deployBesideBaseline(ctx) : await createEndpoint(ctx);
 }
@@ -94,6 +101,7 @@ async function deployBesideBaseline(ctx: RolloutContext): Promise<Deployed> {
     };
   }
   ctx.state.weights = ctx.weightsOf(view);
+  noteInstances(ctx, view);
   ctx.decide('deployed', 'model-rollout', `${ctx.candidateName} deployed beside ${ctx.baselineName} at weight 0`);
   return { ok: true };
 }

@@ -1,39 +1,21 @@
 // Waiting for the endpoint and shifting its weights: the two things every room does to the live endpoint.
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { EndpointView } from '../activities';
-import { quick, waits } from './activities';
-import type { ChangeKind, RolloutContext } from './context';
+import { quick } from './activities';
+import { shiftWithCapacity } from './capacity';
+import type { RolloutContext } from './context';
+import { waitForEndpoint } from './wait';
 
-/** Waits for InService; the status says what the rollout is waiting for meanwhile (updates take minutes). */
-export async function waitForEndpoint(
-  ctx: RolloutContext,
-  why: string,
-  change?: ChangeKind,
-  timeoutMs?: number,
-): Promise<EndpointView | null> {
-  ctx.state.waiting = {
-    what: `${why}: waiting for endpoint ${ctx.endpointName} to be InService`,
-    since: new Date().toISOString(),
-  };
-  try {
-    // The same kind of change on the same endpoint takes about as long as the last one: sleep through most of
-    // that instead of polling (fewer DescribeEndpoint calls: docs/performance.md).
-    const expectedMs = change && ctx.settleMs[change];
-    const view = await waits.waitForEndpoint({
-      ...ctx.where,
-      what: why,
-      ...(expectedMs !== undefined ? { expectedMs } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-    if (view && change) ctx.settleMs[change] = view.waitedMs;
-    return view;
-  } finally {
-    ctx.state.waiting = null;
-  }
+export { waitForEndpoint };
+
+/**
+ * Shifts traffic between baseline and candidate and waits until the endpoint serves the new weights; where capacity
+ * follows the weights, the instances the shift needs come first and those it frees go after (capacity.ts).
+ */
+export async function setWeights(ctx: RolloutContext, candidateWeight: number): Promise<void> {
+  await shiftWithCapacity(ctx, candidateWeight, () => moveTraffic(ctx, candidateWeight));
 }
 
-/** Shifts traffic between baseline and candidate and waits until the endpoint serves the new weights. */
-export async function setWeights(ctx: RolloutContext, candidateWeight: number): Promise<void> {
+async function moveTraffic(ctx: RolloutContext, candidateWeight: number): Promise<void> {
   const weights = { [ctx.baselineName!]: 100 - candidateWeight, [ctx.candidateName]: candidateWeight };
   await quick.setWeights({ ...ctx.where, weights });
   const view = await waitForEndpoint(ctx, `shifting weights to ${candidateWeight}% candidate`, 'weights');

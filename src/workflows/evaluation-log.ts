@@ -39,6 +39,7 @@ export function compact(record: EvaluationRecord): EvaluationRecord {
     step: record.step,
     ...(record.seq !== undefined ? { seq: record.seq } : {}),
     ...(record.soakFraction !== undefined ? { soakFraction: record.soakFraction } : {}),
+    ...(record.settledUntil !== undefined ? { settledUntil: record.settledUntil } : {}),
     compact: true,
     evaluation: {
       verdict: evaluation.verdict,

@@ -5,6 +5,12 @@ import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow
 import type { EndpointView, PreflightResult } from '../activities';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
+import {
+  handScalingToCandidate,
+  releaseBaselineScaling,
+  restoreBaselineInstances,
+  restoreBaselineScaling,
+} from './capacity';
 import { candidateVariant, originalSettings } from './deploy';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
@@ -34,8 +40,10 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
     region: ctx.region,
   });
   let view: EndpointView | null = null;
-  let refused: string | undefined;
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  // An autoscaled baseline is deregistered first: SageMaker refuses to remove a variant that is a scalable target.
+  let refused = (await releaseBaselineScaling(ctx)) ?? undefined;
+  if (refused) view = await quick.describeEndpoint(ctx.endpointName, ctx.region);
+  for (let attempt = 1; attempt <= 2 && !refused; attempt++) {
     try {
       await quick.updateEndpoint({ ...ctx.where, configName: finalConfig });
     } catch (err) {
@@ -49,6 +57,7 @@ export async function promote(ctx: RolloutContext): Promise<Ending> {
     view = await waitForEndpoint(ctx, 'replacing the two-variant config with the candidate alone', 'config');
     if (view?.status === 'InService' && view.configName === finalConfig) break;
   }
+  await handScalingToCandidate(ctx); // it serves all the traffic either way
   if (view?.status === 'InService' && view.configName === finalConfig) {
     ctx.state.weights = ctx.weightsOf(view);
     ctx.setPhase('promoting');
@@ -111,6 +120,7 @@ export async function rollBack(ctx: RolloutContext, by: string, why: string, ide
   } else if (current && current.status !== 'InService') {
     await waitForEndpoint(ctx, 'letting an update in progress finish before rolling back');
   }
+  await restoreBaselineScaling(ctx);
   await cleanUp(ctx, inUse, true);
   return { outcome: 'rolled_back', reason };
 }
@@ -131,6 +141,7 @@ async function restoreOriginal(
     const view = await waitForEndpoint(ctx, `restoring the original config ${target}`, 'config');
     if (view?.status === 'InService' && view.configName === target) {
       ctx.state.weights = ctx.weightsOf(view);
+      await restoreBaselineInstances(ctx, view);
       return target;
     }
     ctx.cleanupWarnings.push(`restoring ${target} failed (attempt ${attempt}): ${view?.failureReason ?? view?.status}`);

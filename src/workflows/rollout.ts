@@ -24,6 +24,7 @@ import { failureMessage, failureType, promote, rollBack, type Ending } from './f
 import { installHandlers } from './handlers';
 import { notify, settleNotifications } from './notify';
 import { evaluationsQuery, rolloutWorkflowId, statusQuery, type RolloutResult } from './shared';
+import { recordVerdict } from './registry';
 import { runStep } from './step';
 
 /**
@@ -87,6 +88,8 @@ async function run(ctx: RolloutContext): Promise<RolloutResult> {
     const why = isCancellation(err) ? 'the workflow was cancelled' : `the rollout failed: ${failureMessage(err)}`;
     ending = await CancellationScope.nonCancellable(() => rollBack(ctx, 'model-rollout', why));
   }
+  // A cancelled workflow still writes its verdict: the registry must know what happened to the version.
+  await CancellationScope.nonCancellable(() => recordVerdict(ctx, ending));
   ctx.state.outcome = ending.outcome;
   ctx.state.reason = ending.reason;
   ctx.setPhase(ending.outcome === 'promoted' ? 'promoted' : 'rolled-back');

@@ -76,7 +76,13 @@ export interface Decision {
     | 'signal-ignored'
     | 'cleanup'
     /** A check preflight could not make, and why (the rollout goes on). */
-    | 'preflight';
+    | 'preflight'
+    /** The verdict written to the candidate's model package in the Model Registry. */
+    | 'registry'
+    /** How the rollout sizes the variants: the candidate's size, whether capacity follows the weights, the plan. */
+    | 'capacity'
+    /** Something the rollout goes on with that may mislead or cost (e.g. the candidate on other hardware). */
+    | 'warning';
   by: string;
   reason: string;
   /**
@@ -170,6 +176,23 @@ export interface RolloutStatus {
   reason?: string;
   /** Live traffic's predictions and their delayed labels (traffic.capture / traffic.groundTruth); absent otherwise. */
   liveQuality?: LiveQualityStatus;
+  /** The variants' instances and what the rollout does with them; absent for a first deployment. */
+  capacity?: CapacityStatus;
+}
+
+/** How the rollout sizes the variants (src/workflows/capacity.ts). */
+export interface CapacityStatus {
+  /** Whether each variant's instance count follows its share of traffic (capacity.followWeights). */
+  followWeights: boolean;
+  /** Each variant's full size: the baseline's live count at preflight, the candidate's (the baseline's by default). */
+  fullSize: Record<string, number>;
+  /** Each variant's instances as last seen (CurrentInstanceCount). */
+  instances: Record<string, number>;
+  /**
+   * The baseline's Application Auto Scaling, when it has it: `suspended` while the rollout holds its scale-in,
+   * `moved` once promotion gave it to the candidate, `restored` once the baseline has it back as it was.
+   */
+  autoscaling?: 'as-found' | 'suspended' | 'moved' | 'restored';
 }
 
 /** How many live predictions are captured, labelled and still waiting for their label window to close. */

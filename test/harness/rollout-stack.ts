@@ -18,6 +18,7 @@ import { EmulatorAdmin } from '../../src/emulator/admin-client';
 import {
   DEMO_IMAGE,
   DEMO_ROLE,
+  EMULATOR_ADMIN_CREDENTIALS,
   EMULATOR_CREDENTIALS,
   deployBaseline,
   emulatorSageMaker,
@@ -28,6 +29,8 @@ import type { RolloutSpecInput } from '../../src/schema';
 import { connectClient, uniqueName, workflowBundle } from './temporal';
 
 export interface RolloutStack {
+  /** The settle delay a spec needs on this stack's CloudWatch (0 s on the ideal profile, which publishes at once). */
+  settle: string;
   emulator: RunningEmulator;
   admin: EmulatorAdmin;
   sm: SageMakerClient;
@@ -52,8 +55,20 @@ export interface RolloutStack {
   close(): Promise<void>;
 }
 
+/**
+ * The AWS the end-to-end tests run against: the emulator's aws profile (IAM from the shipped policy, consistency
+ * windows, fleets, CloudWatch's minutes with publish lag and late samples), time-scaled so a 300 s fleet comes up in
+ * 1.2 s and a CloudWatch minute lasts a second. `ideal` is for tests whose subject is elsewhere (they say why).
+ */
+export const E2E_TIME_SCALE = 0.004;
+
+/** Rollout-wide false-rollback rate of the suite's specs (see spec()). */
+export const E2E_ALPHA = 0.005;
+
 export async function startRolloutStack(
   options: {
+    /** Default `aws`, time-scaled by E2E_TIME_SCALE. */
+    profile?: 'aws' | 'ideal';
     emulatorConfig?: Record<string, unknown>;
     inProcessWorker?: boolean;
     /** The in-process worker's activity timings (a time-scaled aws profile shortens AWS's). */
@@ -62,10 +77,12 @@ export async function startRolloutStack(
 ): Promise<RolloutStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'model-rollout-e2e-'));
   const data = stageDemoData(dataDir);
+  const profile = (options.emulatorConfig?.profile as 'aws' | 'ideal' | undefined) ?? options.profile ?? 'aws';
+  const awsProfile = profile === 'aws';
   const emulator = await startEmulator({
     port: 0,
     dataDir,
-    ...(options.emulatorConfig ? { config: options.emulatorConfig } : {}),
+    config: { ...(awsProfile ? { profile, timeScale: E2E_TIME_SCALE } : {}), ...options.emulatorConfig },
   });
   // The worker's activities build their AWS clients from the environment, exactly as in production.
   process.env.AWS_ENDPOINT_URL = emulator.url;
@@ -81,6 +98,8 @@ export async function startRolloutStack(
       taskQueue,
       workflowBundle: await workflowBundle(require.resolve('../../src/workflows')),
       pollIntervalMs: 200,
+      // AWS's 30 s before a not-found endpoint counts as missing, at the same scale.
+      ...(awsProfile ? { missingAfterMs: 30_000 * E2E_TIME_SCALE } : {}),
       // Tests evaluate every second or two and flip alarms with SetAlarmState; production's 5 s alarm cache is far
       // below its 30 s interval, but here it would answer an alarm cleared a second ago as still firing.
       alarmCacheMs: 0,
@@ -98,12 +117,14 @@ export async function startRolloutStack(
   const cloudwatch = new CloudWatchClient({
     endpoint: emulator.url,
     region: 'us-east-1',
-    credentials: EMULATOR_CREDENTIALS,
+    credentials: EMULATOR_ADMIN_CREDENTIALS,
   });
-  const awsProfile = options.emulatorConfig?.profile === 'aws';
   let seq = 0;
+  // A scaled CloudWatch minute is published 0.24–0.48 s after it ends and late samples grow it up to 0.48 s later.
+  const settle = awsProfile ? '2s' : '0s';
 
   return {
+    settle,
     emulator,
     admin: new EmulatorAdmin(emulator.url),
     sm,
@@ -133,8 +154,11 @@ export async function startRolloutStack(
         traffic: {
           replay: { dataUrl: awsProfile ? data.holdoutUrl : `file://${data.holdoutFile}`, ratePerSecond: 100 },
         },
-        evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+        evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: settle, onInconclusive: 'pass' },
         ...overrides,
+        // The suite rolls out dozens of good candidates: at the default α = 0.05 one of them would be rolled back by
+        // chance in a good share of runs. The injected regressions stay far beyond detection at 0.005.
+        guardrails: { alpha: E2E_ALPHA, ...overrides.guardrails },
       };
     },
     async seedEndpoint(endpointName, seed = {}) {

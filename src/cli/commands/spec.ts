@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InvalidInputError, parseSpec, rolloutSpecJsonSchema, type RolloutSpec } from '../../schema';
+import { capacityPlan, describeCapacityPlan, DEFAULT_UPDATE_MINUTES, type CapacityPlan } from '../../schema/capacity';
 import { TASK_QUEUE, WORKFLOW_TYPE, rolloutWorkflowId } from '../../workflows/shared';
 import type { CliContext } from '../context';
 import { EXIT, badInput, type ExitCode } from '../exit-codes';
@@ -35,7 +36,46 @@ function loadSpec(path: string): { input: unknown; spec: RolloutSpec } {
   }
 }
 
-export function validateCommand(ctx: CliContext, path: string): ExitCode {
+/** What the CLI assumes of the endpoint, which it does not ask AWS about. */
+export interface CapacityAssumptions {
+  /** The baseline's instances (default: candidate.instanceCount, else 1). */
+  baselineInstances?: number;
+  /** How long an endpoint update takes, in minutes. */
+  updateMinutes?: number;
+}
+
+/**
+ * The spec's capacity plan (src/schema/capacity.ts) for a baseline of the given size, with the lines that say so; none
+ * for a first deployment (one variant, no A/B update). The rollout itself plans with the baseline's live count and
+ * records the plan as a `capacity` decision; an autoscaled baseline keeps both variants at full size.
+ */
+export function specCapacity(
+  spec: RolloutSpec,
+  assume: CapacityAssumptions = {},
+): { plan: CapacityPlan; baselineInstances: number; candidateInstances: number; lines: string[] } | null {
+  if (!spec.baseline) return null;
+  const baselineInstances = assume.baselineInstances ?? spec.candidate.instanceCount ?? 1;
+  const input = {
+    baselineInstances,
+    candidateInstances: spec.candidate.instanceCount ?? baselineInstances,
+    followWeights: spec.capacity.followWeights ?? true,
+    steps: spec.steps,
+    updateMinutes: assume.updateMinutes ?? DEFAULT_UPDATE_MINUTES,
+  };
+  const plan = capacityPlan(input);
+  const assumed =
+    assume.baselineInstances === undefined
+      ? `  (assuming a baseline of ${baselineInstances} instance(s): give --baseline-instances <n> for yours; the rollout plans with its live count, and an autoscaled baseline keeps both variants at full size)`
+      : '  (the rollout plans with the baseline’s live count; an autoscaled baseline keeps both variants at full size)';
+  return {
+    plan,
+    baselineInstances,
+    candidateInstances: input.candidateInstances,
+    lines: [...describeCapacityPlan(input, plan), assumed],
+  };
+}
+
+export function validateCommand(ctx: CliContext, path: string, assume: CapacityAssumptions = {}): ExitCode {
   let spec: RolloutSpec;
   try {
     spec = loadSpec(path).spec;
@@ -46,15 +86,30 @@ export function validateCommand(ctx: CliContext, path: string): ExitCode {
     }
     throw err;
   }
+  const capacity = specCapacity(spec, assume);
   if (ctx.json) {
-    ctx.printJson({ valid: true, spec });
+    ctx.printJson({ valid: true, spec, ...(capacity ? { capacity: capacityJson(capacity) } : {}) });
   } else {
     ctx.note(
       `${path}: valid rollout spec for endpoint "${spec.endpointName}" (${spec.steps.length} steps). With defaults filled in:`,
     );
     ctx.printJson(spec);
+    if (capacity) ctx.note(capacity.lines);
   }
   return EXIT.ok;
+}
+
+function capacityJson(c: NonNullable<ReturnType<typeof specCapacity>>) {
+  return {
+    baselineInstances: c.baselineInstances,
+    candidateInstances: c.candidateInstances,
+    peakInstances: c.plan.peak.instances,
+    peakDuring: c.plan.peak.during,
+    rollbackPeakInstances: c.plan.rollbackPeak,
+    instanceHours: c.plan.instanceHours,
+    fixedDouble: c.plan.fixedDouble,
+    phases: c.plan.phases,
+  };
 }
 
 export function schemaCommand(ctx: CliContext): ExitCode {
@@ -82,7 +137,7 @@ export function temporalStartCommand(opts: {
   return args.join(' ');
 }
 
-export interface StartOptions {
+export interface StartOptions extends CapacityAssumptions {
   taskQueue?: string;
   watch?: boolean;
   interval?: number;
@@ -135,14 +190,24 @@ async function startRollout(
     namespace: t.namespace,
   });
   const ui = uiLink(t.address, t.namespace, workflowId, runId);
+  const capacity = specCapacity(spec, opts);
   if (ctx.json) {
-    ctx.printJson({ workflowId, runId, taskQueue, namespace: t.namespace, temporalCommand, uiUrl: ui });
+    ctx.printJson({
+      workflowId,
+      runId,
+      taskQueue,
+      namespace: t.namespace,
+      temporalCommand,
+      uiUrl: ui,
+      ...(capacity ? { capacity: capacityJson(capacity) } : {}),
+    });
   } else {
     ctx.out([
       `Started the rollout of ${spec.candidate.modelName} on endpoint "${spec.endpointName}" from ${basename(opts.path)}.`,
       `  workflow:   ${workflowId} (run ${runId})`,
       `  task queue: ${taskQueue} on ${t.address}, namespace ${t.namespace}`,
       ...(ui ? [`  Temporal UI: ${ui}`] : []),
+      ...(capacity ? ['', ...capacity.lines] : []),
       '',
       'The same start with the Temporal CLI:',
       `  ${temporalCommand}`,

@@ -34,7 +34,8 @@ export interface ReportData {
   } | null;
   stepTables: { variant: string; rows: StepRow[] }[];
   traffic: { variant: string; points: Point[] }[];
-  latency: { variant: string; p50: Point[]; p99: Point[] }[];
+  /** Per variant: p50 and p99 where CloudWatch had percentiles, else the mean (in `p50`, with `statistic: 'mean'`). */
+  latency: { variant: string; statistic: 'median' | 'mean'; p50: Point[]; p99: Point[] }[];
   guardrails: GuardrailSeries[];
   decisions: Decision[];
   /** Live traffic's predictions and labels (traffic.capture / traffic.groundTruth); null without. */
@@ -112,11 +113,13 @@ export function buildReportData(source: ReportSource, now: Date): ReportData {
       rows: steps.map((s) => stepRow(s, variant, variant === candidate)),
     })),
     traffic: trafficSeries(steps, baseline, candidate, outcome, t, endIso),
-    latency: variants.map((variant) => ({
-      variant,
-      p50: stepPoints(steps, variant, 'latencyP50Ms', t, endIso),
-      p99: stepPoints(steps, variant, 'latencyP99Ms', t, endIso),
-    })),
+    latency: variants.map((variant) => {
+      const p50 = stepPoints(steps, variant, 'latencyP50Ms', t, endIso);
+      const mean = p50.length === 0 ? stepPoints(steps, variant, 'latencyMeanMs', t, endIso) : [];
+      return mean.length > 0
+        ? { variant, statistic: 'mean' as const, p50: mean, p99: [] }
+        : { variant, statistic: 'median' as const, p50, p99: stepPoints(steps, variant, 'latencyP99Ms', t, endIso) };
+    }),
     guardrails: guardrailSeries(evaluations, t),
     decisions,
     liveQuality: (source.kind === 'result' ? source.result.liveQuality : source.status.liveQuality) ?? null,
@@ -195,7 +198,7 @@ function trafficSeries(
 function stepPoints(
   steps: StepRecord[],
   variant: string,
-  field: 'latencyP50Ms' | 'latencyP99Ms',
+  field: 'latencyP50Ms' | 'latencyP99Ms' | 'latencyMeanMs',
   t: (iso: string) => number,
   endIso: string,
 ): Point[] {

@@ -103,7 +103,8 @@
         data: {
           datasets: data.latency.flatMap((s) => [
             {
-              label: s.variant + ' p50',
+              // CloudWatch gives no percentiles of SageMaker's latency statistic sets: the mean is what there is.
+              label: s.variant + (s.statistic === 'mean' ? ' mean' : ' p50'),
               data: s.p50.map((p) => ({ x: p.t, y: p.y })),
               borderColor: colorOf(s.variant),
               backgroundColor: colorOf(s.variant),

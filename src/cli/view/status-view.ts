@@ -2,6 +2,7 @@
 // the tests share one rendering and none of it needs a terminal.
 import type { GuardrailResult } from '../../analysis/types';
 import type {
+  CapacityStatus,
   Decision,
   EvaluationRecord,
   LiveQualityStatus,
@@ -48,6 +49,8 @@ export function renderStatus(status: RolloutStatus, opts: ViewOptions): string[]
     '',
     ...renderWeights(status.weights),
   ];
+  // Older workers' status has no `capacity`; a first deployment neither.
+  if (status.capacity) lines.push(renderCapacity(status.capacity));
   const soak = renderSoak(status, opts.now);
   if (soak) lines.push('', soak);
   // Older workers' status has no `waiting`.
@@ -80,6 +83,28 @@ function renderWeights(weights: Record<string, number>): string[] {
       '  ',
     ),
   ];
+}
+
+/** Each variant's instances, against its full size where capacity follows the weights, and the baseline's scaling. */
+export function renderCapacity(capacity: CapacityStatus): string {
+  const counts = Object.entries(capacity.instances)
+    .map(([variant, n]) => {
+      const full = capacity.fullSize[variant];
+      return `${variant} ${n}${capacity.followWeights && full !== undefined && full !== n ? ` of ${full}` : ''}`;
+    })
+    .join(', ');
+  const how = capacity.followWeights ? 'following the weights' : 'at full size';
+  const scaling =
+    capacity.autoscaling && capacity.autoscaling !== 'as-found'
+      ? `; the baseline's autoscaling ${
+          {
+            suspended: 'holds scale-in',
+            moved: 'is handed to the candidate',
+            restored: 'is as it was',
+          }[capacity.autoscaling]
+        }`
+      : '';
+  return `Instances: ${counts || 'not known yet'} (${how}${scaling})`;
 }
 
 /** Soak progress: the soak lasts at least until minEndsAt and, while evidence is inconclusive, up to maxEndsAt. */

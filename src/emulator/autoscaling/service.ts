@@ -392,14 +392,18 @@ const OPERATIONS: Record<string, Handler> = {
   DescribeScalingActivities: describeScalingActivities,
 };
 
-/** Runs one Application Auto Scaling call (aws profile only: the ideal profile has no autoscaling). */
+/**
+ * Runs one Application Auto Scaling call. The ideal profile has no autoscaling: nothing can be registered there, so
+ * its Describe* calls answer what AWS answers an account without scalable targets (empty lists) and every other call
+ * is refused.
+ */
 export function handleApplicationAutoScaling(
   ctx: EmulatorContext,
   region: RegionState,
   operation: string,
   input: Json,
 ): OpResult {
-  if (!ctx.aws) {
+  if (!ctx.aws && !operation.startsWith('Describe')) {
     throw new AwsError(
       'UnknownOperationException',
       'Application Auto Scaling is emulated in the aws profile only (model-rollout emulator --profile aws).',

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import {
   CloudWatchClient,
   PutCompositeAlarmCommand,
@@ -583,5 +584,6 @@ function clientsAs(credentials: { accessKeyId: string; secretAccessKey: string }
     runtime: () => new SageMakerRuntimeClient(cfg),
     cloudwatch: () => new CloudWatchClient(cfg),
     s3: () => new S3Client({ ...cfg, forcePathStyle: true }),
+    autoscaling: () => new ApplicationAutoScalingClient(cfg),
   };
 }

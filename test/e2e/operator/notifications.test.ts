@@ -107,7 +107,7 @@ test('one approval-requested message per wait, though the waiting run continues 
       { candidateWeight: 50, soak: '3s', approval: 'required' },
       { candidateWeight: 100, soak: '2s' },
     ],
-    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+    evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
     approval: { approvers: ['alice@example.com'] },
     notifications: [
       { url: `${hooks}/ok/${endpoint}` },

@@ -2,7 +2,9 @@
 // Each must be refused with an error that names the field, through the real worker, with ZERO mutating AWS calls
 // (the emulator's request log counts them). Specs go through the workflow, not just parseSpec, because
 // `temporal workflow start` bypasses our CLI's validation.
+import { readFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
+import { EMULATOR_PLACEHOLDERS, SHIPPED_POLICY_PATH } from '../../../src/emulator/iam/default-policy';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
 import { statusQuery, type RolloutResult } from '../../../src/workflows/shared';
@@ -12,8 +14,24 @@ import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants'
 let stack: RolloutStack;
 let live: string;
 
+/**
+ * The shipped policy, plus read access to the model bucket: an operator may grant it so that preflight can see a
+ * missing model artifact (without it, S3 answers a missing key with 403 and the check is only noted, as
+ * test/e2e/activities/aws-profile.test.ts shows).
+ */
+function policyReadingModels(): Record<string, unknown> {
+  let text = readFileSync(SHIPPED_POLICY_PATH, 'utf8');
+  for (const [placeholder, value] of Object.entries(EMULATOR_PLACEHOLDERS)) text = text.split(placeholder).join(value);
+  const policy = JSON.parse(text) as { Statement: unknown[] };
+  policy.Statement.push(
+    { Sid: 'ModelArtifacts', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::models/*' },
+    { Sid: 'ModelBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: 'arn:aws:s3:::models' },
+  );
+  return policy;
+}
+
 beforeAll(async () => {
-  stack = await startRolloutStack();
+  stack = await startRolloutStack({ emulatorConfig: { iamPolicy: policyReadingModels() } });
   live = uniqueName('live');
   await stack.seedEndpoint(live);
   await stack.admin.clearRequests();

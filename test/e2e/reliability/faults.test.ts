@@ -111,7 +111,7 @@ test('CloudWatch returns no data: the guardrails stay inconclusive and the polic
   try {
     const { result, before } = await rollout(endpoint, {
       steps: [{ candidateWeight: 50, soak: '2s', maxSoak: '4s' }],
-      evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'fail' },
+      evaluation: { interval: '2s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'fail' },
     });
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toMatch(/inconclusive/);

@@ -49,13 +49,19 @@ async function waitFor(
   }
 }
 
+/**
+ * The story's decisions: the shipped policy cannot read the model bucket, so every rollout also notes preflight's, and
+ * how the variants are sized ('capacity') is test/e2e/workflows/capacity.test.ts's.
+ */
 const kinds = (result: RolloutResult | RolloutStatus) =>
-  result.decisions.filter((d) => d.kind !== 'signal-ignored').map((d) => d.kind);
+  result.decisions
+    .filter((d) => d.kind !== 'signal-ignored' && d.kind !== 'preflight' && d.kind !== 'capacity')
+    .map((d) => d.kind);
 
 /** Replay requests the endpoint has answered so far, from the emulator's request log. */
 async function invocations(endpoint: string): Promise<number> {
   const log = await stack.admin.requests({ service: 'Runtime' });
-  return log.filter((e) => e.endpointName === endpoint && e.operation === 'InvokeEndpoint').length;
+  return log.filter((e) => e.endpointName === endpoint && e.operation === 'InvokeEndpoint' && !e.internal).length;
 }
 
 /** A spec without a baseline: the rollout creates the endpoint, serving the candidate alone. */
@@ -152,7 +158,7 @@ test('pause mid-soak holds the soak and the traffic; resume carries on where it 
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '4s', maxSoak: '5s' }],
       traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 20 } },
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
     }),
   );
   await waitFor(handle, 'soaked a second', (s) => s.phase === 'soaking' && s.steps[0]?.soakedMs >= 1_000);
@@ -258,7 +264,7 @@ describe('evaluation.onInconclusive, when maxSoak passes undecided (no live traf
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '1s', maxSoak: '2s' }],
       traffic: {},
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: policy },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: policy },
     });
 
   test('"ask" waits for a human; approve advances and the candidate is promoted', async () => {
@@ -314,7 +320,7 @@ test('approval.onTimeout "approve": an approval nobody gives advances when it ti
     stack.spec(endpoint, 'challenger', {
       steps: [{ candidateWeight: 50, soak: '1s', maxSoak: '1s', approval: 'required' }],
       traffic: {},
-      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: '0s', onInconclusive: 'pass' },
+      evaluation: { interval: '1s', metricPeriod: '1s', settleDelay: stack.settle, onInconclusive: 'pass' },
       approval: { timeout: '2s', onTimeout: 'approve' },
     }),
   );

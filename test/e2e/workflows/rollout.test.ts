@@ -156,7 +156,9 @@ test('(c) a worse-quality candidate (lower AUC) is rolled back', async () => {
   expect(result.reason).toMatch(/rocAuc|accuracy|AUC/i);
   // Every evaluation says where it fell in the planned soak, the error-spending test's clock, always moving on.
   const fractions = result.evaluations.map((e) => e.soakFraction!);
-  expect(fractions.every((f, k) => f > 0 && (k === 0 || f > fractions[k - 1]))).toBe(true);
+  // (a step's settling evaluation adds no soak time, so two evaluations may share a fraction)
+  expect(fractions.every((f, k) => f > 0 && (k === 0 || f >= fractions[k - 1]))).toBe(true);
+  expect(fractions.at(-1)!).toBeGreaterThan(fractions[0]);
   const methods = result.evaluations.at(-1)!.evaluation.results.map((r) => r.method);
   expect(methods.some((m) => /error-spending group-sequential test/.test(m))).toBe(true);
   await checkRolloutInvariants(stack, before, result, 'Champion');

@@ -234,16 +234,19 @@ describe('the API', () => {
     ]);
   });
 
-  test('IAM: the shipped policy grants no autoscaling; Application Auto Scaling also checks the caller may scale the endpoint', async () => {
+  test('IAM: the shipped policy grants the rollout’s autoscaling calls only; Application Auto Scaling also checks the caller may scale the endpoint', async () => {
+    // The rollout registers, deregisters and puts policies (deploy/iam-policy.json); it never deletes a policy alone.
+    await s.workerAas.send(
+      new RegisterScalableTargetCommand({ ...target('api', 'Champion'), MinCapacity: 1, MaxCapacity: 2 }),
+    );
     const denied = await errorOf(() =>
-      s.workerAas.send(
-        new RegisterScalableTargetCommand({ ...target('api', 'Champion'), MinCapacity: 1, MaxCapacity: 2 }),
-      ),
+      s.workerAas.send(new DeleteScalingPolicyCommand({ ...target('api', 'Champion'), PolicyName: 'p' })),
     );
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toMatch(
-      /^User: arn:aws:sts::123456789012:assumed-role\/model-rollout-worker\/AKIDEMULATORTEST is not authorized to perform: application-autoscaling:RegisterScalableTarget on resource: arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/[0-9a-f]{36} because no identity-based policy allows the application-autoscaling:RegisterScalableTarget action$/,
+      /^User: arn:aws:sts::123456789012:assumed-role\/model-rollout-worker\/AKIDEMULATORTEST is not authorized to perform: application-autoscaling:DeleteScalingPolicy on resource: arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/[0-9a-f]{36} because no identity-based policy allows the application-autoscaling:DeleteScalingPolicy action$/,
     );
+    await s.workerAas.send(new DeregisterScalableTargetCommand(target('api', 'Champion')));
 
     const t = await start({
       profile: 'aws',
@@ -266,13 +269,26 @@ describe('the API', () => {
     ]);
   });
 
-  test('the ideal profile has no Application Auto Scaling', async () => {
+  test('the ideal profile has no Application Auto Scaling: nothing is registered and nothing can be', async () => {
     const ideal = await start({});
+    await deploy(ideal, 'ideal', [variant('Champion', 'ideal-m')]);
     const refused = await errorOf(() =>
-      ideal.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' })),
+      ideal.aas.send(
+        new RegisterScalableTargetCommand({ ...target('ideal', 'Champion'), MinCapacity: 1, MaxCapacity: 2 }),
+      ),
     );
     expect(refused.name).toBe('UnknownOperationException');
     expect(refused.message).toContain('aws profile only');
+    // Reads answer as AWS answers an account without scalable targets.
+    const targets = await ideal.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(targets.ScalableTargets).toEqual([]);
+    const policies = await ideal.aas.send(
+      new DescribeScalingPoliciesCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: 'endpoint/ideal/variant/Champion',
+      }),
+    );
+    expect(policies.ScalingPolicies).toEqual([]);
   });
 });
 

@@ -44,6 +44,7 @@ describe('summarizeVariant', () => {
       errorRate4xx: null,
       latencyP50Ms: null,
       latencyP99Ms: null,
+      latencyMeanMs: 0.001, // the period's Average (1 µs): all CloudWatch has without percentiles
       quality: null,
     });
   });

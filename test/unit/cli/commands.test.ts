@@ -49,9 +49,34 @@ describe('CLI in-process', () => {
     const out = await runCli(['validate', specFile('good.json', goodSpec)]);
     expect(out.code).toBe(0);
     const spec = JSON.parse(out.stdout);
-    expect(spec.candidate.instanceType).toBe('ml.m5.large');
+    expect(spec.capacity).toEqual({});
+    expect(spec.evaluation.settleDelay).toBe('5m');
     expect(spec.steps).toHaveLength(3);
     expect(out.stderr).toContain('valid rollout spec for endpoint "churn" (3 steps)');
+  });
+
+  it('validate prints the capacity plan: the peak while an update holds two fleets, and the instance-hours against a fixed double fleet', async () => {
+    const file = specFile('good.json', goodSpec);
+    const out = await runCli(['validate', file, '--baseline-instances', '4']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain('capacity (baseline 4, candidate 4 instance(s); capacity follows the weights):');
+    expect(out.stderr).toContain('  deploy (A/B update): 9 instance(s) (old and new fleets)');
+    expect(out.stderr).toContain('  step 1 (50% candidate): 4 instance(s) (baseline 2, candidate 2)');
+    expect(out.stderr).toContain("  peak: 9 instances during deploy (A/B update); a rollback's restore needs up to 9");
+    expect(out.stderr).toMatch(/about [\d.]+ instance-hours .* against [\d.]+ for a fixed double fleet \(peak 12\)/);
+    const json = await runCli(['--json', 'validate', file, '--baseline-instances', '4', '--update-minutes', '10']);
+    expect(JSON.parse(json.stdout).capacity).toMatchObject({
+      baselineInstances: 4,
+      candidateInstances: 4,
+      peakInstances: 9,
+      rollbackPeakInstances: 9,
+      fixedDouble: { peak: 12 },
+    });
+    // Without the flag the plan assumes one instance and says how to give the real count.
+    const assumed = await runCli(['validate', file]);
+    expect(assumed.stderr).toContain('assuming a baseline of 1 instance(s): give --baseline-instances <n>');
+    const bad = await runCli(['validate', file, '--baseline-instances', '2.5']);
+    expect(bad.code).toBe(2);
   });
 
   it('validate names each bad field and exits 2', async () => {

@@ -1,6 +1,8 @@
 // The shipped IAM policy must allow exactly the AWS calls the worker's activities make: a missing action breaks a
 // rollout in production, an extra one breaks least privilege. A Create* that carries Tags is also authorized as
-// sagemaker:AddTags on the new resource (aws/aws-cdk#32294), so those count as using AddTags.
+// sagemaker:AddTags on the new resource (aws/aws-cdk#32294), so those count as using AddTags. Application Auto
+// Scaling checks the caller's own permissions on the scaled resource and its alarms before it acts, so those count as
+// used by the calls that trigger the checks.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { evaluate, parsePolicy } from '../../../src/emulator/iam/policy';
@@ -13,6 +15,7 @@ const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sagemaker-runtime': 'sagemaker',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
 };
 
 function tsFiles(dir: string): string[] {
@@ -28,6 +31,23 @@ function tsFiles(dir: string): string[] {
  * ListObjectsV2 needs s3:ListBucket).
  */
 const AUTHORIZED_AS: Record<string, string> = { 's3:HeadObject': 's3:GetObject', 's3:ListObjectsV2': 's3:ListBucket' };
+
+/**
+ * What Application Auto Scaling checks the caller may do before it acts ("Permissions validation for API calls on
+ * target resources", Application Auto Scaling User Guide; a missing one fails the call with "User is missing the
+ * following permissions: …"): registering a SageMaker variant, the endpoint calls its service-linked role makes; a
+ * target tracking policy, the CloudWatch alarms it creates. The SageMaker Developer Guide's auto scaling prerequisites
+ * list these with cloudwatch:DeleteAlarms, which deregistering needs for the alarms of the policies it deletes (which
+ * call AWS checks it on is not documented).
+ */
+const CHECKED_BY_SERVICE: Record<string, string[]> = {
+  'application-autoscaling:RegisterScalableTarget': [
+    'sagemaker:DescribeEndpoint',
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
+  ],
+  'application-autoscaling:PutScalingPolicy': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
+  'application-autoscaling:DeregisterScalableTarget': ['cloudwatch:DeleteAlarms'],
+};
 
 /** The resource type each tagged Create* makes: what its AddTags is authorized on. */
 const CREATES: Record<string, string> = {
@@ -75,6 +95,9 @@ function actionsUsedByActivities(): Map<string, string[]> {
         const operation = `${prefix}:${name.replace(/Command$/, '')}`;
         const action = AUTHORIZED_AS[operation] ?? operation;
         used.set(action, [...(used.get(action) ?? []), file.slice(root.length + 1)]);
+        for (const checked of CHECKED_BY_SERVICE[action] ?? []) {
+          used.set(checked, [...(used.get(checked) ?? []), `${action} (checked by the service)`]);
+        }
         if (constructorArguments(source, name).some((args) => /\bTags\s*:/.test(args))) {
           if (!CREATES[action]) throw new Error(`${file} tags ${name}: add its resource type to CREATES in this test`);
           taggedCreates.add(action);
@@ -166,10 +189,52 @@ describe('deploy/iam-policy.json', () => {
     // GetMetricData supports no resource-level permissions: "*" is the only valid resource for it. DescribeAlarms
     // returns composite alarms only to a caller whose permission "is scoped to *" ([BC-CW] DescribeAlarms), and the
     // rollout reads composite alarms (src/activities/alarms.ts).
+    // Application Auto Scaling's Describe* calls support no resource-level permissions either (Service Authorization
+    // Reference, Application Auto Scaling).
     const star = policy.Statement.filter((s) => list(s.Resource).includes('*'));
     expect(star.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:DescribeScalingPolicies',
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricData',
     ]);
+  });
+
+  it("changes SageMaker variants' autoscaling only, and only target tracking's own alarms", () => {
+    const evaluated = parsePolicy(policy);
+    const target = 'arn:aws:application-autoscaling:eu-west-1:123456789012:scalable-target/0123456789abcdef';
+    const on = (namespace: string, dimension: string) => ({
+      'application-autoscaling:service-namespace': namespace,
+      'application-autoscaling:scalable-dimension': dimension,
+    });
+    for (const action of [
+      'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:DeregisterScalableTarget',
+      'application-autoscaling:PutScalingPolicy',
+    ]) {
+      const decide = (context: Record<string, string>) => evaluate(evaluated, { action, resource: target, context });
+      expect([action, decide(on('sagemaker', 'sagemaker:variant:DesiredInstanceCount'))]).toEqual([action, 'allow']);
+      expect([action, decide(on('ecs', 'ecs:service:DesiredCount'))]).toEqual([action, 'implicitDeny']);
+      expect([action, decide(on('sagemaker', 'sagemaker:inference-component:DesiredCopyCount'))]).toEqual([
+        action,
+        'implicitDeny',
+      ]);
+    }
+    expect(
+      evaluate(evaluated, {
+        action: 'application-autoscaling:DeleteScalingPolicy',
+        resource: target,
+        context: on('sagemaker', 'sagemaker:variant:DesiredInstanceCount'),
+      }),
+    ).toBe('implicitDeny');
+    const alarm = (name: string) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`;
+    const tracking = alarm('TargetTracking-endpoint/churn/variant/Champion-AlarmHigh-0a1b2c3d');
+    for (const action of ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']) {
+      expect([action, evaluate(evaluated, { action, resource: tracking })]).toEqual([action, 'allow']);
+      expect([action, evaluate(evaluated, { action, resource: alarm('churn-p99-latency') })]).toEqual([
+        action,
+        'implicitDeny',
+      ]);
+    }
   });
 });

@@ -28,6 +28,7 @@ function variant(name: string, p50: number | null, q: ClassificationMetrics | nu
     errorRate4xx: 0,
     latencyP50Ms: p50,
     latencyP99Ms: p50 === null ? null : p50 * 2,
+    latencyMeanMs: p50 === null ? null : p50 * 1.1,
     quality: q,
   };
 }
@@ -123,11 +124,25 @@ describe('report data', () => {
   });
 
   it('plots latency per variant at the end of each step where it had any', () => {
-    expect(data.latency[0]).toEqual({ variant: 'Champion', p50: [{ t: 60, y: 4 }], p99: [{ t: 60, y: 8 }] });
+    expect(data.latency[0]).toEqual({
+      variant: 'Champion',
+      statistic: 'median',
+      p50: [{ t: 60, y: 4 }],
+      p99: [{ t: 60, y: 8 }],
+    });
     expect(data.latency[1].p50).toEqual([
       { t: 60, y: 5 },
       { t: 90, y: 5 },
     ]);
+  });
+
+  it("plots each variant's mean latency where CloudWatch had no percentiles (SageMaker's statistic sets)", () => {
+    const steps = result.steps.map((s) => ({
+      ...s,
+      variants: s.variants.map((v) => ({ ...v, latencyP50Ms: null, latencyP99Ms: null })),
+    }));
+    const means = buildReportData({ kind: 'result', result: { ...result, steps } }, new Date(T0 + 100_000));
+    expect(means.latency[0]).toEqual({ variant: 'Champion', statistic: 'mean', p50: [{ t: 60, y: 4.4 }], p99: [] });
   });
 
   it('keeps each guardrail with data as a series, unbounded interval ends as gaps, no boundary for sampleRatio', () => {

@@ -21,6 +21,31 @@ describe('status view', () => {
     expect(text).not.toContain('Waiting for approval');
   });
 
+  it("shows each variant's instances, and what the rollout does with them", () => {
+    const following = soakingStatus({
+      capacity: {
+        followWeights: true,
+        fullSize: { Champion: 4, Challenger: 4 },
+        instances: { Champion: 1, Challenger: 3 },
+      },
+    });
+    expect(renderStatus(following, opts)).toContain(
+      'Instances: Champion 1 of 4, Challenger 3 of 4 (following the weights)',
+    );
+    const autoscaled = soakingStatus({
+      capacity: {
+        followWeights: false,
+        fullSize: { Champion: 3, Challenger: 3 },
+        instances: { Champion: 3, Challenger: 3 },
+        autoscaling: 'suspended',
+      },
+    });
+    expect(renderStatus(autoscaled, opts)).toContain(
+      "Instances: Champion 3, Challenger 3 (at full size; the baseline's autoscaling holds scale-in)",
+    );
+    expect(renderStatus(soakingStatus(), opts).join('\n')).not.toContain('Instances:');
+  });
+
   it('says what a long wait is for and how long it has lasted, and nothing when not waiting', () => {
     const status = soakingStatus({
       phase: 'shifting',

@@ -60,9 +60,44 @@ describe('rollout spec', () => {
     expect(parseSpec(rest).steps.map((s) => s.candidateWeight)).toEqual([50, 75, 100]);
   });
 
-  test('an existing model can be deployed by name alone', () => {
+  test('an existing model can be deployed by name alone, sized like the baseline when the rollout runs', () => {
     const spec = parseSpec({ ...minimal, candidate: { modelName: 'churn-xgb-v2' } });
-    expect(spec.candidate).toMatchObject({ variantName: 'Candidate', instanceType: 'ml.m5.large', instanceCount: 1 });
+    expect(spec.candidate).toEqual({ variantName: 'Candidate', modelName: 'churn-xgb-v2' });
+    expect(spec.capacity).toEqual({});
+  });
+
+  test("the candidate's variant and model settings, each within SageMaker's range", () => {
+    const candidate = {
+      ...minimal.candidate,
+      containerStartupHealthCheckTimeoutInSeconds: 600,
+      modelDataDownloadTimeoutInSeconds: 1200,
+      volumeSizeInGB: 100,
+      vpcConfig: { securityGroupIds: ['sg-0123456789abcdef0'], subnets: ['subnet-0a', 'subnet-0b'] },
+      enableNetworkIsolation: true,
+    };
+    expect(parseSpec({ ...minimal, candidate, capacity: { followWeights: false } })).toMatchObject({
+      candidate,
+      capacity: { followWeights: false },
+    });
+    const bad = (over: Record<string, unknown>) => () =>
+      parseSpec({ ...minimal, candidate: { ...minimal.candidate, ...over } });
+    expect(bad({ containerStartupHealthCheckTimeoutInSeconds: 30 })).toThrow(
+      /candidate\.containerStartupHealthCheckTimeoutInSeconds: .*at least 60/,
+    );
+    expect(bad({ modelDataDownloadTimeoutInSeconds: 3601 })).toThrow(/at most 3600/);
+    expect(bad({ volumeSizeInGB: 513 })).toThrow(/candidate\.volumeSizeInGB: .*at most 512/);
+    expect(bad({ vpcConfig: { securityGroupIds: [], subnets: ['subnet-1'] } })).toThrow(
+      /candidate\.vpcConfig\.securityGroupIds/,
+    );
+    expect(bad({ vpcConfig: { securityGroupIds: ['sg 1'], subnets: ['subnet-1'] } })).toThrow(/security group id/);
+    expect(() => parseSpec({ ...minimal, capacity: { followWeights: 'yes' } })).toThrow(/capacity\.followWeights/);
+  });
+
+  test('vpcConfig and enableNetworkIsolation need a model the rollout creates', () => {
+    const existing = { modelName: 'churn-xgb-v2', enableNetworkIsolation: true };
+    expect(() => parseSpec({ ...minimal, candidate: existing })).toThrow(
+      /candidate\.enableNetworkIsolation: enableNetworkIsolation applies to the model the rollout creates/,
+    );
   });
 
   test.each([
@@ -100,6 +135,30 @@ describe('rollout spec', () => {
     [
       { ...minimal, candidate: { ...minimal.candidate, variantName: 'Champion' } },
       /candidate\.variantName equals the baseline's/,
+    ],
+    [
+      {
+        ...minimal,
+        candidate: {
+          ...minimal.candidate,
+          modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+        },
+      },
+      /^candidate\.modelPackageArn: a model package holds the image and the model data: leave out image and modelDataUrl/,
+    ],
+    [
+      {
+        ...minimal,
+        candidate: {
+          modelName: 'churn-v3',
+          modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+        },
+      },
+      /^candidate\.executionRoleArn: a model created from a model package still runs as a role/,
+    ],
+    [
+      { ...minimal, candidate: { ...minimal.candidate, modelPackageArn: 'churn/3' } },
+      /^candidate\.modelPackageArn: modelPackageArn must be a model package version ARN/,
     ],
     [{ ...minimal, baseline: undefined }, /first deployment \(no baseline\)/],
     [{ ...minimal, region: 'moon-1' }, /^region: .*"us-east-1"/],

@@ -1,0 +1,488 @@
+// Capacity through rollouts on the emulator's aws profile (fleets with provisioning time, instance quotas, Application
+// Auto Scaling with target tracking), the worker bound by the shipped IAM policy: an autoscaled baseline of several
+// instances keeps them through the rollout and hands its scaling to the promoted candidate (or keeps it after a
+// rollback); elsewhere each variant's instances follow its share of traffic, added before the traffic moves; a quota the
+// A/B fleet outgrows ends the rollout at once on the baseline alone. Time-scaled: a 300 s fleet comes up in 1.2 s.
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingActivitiesCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { DEMO_IMAGE, DEMO_ROLE, EMULATOR_ADMIN_CREDENTIALS } from '../../../src/local/local-stack';
+import { instancesForShare } from '../../../src/schema/capacity';
+import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
+import { recordHistory } from '../../harness/histories';
+import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
+import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
+import { uniqueName } from '../../harness/temporal';
+
+const TIME_SCALE = 0.004;
+const DIMENSION = 'sagemaker:variant:DesiredInstanceCount' as const;
+
+let stack: RolloutStack;
+let aas: ApplicationAutoScalingClient;
+
+beforeAll(async () => {
+  stack = await startRolloutStack({
+    // Each test holds its own instance type, so one test's instances never count against another's quota.
+    emulatorConfig: { profile: 'aws', timeScale: TIME_SCALE, quotas: { 'ml.c5.xlarge': 9, 'ml.m5.xlarge': 5 } },
+    activityOptions: { missingAfterMs: 30_000 * TIME_SCALE },
+  });
+  aas = new ApplicationAutoScalingClient({
+    endpoint: stack.emulator.url,
+    region: 'us-east-1',
+    credentials: EMULATOR_ADMIN_CREDENTIALS,
+  });
+});
+
+afterAll(async () => {
+  aas?.destroy();
+  await stack?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const target = (endpoint: string, variant: string) => ({
+  ServiceNamespace: 'sagemaker' as const,
+  ResourceId: `endpoint/${endpoint}/variant/${variant}`,
+  ScalableDimension: DIMENSION,
+});
+
+interface VariantSample {
+  weight: number;
+  current: number;
+  desired: number;
+}
+interface Sample {
+  status: string;
+  variants: Record<string, VariantSample>;
+  /** Instances held: the serving fleet (the larger of current and desired) and a fleet being brought up. */
+  instances: number;
+}
+
+/** Samples DescribeEndpoint every 40 ms until stopped: what the endpoint held through the rollout. */
+function watch(endpoint: string): { stop(): Promise<Sample[]> } {
+  const samples: Sample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const d = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      const variants: Record<string, VariantSample> = {};
+      let instances = 0;
+      for (const v of d.ProductionVariants ?? []) {
+        variants[v.VariantName!] = {
+          weight: v.CurrentWeight ?? 0,
+          current: v.CurrentInstanceCount ?? 0,
+          desired: v.DesiredInstanceCount ?? 0,
+        };
+        instances += Math.max(v.CurrentInstanceCount ?? 0, v.DesiredInstanceCount ?? 0);
+      }
+      for (const v of d.PendingDeploymentSummary?.ProductionVariants ?? []) instances += v.DesiredInstanceCount ?? 0;
+      samples.push({ status: d.EndpointStatus ?? '', variants, instances });
+      await sleep(40);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** Waits until the endpoint is InService and `check` holds. */
+async function settled(endpoint: string, check: (s: Sample) => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const d = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    const variants = Object.fromEntries(
+      (d.ProductionVariants ?? []).map((v) => [
+        v.VariantName!,
+        { weight: v.CurrentWeight ?? 0, current: v.CurrentInstanceCount ?? 0, desired: v.DesiredInstanceCount ?? 0 },
+      ]),
+    );
+    const sample = { status: d.EndpointStatus ?? '', variants, instances: 0 };
+    if (sample.status === 'InService' && check(sample)) return;
+    if (Date.now() > deadline) throw new Error(`endpoint ${endpoint} never settled: ${JSON.stringify(sample)}`);
+    await sleep(50);
+  }
+}
+
+/** Seeds the baseline ("Champion", its config asking for one instance) and scales it to `instances` by hand. */
+async function baselineOf(endpoint: string, instanceType: string, instances: number): Promise<void> {
+  await stack.seedEndpoint(endpoint, { instanceType });
+  if (instances === 1) return;
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: instances }],
+    }),
+  );
+  await settled(endpoint, (s) => s.variants.Champion?.current === instances);
+}
+
+const perInstance = {
+  // Far above what replay sends: the policy never scales out here, and wants to scale in whenever it may.
+  TargetValue: 100_000,
+  PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const },
+  ScaleInCooldown: 60,
+  ScaleOutCooldown: 60,
+};
+
+/**
+ * A baseline autoscaled to 3 instances (registered with min 3, which moved it there) whose target may then scale in
+ * to 1: its target tracking policy would take it down within seconds of quiet, unless something holds scale-in.
+ */
+async function autoscaledBaseline(endpoint: string): Promise<void> {
+  await stack.seedEndpoint(endpoint);
+  await aas.send(
+    new RegisterScalableTargetCommand({ ...target(endpoint, 'Champion'), MinCapacity: 3, MaxCapacity: 6 }),
+  );
+  await settled(endpoint, (s) => s.variants.Champion?.current === 3);
+  await aas.send(
+    new RegisterScalableTargetCommand({ ...target(endpoint, 'Champion'), MinCapacity: 1, MaxCapacity: 6 }),
+  );
+  await aas.send(
+    new PutScalingPolicyCommand({
+      ...target(endpoint, 'Champion'),
+      PolicyName: 'per-instance',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: perInstance,
+    }),
+  );
+}
+
+async function scalingOf(endpoint: string, variant: string) {
+  const targets = await aas.send(
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: 'sagemaker',
+      ResourceIds: [`endpoint/${endpoint}/variant/${variant}`],
+    }),
+  );
+  const policies = await aas.send(
+    new DescribeScalingPoliciesCommand({
+      ServiceNamespace: 'sagemaker',
+      ResourceId: `endpoint/${endpoint}/variant/${variant}`,
+    }),
+  );
+  return {
+    targets: (targets.ScalableTargets ?? []).map((t) => ({
+      min: t.MinCapacity,
+      max: t.MaxCapacity,
+      suspended: t.SuspendedState,
+    })),
+    policies: (policies.ScalingPolicies ?? []).map((p) => [p.PolicyName, p.TargetTrackingScalingPolicyConfiguration]),
+  };
+}
+
+/**
+ * The endpoint updates and scaling changes of this endpoint that failed: the request log's refused calls (a create
+ * SageMaker cannot see yet is eventual consistency, retried by design, not an update) and unsuccessful scaling
+ * activities.
+ */
+async function failedUpdates(endpoint: string): Promise<string[]> {
+  const log = await stack.admin.requests({ mutating: true });
+  const failed = log
+    .filter((e) => /^(Update|Register|Deregister|Put)/.test(e.operation))
+    .filter((e) => JSON.stringify(e).includes(endpoint) && e.status !== 200)
+    .map((e) => `${e.operation} ${e.status} ${e.errorCode ?? ''}`);
+  const activities = await aas.send(
+    new DescribeScalingActivitiesCommand({
+      ServiceNamespace: 'sagemaker',
+      ResourceId: `endpoint/${endpoint}/variant/Champion`,
+    }),
+  );
+  for (const a of activities.ScalingActivities ?? []) {
+    if (a.StatusCode !== 'Successful') failed.push(`scaling activity ${a.Description} ${a.StatusCode}`);
+  }
+  return failed;
+}
+
+async function start(spec: unknown, endpointName: string) {
+  return await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpointName}`,
+    args: [spec],
+  });
+}
+
+async function waitForStatus(endpointName: string, predicate: (s: RolloutStatus) => boolean, timeoutMs = 60_000) {
+  const handle = stack.client.workflow.getHandle(`rollout-${endpointName}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(status).slice(0, 500)}`);
+    await sleep(100);
+  }
+}
+
+const lowest = (samples: Sample[], variant: string) =>
+  Math.min(...samples.filter((s) => s.variants[variant]).map((s) => s.variants[variant].current));
+
+describe('an autoscaled baseline of several instances', () => {
+  test('promoted: the baseline never drops below its 3 instances, the candidate runs 3 and carries the same scaling policy, no update fails', async () => {
+    const endpoint = uniqueName('cap-as-promote');
+    await autoscaledBaseline(endpoint);
+    const spec = stack.spec(endpoint, 'challenger', {
+      steps: [
+        { candidateWeight: 50, soak: '1s', maxSoak: '1s' },
+        { candidateWeight: 100, soak: '1s', maxSoak: '1s' },
+      ],
+    });
+    delete spec.candidate.instanceType; // sized like the baseline
+    const before = await beforeRollout(stack.admin, spec);
+    const watching = watch(endpoint);
+    const handle = await start(spec, endpoint);
+    const result = (await handle.result()) as RolloutResult;
+    const samples = await watching.stop();
+
+    expect([result.outcome, result.reason]).toEqual(['promoted', 'all 2 steps passed']);
+    await checkRolloutInvariants(stack, before, result, 'Challenger');
+    expect(result.cleanupWarnings).toEqual([]);
+    expect(lowest(samples, 'Champion')).toBe(3);
+    expect(samples.at(-1)!.variants).toEqual({ Challenger: { weight: 100, current: 3, desired: 3 } });
+    // The baseline's target went with it; the candidate has the same range, state and policy.
+    expect(await scalingOf(endpoint, 'Champion')).toEqual({ targets: [], policies: [] });
+    expect(await scalingOf(endpoint, 'Challenger')).toEqual({
+      targets: [
+        {
+          min: 1,
+          max: 6,
+          suspended: {
+            DynamicScalingInSuspended: false,
+            DynamicScalingOutSuspended: false,
+            ScheduledScalingSuspended: false,
+          },
+        },
+      ],
+      policies: [['per-instance', perInstance]],
+    });
+    expect(await failedUpdates(endpoint)).toEqual([]);
+    expect(result.decisions.filter((d) => d.kind === 'capacity').map((d) => d.reason)).toEqual([
+      expect.stringMatching(
+        /^Challenger runs 3 × ml\.m5\.large like the baseline Champion .*the baseline is autoscaled \(min 1, max 6\).*; peak 9 instances during deploy \(A\/B update\)/,
+      ),
+      expect.stringMatching(/^scale-in of Champion suspended until the rollout ends/),
+      expect.stringMatching(/^Challenger has Champion's scaling: .* min 1, max 6, 1 policy \(per-instance\)$/),
+    ]);
+    await recordHistory(stack.client, 'autoscaled-baseline-promoted', handle.workflowId, handle.firstExecutionRunId);
+  });
+
+  test('rolled back: the baseline keeps its 3 instances and gets its scaling back as it was', async () => {
+    const endpoint = uniqueName('cap-as-rollback');
+    await autoscaledBaseline(endpoint);
+    const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 75, soak: '1m' }] });
+    const before = await beforeRollout(stack.admin, spec);
+    const watching = watch(endpoint);
+    const handle = await start(spec, endpoint);
+    // Soaking at 75% long enough that target tracking, free to, would have scaled the quiet baseline in.
+    await waitForStatus(endpoint, (s) => s.phase === 'soaking');
+    const during = await scalingOf(endpoint, 'Champion');
+    expect(during.targets[0].suspended?.DynamicScalingInSuspended).toBe(true);
+    await sleep(6_000);
+    await handle.signal('rollback', { by: 'bob', reason: 'p99 is up' });
+    const result = (await handle.result()) as RolloutResult;
+    const samples = await watching.stop();
+
+    expect([result.outcome, result.reason]).toEqual(['rolled_back', 'rolled back by bob: p99 is up']);
+    await checkRolloutInvariants(stack, before, result, 'Champion');
+    expect(result.cleanupWarnings).toEqual([]);
+    expect(lowest(samples, 'Champion')).toBe(3);
+    // The original config's weight (1) again, and its live 3 instances, not the config's 1.
+    expect(samples.at(-1)!.variants).toEqual({ Champion: { weight: 1, current: 3, desired: 3 } });
+    expect(await scalingOf(endpoint, 'Champion')).toEqual({
+      targets: [
+        {
+          min: 1,
+          max: 6,
+          suspended: {
+            DynamicScalingInSuspended: false,
+            DynamicScalingOutSuspended: false,
+            ScheduledScalingSuspended: false,
+          },
+        },
+      ],
+      policies: [['per-instance', perInstance]],
+    });
+    expect(await scalingOf(endpoint, 'Challenger')).toEqual({ targets: [], policies: [] });
+    expect(await failedUpdates(endpoint)).toEqual([]);
+    await recordHistory(stack.client, 'autoscaled-baseline-rolled-back', handle.workflowId, handle.firstExecutionRunId);
+  });
+});
+
+test('capacity follows the weights: instances added before the traffic moves, removed after, the peak within 2N+1', async () => {
+  const endpoint = uniqueName('cap-follow');
+  await baselineOf(endpoint, 'ml.c5.xlarge', 4);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '1s', maxSoak: '1s' },
+      { candidateWeight: 75, soak: '1s', maxSoak: '1s' },
+      { candidateWeight: 100, soak: '1s', maxSoak: '1s' },
+    ],
+  });
+  delete spec.candidate.instanceType; // sized like the baseline: 4 × ml.c5.xlarge
+  const before = await beforeRollout(stack.admin, spec);
+  const watching = watch(endpoint);
+  const handle = await start(spec, endpoint);
+  const result = (await handle.result()) as RolloutResult;
+  const samples = await watching.stop();
+
+  expect([result.outcome, result.reason]).toEqual(['promoted', 'all 3 steps passed']);
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
+  // No variant ever served a share of traffic its instances were not sized for.
+  for (const s of samples) {
+    for (const [name, v] of Object.entries(s.variants)) {
+      if (v.weight > 0 && v.current < instancesForShare(4, v.weight)) {
+        throw new Error(`${name} served ${v.weight}% on ${v.current} instances: ${JSON.stringify(s)}`);
+      }
+    }
+  }
+  // Each step soaked on exactly its share, extra instances removed after the traffic moved.
+  const soaked = new Set(
+    samples
+      .filter((s) => s.status === 'InService' && s.variants.Champion && s.variants.Challenger)
+      .map(
+        (s) => `${s.variants.Challenger.weight}%: ${s.variants.Champion.current} + ${s.variants.Challenger.current}`,
+      ),
+  );
+  expect([...soaked]).toEqual(expect.arrayContaining(['0%: 4 + 1', '50%: 2 + 2', '75%: 1 + 3', '100%: 1 + 4']));
+  // The quota of 9 ml.c5.xlarge holds the A/B update's 2N+1; a fixed double fleet (2N+M = 12) would not fit.
+  expect(Math.max(...samples.map((s) => s.instances))).toBe(9);
+  expect(samples.at(-1)!.variants).toEqual({ Challenger: { weight: 100, current: 4, desired: 4 } });
+  expect(result.decisions.find((d) => d.kind === 'capacity')?.reason).toMatch(
+    /^Challenger runs 4 × ml\.c5\.xlarge like the baseline Champion \(4 × ml\.c5\.xlarge, its live count\); each variant’s instance count follows its share of traffic.*; peak 9 instances during deploy \(A\/B update\), a rollback's restore up to 9; about [\d.]+ instance-hours .* against [\d.]+ for a fixed double fleet \(peak 12\)$/,
+  );
+  expect(result.cleanupWarnings).toEqual([]);
+  await recordHistory(stack.client, 'capacity-follows-weights', handle.workflowId, handle.firstExecutionRunId);
+});
+
+test('a quota the A/B fleet outgrows as capacity follows the weights ends the rollout at once on the baseline alone', async () => {
+  const endpoint = uniqueName('cap-quota');
+  await baselineOf(endpoint, 'ml.m5.xlarge', 2);
+  // The A/B update fits the quota of 5 (2 + 2 + the candidate's first instance); at 50% the candidate's 7 want 4.
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '2s' },
+      { candidateWeight: 100, soak: '2s' },
+    ],
+  });
+  spec.candidate.instanceType = 'ml.m5.xlarge';
+  spec.candidate.instanceCount = 7;
+  const before = await beforeRollout(stack.admin, spec);
+  const started = Date.now();
+  const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
+  expect(Date.now() - started).toBeLessThan(60_000);
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toMatch(
+    /^the rollout failed: UpdateEndpointWeightsAndCapacities .*: the quota 'ml\.m5\.xlarge for endpoint usage' is too small: it needs 3 more instances \(6 in all, 3 in use\) and the quota is 5\./,
+  );
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  const after = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  expect(after.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount, v.CurrentWeight])).toEqual([
+    ['Champion', 2, 1],
+  ]);
+  expect(result.decisions.map((d) => d.kind)).toContain('warning'); // 7 instances beside the baseline's 2
+  expect(result.cleanupWarnings).toEqual([]);
+});
+
+test('the candidate is sized like the baseline (type, live count, timeouts, volume, its model’s network) unless the spec says otherwise, with a warning when the hardware differs', async () => {
+  const endpoint = uniqueName('cap-sized');
+  const vpc = { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0a', 'subnet-0b'] };
+  await stack.sm.send(
+    new CreateModelCommand({
+      ModelName: `${endpoint}-champion`,
+      ExecutionRoleArn: DEMO_ROLE,
+      PrimaryContainer: { Image: DEMO_IMAGE, ModelDataUrl: stack.data.modelUrl('champion') },
+      VpcConfig: vpc,
+      EnableNetworkIsolation: true,
+    }),
+  );
+  const baselineVariant = {
+    VariantName: 'Champion',
+    ModelName: `${endpoint}-champion`,
+    InstanceType: 'ml.m5.large' as const,
+    InitialInstanceCount: 1,
+    InitialVariantWeight: 1,
+    ContainerStartupHealthCheckTimeoutInSeconds: 900,
+    ModelDataDownloadTimeoutInSeconds: 1200,
+    VolumeSizeInGB: 30,
+  };
+  for (let created = false; !created;) {
+    // The new model is invisible for the aws profile's consistency window: retry until SageMaker finds it.
+    created = await stack.sm
+      .send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: `${endpoint}-initial`,
+          ProductionVariants: [baselineVariant],
+        }),
+      )
+      .then(
+        () => true,
+        async (err: Error) => {
+          if (!/Could not find model/.test(err.message)) throw err;
+          await sleep(200);
+          return false;
+        },
+      );
+  }
+  for (let created = false; !created;) {
+    created = await stack.sm
+      .send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-initial` }))
+      .then(
+        () => true,
+        async (err: Error) => {
+          if (!/Could not find endpoint config/i.test(err.message)) throw err;
+          await sleep(200);
+          return false;
+        },
+      );
+  }
+  await settled(endpoint, () => true);
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+    }),
+  );
+  await settled(endpoint, (s) => s.variants.Champion?.current === 2);
+
+  const spec = stack.spec(endpoint, 'challenger', { steps: [{ candidateWeight: 100, soak: '1s', maxSoak: '1s' }] });
+  spec.candidate.instanceType = 'ml.c5.large'; // the spec's own choice …
+  spec.candidate.volumeSizeInGB = 50; // … and volume; the rest comes from the baseline
+  const before = await beforeRollout(stack.admin, spec);
+  const result = (await (await start(spec, endpoint)).result()) as RolloutResult;
+  expect(result.outcome).toBe('promoted');
+  const report = await checkRolloutInvariants(stack, before, result, 'Challenger');
+
+  const final = await stack.sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: report.configName! }));
+  expect(final.ProductionVariants).toEqual([
+    expect.objectContaining({
+      VariantName: 'Challenger',
+      InstanceType: 'ml.c5.large',
+      InitialInstanceCount: 2, // the baseline's live count, not its config's 1
+      ContainerStartupHealthCheckTimeoutInSeconds: 900,
+      ModelDataDownloadTimeoutInSeconds: 1200,
+      VolumeSizeInGB: 50,
+    }),
+  ]);
+  const model = await stack.sm.send(new DescribeModelCommand({ ModelName: spec.candidate.modelName }));
+  expect([model.VpcConfig, model.EnableNetworkIsolation]).toEqual([vpc, true]);
+  expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
+    expect.stringMatching(
+      /^the candidate runs on other hardware than the baseline \(instance type ml\.c5\.large, the baseline's ml\.m5\.large\): latency, 5XX and errors then compare hardware/,
+    ),
+  ]);
+});
