@@ -205,15 +205,17 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           await invoke(rows);
           return;
         }
+        const sentAt = Date.now();
         const [b, c] = await Promise.all([invoke(rows, input.paired.baseline), invoke(rows, input.paired.candidate)]);
         if (!b || !c) return;
-        // The two round trips belong to the request, so to its first row only: one latency pair per request pair.
+        // The two round trips belong to the request, so to its first row only: one latency pair per request pair. The
+        // minute it was sent in is its latency batch (paired.ts: pairs of one minute share each instance's hiccups).
         rows.forEach((row, k) =>
           pairedBuilder.add(
             row.label,
             b.scores[k],
             c.scores[k],
-            k === 0 ? { baseline: b.ms, candidate: c.ms } : undefined,
+            k === 0 ? { baseline: b.ms, candidate: c.ms, at: sentAt } : undefined,
           ),
         );
       };

@@ -16,23 +16,31 @@ import type { LabelledSummary } from './labelled-summary';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
 import type { PairedSummary } from './paired';
-import { comparePairedAuc, comparePairedLatency, comparePairedQuality, poolComparisons } from './paired-comparison';
+import {
+  comparePairedAuc,
+  comparePairedLatency,
+  comparePairedLatencyPairs,
+  comparePairedQuality,
+  poolComparisons,
+} from './paired-comparison';
 import { judgeScoreShift, type ScoreShiftStatistics } from './score-shift';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
-import { powerSpending, spendingBoundaries, type Look } from './error-spending';
+import { pocockSpending, powerSpending, spendingBoundaries, type Look, type Spending } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
-import type {
-  GuardrailConfig,
-  GuardrailEvaluation,
-  GuardrailName,
-  GuardrailResult,
-  LatencyStatistics,
-  QualityMetricName,
-  SoakSchedule,
-  SpendingLook,
-  SplitEvidence,
-  VariantEvidence,
-  Verdict,
+import {
+  GUARDRAIL_DESIGN,
+  type GuardrailConfig,
+  type GuardrailDesign,
+  type GuardrailEvaluation,
+  type GuardrailName,
+  type GuardrailResult,
+  type LatencyStatistics,
+  type QualityMetricName,
+  type SoakSchedule,
+  type SpendingLook,
+  type SplitEvidence,
+  type VariantEvidence,
+  type Verdict,
 } from './types';
 
 export const QUALITY_METRICS: readonly QualityMetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'];
@@ -106,6 +114,9 @@ export const ERROR_SPENDING_SHARE = 0.95;
  */
 export const SPENDING = powerSpending(0.5);
 
+/** Design 1's error-spending function (rollouts started before issue 21): Lan & DeMets's Pocock type. */
+export const SPENDING_V1 = pocockSpending;
+
 /**
  * The pass bound's mixture is tuned to be sharpest where its radius is the tolerance (TARGET_FACTOR × it for the fail
  * bound): an equal candidate passes once the radius is under the tolerance. Chosen on a seed set other than the one
@@ -119,6 +130,8 @@ export const PASS_TARGET_FACTOR = 1;
  * passes, so each guardrail's pass error bounds the chance of promoting a candidate worse than its tolerance.
  */
 export function passError(config: GuardrailConfig, share: number): number {
+  // Design 1 (rollouts started before issue 21) had no power: its pass bound held at the alpha share.
+  if ((config.design ?? GUARDRAIL_DESIGN) === 1) return share;
   return config.power !== undefined ? 1 - config.power : share;
 }
 
@@ -166,13 +179,15 @@ function describe(c: Comparison): string {
 
 /**
  * Applies the verdict rules to one comparison: the lower (fail) bound at `alpha`, the upper (pass) bound at `passAlpha`
- * (1 − power; `alpha` when no power is stated), each one-sided.
+ * (1 − power; `alpha` when no power is stated), each one-sided. Design 1 (rollouts started before issue 21) tuned and
+ * built the pass bound like the fail bound, error-spending part included, and spent by the Pocock type.
  */
 export function judge(
   c: Comparison,
   alpha: number,
   reportedTolerance: number,
   passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): GuardrailResult {
   const common = {
     guardrail: c.guardrail,
@@ -195,12 +210,13 @@ export function judge(
   }
   const target = Math.max(c.tolerance, MIN_TARGET[c.guardrail]);
   const tau = (a: number) => mixingScaleFor(TARGET_FACTOR * target, a);
-  const tauPass = (a: number) => mixingScaleFor(PASS_TARGET_FACTOR * target, a);
+  const tauPass = design === 1 ? tau : (a: number) => mixingScaleFor(PASS_TARGET_FACTOR * target, a);
+  const spending = design === 1 ? SPENDING_V1 : SPENDING;
   // Each side is its own one-sided test: the lower bound at alpha (a false fail), the upper at passAlpha (a false pass).
   // The pass bound takes no error-spending part: the mixture holds at every evaluation, so a pass does not flicker off
   // between looks nor at the re-judgement after the settle wait, which are no looks (README.md, "The pass bound").
-  const lower = c.estimate - radiusOf(c, alpha, tau, true);
-  const upper = c.estimate + radiusOf(c, passAlpha, tauPass, false);
+  const lower = c.estimate - radiusOf(c, alpha, tau, spending);
+  const upper = c.estimate + radiusOf(c, passAlpha, tauPass, design === 1 ? spending : null);
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     // So few observations (latency periods) that even the most extreme data could not reach 1/alpha yet: no
     // bound exists, and an infinite interval would not survive JSON (workflow state), so none is reported.
@@ -248,7 +264,7 @@ export function judge(
  * `spending` at an error-spending look, the spending boundary (at ERROR_SPENDING_SHARE of alpha). Each is the tighter
  * of its two tests, whose shares of alpha were split before any data (union bound). Infinity when no bound exists yet.
  */
-function radiusOf(c: Comparison, alpha: number, tau: (a: number) => number, spending: boolean): number {
+function radiusOf(c: Comparison, alpha: number, tau: (a: number) => number, spending: Spending | null): number {
   if (c.degreesOfFreedom !== undefined) {
     // A mean of df + 1 observations whose variance is estimated from themselves (latency periods).
     // The split of the share depends on the spec alone (its horizon and alpha), never on the data: union bound.
@@ -267,7 +283,7 @@ function radiusOf(c: Comparison, alpha: number, tau: (a: number) => number, spen
   // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
   const variance = Math.max(c.variance, Number.MIN_VALUE);
   // With a soak schedule the share is split before any data (union bound), as for latency above.
-  const spendingAlpha = c.spending && spending ? ERROR_SPENDING_SHARE * alpha : 0;
+  const spendingAlpha = c.spending && spending !== null ? ERROR_SPENDING_SHARE * alpha : 0;
   const mixtureAlpha = alpha - spendingAlpha;
   let r = oneSidedRadius(variance, tau(mixtureAlpha), mixtureAlpha);
   if (c.spending?.atLook && spendingAlpha > 0) {
@@ -276,7 +292,7 @@ function radiusOf(c: Comparison, alpha: number, tau: (a: number) => number, spen
     // is spent over its looks only, and a boundary applied between them would be a crossing chance it never paid for;
     // the mixture, valid at every evaluation, judges alone there at its part of the share, and the union bound keeps
     // the total at the guardrail's share.
-    const boundaries = spendingBoundaries(c.spending.looks, spendingAlpha, SPENDING);
+    const boundaries = spendingBoundaries(c.spending.looks, spendingAlpha, spending!);
     const b = boundaries[boundaries.length - 1];
     if (Number.isFinite(b)) r = Math.min(r, b * Math.sqrt(variance));
   }
@@ -394,7 +410,9 @@ export function compareGuardrails(input: GuardrailInput): {
       // CloudWatch's per-period medians (which would count the probes of both variants alike).
       comparison:
         paired !== undefined
-          ? comparePairedLatency(paired, config.latency.tolerance)
+          ? (config.design ?? GUARDRAIL_DESIGN) === 1
+            ? comparePairedLatencyPairs(paired, config.latency.tolerance)
+            : comparePairedLatency(paired, config.latency.tolerance)
           : compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
       reportedTolerance: config.latency.tolerance,
     });
@@ -518,12 +536,13 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
   const { sampleRatio, comparisons, shares, spendingLook } = compareGuardrails(input);
   const results: GuardrailResult[] = sampleRatio ? [sampleRatio] : [];
   const pass = passError(input.config, shares.perGuardrail);
+  const design = input.config.design ?? GUARDRAIL_DESIGN;
   for (const { comparison, reportedTolerance } of comparisons) {
-    results.push(judge(comparison, shares.perGuardrail, reportedTolerance, pass));
+    results.push(judge(comparison, shares.perGuardrail, reportedTolerance, pass, design));
   }
   const shift = input.config.scoreShift;
   if (shift?.enabled) {
-    results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance, pass));
+    results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance, pass, design));
   }
   return { ...combine(results), results, spendingLook };
 }

@@ -142,6 +142,34 @@ export function comparePairedAuc(paired: PairedSummary | null, tolerance: number
   };
 }
 
+/** Paired latency observations before design 1 judges latency on them. */
+export const MIN_LATENCY_PAIRS = 100;
+
+/**
+ * Design 1's latency of paired probes (rollouts started before issue 21): the mean log ratio of round trips over the
+ * pairs as if independent, normal mixture. It understates the variance (pairs of one minute share each instance's
+ * hiccups), hence design 2's batches below; kept unchanged so that those rollouts replay.
+ */
+export function comparePairedLatencyPairs(paired: PairedSummary | null, tolerance: number): Comparison {
+  const l = paired?.latency;
+  const n = l?.pairs ?? 0;
+  const base = {
+    guardrail: 'latency' as const,
+    baseline: n > 0 ? Math.exp(l!.logBaseline / n) : null,
+    candidate: n > 0 ? Math.exp(l!.logCandidate / n) : null,
+    samples: { baseline: n, candidate: n },
+    method:
+      'paired probes: mean log ratio of the two round trips of each row (geometric means), normal-mixture confidence ' +
+      'sequence',
+    unit: 'relative' as const,
+    statistic: 'paired round trips, geometric mean',
+    tolerance: Math.log1p(tolerance),
+    report: Math.expm1,
+  };
+  if (n < MIN_LATENCY_PAIRS) return notYet(base, `only ${n} paired round trips so far (need ${MIN_LATENCY_PAIRS})`);
+  return { ...base, estimate: l!.mean, variance: l!.sumSquaredDeviations / (n - 1) / n };
+}
+
 /**
  * Latency of paired probes: the mean log ratio of the two round trips, reported as a relative change (0.1 = 10% slower),
  * judged on the intervals' means (paired.ts, `latencyBatches`) by the t-based tests of CloudWatch's periods: their

@@ -28,7 +28,7 @@
 //
 // Sufficient statistics: per threshold Σ Y and Σ Y², and the request count, folded from each weight period's counts
 // of captured scores at or below each threshold, per variant: a few hundred numbers whatever the traffic.
-import type { GuardrailResult } from './types';
+import { GUARDRAIL_DESIGN, type GuardrailDesign, type GuardrailResult } from './types';
 import { formatLevel, groupThousands } from './format';
 import { mixingScaleFor, oneSidedRadius } from './sequential';
 
@@ -113,11 +113,16 @@ function centreOf(stats: ScoreShiftStatistics, j: number): number {
  * smaller. A control variate from the variants' own
  * earlier periods (CUPED-like: Deng, Xu, Kohavi & Walker, WSDM 2013).
  */
-export function foldScoreShift(stats: ScoreShiftStatistics, period: ScoreShiftPeriod): ScoreShiftStatistics {
+export function foldScoreShift(
+  stats: ScoreShiftStatistics,
+  period: ScoreShiftPeriod,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
+): ScoreShiftStatistics {
   const w = period.candidateWeight / 100;
   if (!(w > 0 && w < 1)) return stats;
   const { baseline: b, candidate: c } = period;
-  const m = SCORE_SHIFT_THRESHOLDS.map((_, j) => centreOf(stats, j));
+  // Design 1 (rollouts started before issue 21) folded the indicators uncentred (m = 0): its sums must stay as they were.
+  const m = SCORE_SHIFT_THRESHOLDS.map((_, j) => (design === 1 ? 0 : centreOf(stats, j)));
   // Σ over the candidate's requests of (1{s ≤ x} − m)/w, minus the baseline's over 1 − w; (I − m)² = I(1 − 2m) + m².
   const centred = (k: ScoreCounts, j: number) => k.atOrBelow[j] - m[j] * k.predictions;
   const squared = (k: ScoreCounts, j: number) => k.atOrBelow[j] * (1 - 2 * m[j]) + k.predictions * m[j] * m[j];
@@ -142,7 +147,9 @@ export function scoreShiftBounds(
   alpha: number,
   tolerance: number,
   passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): { estimate: number; lower: number; upper: number; at: number } {
+  if (design === 1) return scoreShiftBoundsV1(stats, alpha, tolerance);
   const k = SCORE_SHIFT_THRESHOLDS.length;
   const each = alpha / (2 * k);
   // Tuned to be sharpest where the radius is half the tolerance: a broken model (distance 0.6–0.9 at the default 0.5)
@@ -170,6 +177,37 @@ export function scoreShiftBounds(
   return { estimate, lower, upper: Math.min(1, upper), at };
 }
 
+/**
+ * Design 1's bounds (rollouts started before issue 21): both sides at alpha / (2K) per threshold, the plug-in variance
+ * floored at Number.MIN_VALUE (a threshold no score fell under then never passes). Kept unchanged so that those
+ * rollouts replay.
+ */
+function scoreShiftBoundsV1(
+  stats: ScoreShiftStatistics,
+  alpha: number,
+  tolerance: number,
+): { estimate: number; lower: number; upper: number; at: number } {
+  const each = alpha / (2 * SCORE_SHIFT_THRESHOLDS.length);
+  const tau = mixingScaleFor(tolerance / 2, each);
+  const n = stats.requests;
+  let estimate = 0;
+  let lower = 0;
+  let upper = 0;
+  let at = 0;
+  SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
+    const mean = stats.sums[j] / n;
+    const variance = Math.max((stats.squares[j] / n - mean * mean) / n, Number.MIN_VALUE);
+    const r = oneSidedRadius(variance, tau, each);
+    if (Math.abs(mean) > estimate) {
+      estimate = Math.abs(mean);
+      at = j;
+    }
+    lower = Math.max(lower, Math.abs(mean) - r);
+    upper = Math.max(upper, Math.abs(mean) + r);
+  });
+  return { estimate, lower, upper: Math.min(1, upper), at };
+}
+
 const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : 'n/a');
 
 /** The guard's verdict at its share of alpha (see the header). */
@@ -178,6 +216,7 @@ export function judgeScoreShift(
   alpha: number,
   tolerance: number,
   passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): GuardrailResult {
   const s = stats ?? emptyScoreShift();
   const half = SCORE_SHIFT_THRESHOLDS.indexOf(0.5);
@@ -207,7 +246,7 @@ export function judgeScoreShift(
         `${MIN_SCORE_SHIFT_PREDICTIONS} on each variant)`,
     };
   }
-  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance, passAlpha);
+  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance, passAlpha, design);
   const x = SCORE_SHIFT_THRESHOLDS[at];
   const summary =
     `scoreShift: live scores at or below ${x}: candidate ${pct(s.candidate.atOrBelow[at], s.candidate.predictions)} ` +

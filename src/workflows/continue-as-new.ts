@@ -5,6 +5,7 @@
 // server's limit.historyCount.suggestContinueAsNew and limit.historySize.suggestContinueAsNew).
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
+import type { GuardrailDesign } from '../analysis';
 import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
 import { settleNotifications } from './notify';
 import type { modelRollout } from './rollout';
@@ -33,6 +34,8 @@ export interface Continuation {
   approval: HumanRequest | null;
   /** How many runs came before this one's (1 for the first continuation). */
   runs: number;
+  /** The guardrails' design the rollout started with; absent (an older worker's continuation): design 1. */
+  guardrailDesign?: GuardrailDesign;
 }
 
 export function continueAsNewSuggested(): boolean {
@@ -68,6 +71,7 @@ function toContinuation(ctx: RolloutContext): Continuation {
     rollbackRequest: ctx.rollbackRequest,
     approval: ctx.approval,
     runs: ctx.runs,
+    guardrailDesign: ctx.guardrailDesign,
   };
 }
 
@@ -84,4 +88,5 @@ export function restore(ctx: RolloutContext, c: Continuation): void {
   ctx.rollbackRequest = c.rollbackRequest;
   ctx.approval = c.approval;
   ctx.runs = c.runs;
+  ctx.guardrailDesign = c.guardrailDesign ?? 1;
 }

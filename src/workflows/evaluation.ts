@@ -69,7 +69,13 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
       candidate: evidenceOf(ctx.candidateName),
       latency: cloudwatch.latency,
       split: { candidateWeight: spec.steps[ctx.state.step - 1].candidateWeight, ...stepInvocations(ctx) },
-      config: toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, soakPeriods(spec), guardrailTraffic(spec)),
+      config: toGuardrailConfig(
+        spec.guardrails,
+        ctx.qualityThreshold,
+        soakPeriods(spec),
+        guardrailTraffic(spec),
+        ctx.guardrailDesign,
+      ),
       schedule: { soakFraction, looks: ctx.evidence.looks },
       ...liveGuardrailEvidence(ctx),
     });
