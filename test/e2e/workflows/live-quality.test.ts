@@ -119,85 +119,101 @@ function checkNoOpenWindowCounted(run: Awaited<ReturnType<typeof liveRollout>>):
   expect(last.counted).toBeGreaterThanOrEqual(0.85 * last.madeBefore);
 }
 
-test('a worse candidate is rolled back on quality judged from live traffic with delayed labels', async () => {
-  const run = await liveRollout('worse');
-  expect(run.result.outcome).toBe('rolled_back');
-  expect(run.result.reason).toMatch(/guardrail failed: rocAuc: candidate 0\.\d{3} vs baseline 0\.\d{3} \(worse by /);
-  checkNoOpenWindowCounted(run);
-  const last = run.snapshots[run.snapshots.length - 1].status.liveQuality!;
-  // Labels that never came, and late ones, were counted and never judged.
-  expect(last.variants.Challenger.unlabelled + last.variants.Champion.unlabelled).toBeGreaterThan(0);
-  expect(last.variants.Challenger.labelled).toBeGreaterThan(100);
-  await checkRolloutInvariants(stack, run.before, run.result, 'Champion');
-}, ROLLOUT_TIMEOUT_MS);
+test(
+  'a worse candidate is rolled back on quality judged from live traffic with delayed labels',
+  async () => {
+    const run = await liveRollout('worse');
+    expect(run.result.outcome).toBe('rolled_back');
+    expect(run.result.reason).toMatch(/guardrail failed: rocAuc: candidate 0\.\d{3} vs baseline 0\.\d{3} \(worse by /);
+    checkNoOpenWindowCounted(run);
+    const last = run.snapshots[run.snapshots.length - 1].status.liveQuality!;
+    // Labels that never came, and late ones, were counted and never judged.
+    expect(last.variants.Challenger.unlabelled + last.variants.Champion.unlabelled).toBeGreaterThan(0);
+    expect(last.variants.Challenger.labelled).toBeGreaterThan(100);
+    await checkRolloutInvariants(stack, run.before, run.result, 'Champion');
+  },
+  ROLLOUT_TIMEOUT_MS,
+);
 
-test('a better candidate is promoted on live quality; the label-free guard passes its scores', async () => {
-  const run = await liveRollout('challenger');
-  expect(run.result.outcome).toBe('promoted');
-  checkNoOpenWindowCounted(run);
-  const judged = run.result.evaluations.filter((e) => e.step === 1 && !e.compact).map((e) => e.evaluation.results);
-  const final = judged[judged.length - 1];
-  for (const guardrail of ['accuracy', 'rocAuc']) {
-    const r = final.find((x) => x.guardrail === guardrail)!;
-    expect(r.verdict).toBe('pass');
-    expect(r.difference!).toBeLessThan(0); // the candidate is better
-  }
-  expect(final.find((x) => x.guardrail === 'scoreShift')!.verdict).not.toBe('fail');
-  const last = run.snapshots[run.snapshots.length - 1].status.liveQuality!;
-  expect(last.variants.Challenger.lateLabels + last.variants.Champion.lateLabels).toBeGreaterThan(0);
-  await checkRolloutInvariants(stack, run.before, run.result, 'Challenger');
-}, ROLLOUT_TIMEOUT_MS);
+test(
+  'a better candidate is promoted on live quality; the label-free guard passes its scores',
+  async () => {
+    const run = await liveRollout('challenger');
+    expect(run.result.outcome).toBe('promoted');
+    checkNoOpenWindowCounted(run);
+    const judged = run.result.evaluations.filter((e) => e.step === 1 && !e.compact).map((e) => e.evaluation.results);
+    const final = judged[judged.length - 1];
+    for (const guardrail of ['accuracy', 'rocAuc']) {
+      const r = final.find((x) => x.guardrail === guardrail)!;
+      expect(r.verdict).toBe('pass');
+      expect(r.difference!).toBeLessThan(0); // the candidate is better
+    }
+    expect(final.find((x) => x.guardrail === 'scoreShift')!.verdict).not.toBe('fail');
+    const last = run.snapshots[run.snapshots.length - 1].status.liveQuality!;
+    expect(last.variants.Challenger.lateLabels + last.variants.Champion.lateLabels).toBeGreaterThan(0);
+    await checkRolloutInvariants(stack, run.before, run.result, 'Challenger');
+  },
+  ROLLOUT_TIMEOUT_MS,
+);
 
-test('paired probes: a better candidate is promoted, quality and latency judged on the same replay rows', async () => {
-  const endpoint = uniqueName('paired');
-  await stack.seedEndpoint(endpoint);
-  const spec = stack.spec(endpoint, 'challenger', {
-    traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, paired: true } },
-  });
-  const before = await beforeRollout(stack.admin, spec);
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [spec],
-  });
-  const result = (await handle.result()) as RolloutResult;
-  expect([result.outcome, result.reason]).toEqual(['promoted', expect.any(String)]);
-  const first = result.evaluations.filter((e) => e.step === 1 && !e.compact).pop()!.evaluation.results;
-  for (const guardrail of ['accuracy', 'rocAuc', 'latency']) {
-    const r = first.find((x) => x.guardrail === guardrail)!;
-    expect(r.method).toMatch(/^paired probes/);
-    expect(r.verdict).toBe('pass');
-    expect(r.samples.baseline).toBe(r.samples.candidate); // the same rows, scored by both
-  }
-  expect(first.find((x) => x.guardrail === 'rocAuc')!.difference!).toBeLessThan(0); // the challenger ranks better
-  // Probes name their variant, so they are no evidence of routing; without data capture there is no split to check.
-  expect(first.some((x) => x.guardrail === 'sampleRatio')).toBe(false);
-  // Each variant's own scores of the paired rows, for people.
-  const figures = result.steps[0].variants;
-  expect(figures.find((v) => v.variantName === 'Challenger')!.quality!.n).toBe(
-    figures.find((v) => v.variantName === 'Champion')!.quality!.n,
-  );
-  await checkRolloutInvariants(stack, before, result, 'Challenger');
-}, ROLLOUT_TIMEOUT_MS);
+test(
+  'paired probes: a better candidate is promoted, quality and latency judged on the same replay rows',
+  async () => {
+    const endpoint = uniqueName('paired');
+    await stack.seedEndpoint(endpoint);
+    const spec = stack.spec(endpoint, 'challenger', {
+      traffic: { replay: { dataUrl: `file://${stack.data.holdoutFile}`, ratePerSecond: 100, paired: true } },
+    });
+    const before = await beforeRollout(stack.admin, spec);
+    const handle = await stack.client.workflow.start('modelRollout', {
+      taskQueue: stack.taskQueue,
+      workflowId: `rollout-${endpoint}`,
+      args: [spec],
+    });
+    const result = (await handle.result()) as RolloutResult;
+    expect([result.outcome, result.reason]).toEqual(['promoted', expect.any(String)]);
+    const first = result.evaluations.filter((e) => e.step === 1 && !e.compact).pop()!.evaluation.results;
+    for (const guardrail of ['accuracy', 'rocAuc', 'latency']) {
+      const r = first.find((x) => x.guardrail === guardrail)!;
+      expect(r.method).toMatch(/^paired probes/);
+      expect(r.verdict).toBe('pass');
+      expect(r.samples.baseline).toBe(r.samples.candidate); // the same rows, scored by both
+    }
+    expect(first.find((x) => x.guardrail === 'rocAuc')!.difference!).toBeLessThan(0); // the challenger ranks better
+    // Probes name their variant, so they are no evidence of routing; without data capture there is no split to check.
+    expect(first.some((x) => x.guardrail === 'sampleRatio')).toBe(false);
+    // Each variant's own scores of the paired rows, for people.
+    const figures = result.steps[0].variants;
+    expect(figures.find((v) => v.variantName === 'Challenger')!.quality!.n).toBe(
+      figures.find((v) => v.variantName === 'Champion')!.quality!.n,
+    );
+    await checkRolloutInvariants(stack, before, result, 'Challenger');
+  },
+  ROLLOUT_TIMEOUT_MS,
+);
 
-test('delayed labels without data capture to join them with stop the rollout before any change', async () => {
-  const endpoint = uniqueName('nocapture');
-  await stack.seedEndpoint(endpoint); // an endpoint whose config captures nothing
-  const mutating = async () =>
-    (await stack.admin.requests()).filter((e) => e.mutating && JSON.stringify(e).includes(endpoint)).length;
-  const seeded = await mutating();
-  const spec = stack.spec(endpoint, 'challenger', {
-    traffic: { groundTruth: { s3Uri: `s3://labels/${endpoint}`, labelDelay: '1s', maxLabelDelay: '3s' } },
-  });
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [spec],
-  });
-  const result = (await handle.result()) as RolloutResult;
-  expect(result.outcome).toBe('rolled_back');
-  expect(result.reason).toMatch(
-    /has no data capture, so there are no live predictions to join labels with: add traffic\.capture/,
-  );
-  expect(await mutating()).toBe(seeded);
-}, ROLLOUT_TIMEOUT_MS);
+test(
+  'delayed labels without data capture to join them with stop the rollout before any change',
+  async () => {
+    const endpoint = uniqueName('nocapture');
+    await stack.seedEndpoint(endpoint); // an endpoint whose config captures nothing
+    const mutating = async () =>
+      (await stack.admin.requests()).filter((e) => e.mutating && JSON.stringify(e).includes(endpoint)).length;
+    const seeded = await mutating();
+    const spec = stack.spec(endpoint, 'challenger', {
+      traffic: { groundTruth: { s3Uri: `s3://labels/${endpoint}`, labelDelay: '1s', maxLabelDelay: '3s' } },
+    });
+    const handle = await stack.client.workflow.start('modelRollout', {
+      taskQueue: stack.taskQueue,
+      workflowId: `rollout-${endpoint}`,
+      args: [spec],
+    });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toMatch(
+      /has no data capture, so there are no live predictions to join labels with: add traffic\.capture/,
+    );
+    expect(await mutating()).toBe(seeded);
+  },
+  ROLLOUT_TIMEOUT_MS,
+);
