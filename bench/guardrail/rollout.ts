@@ -19,6 +19,7 @@ import {
 } from '../../src/analysis';
 import type {
   GuardrailConfig,
+  GuardrailDesign,
   GuardrailEvaluation,
   GuardrailName,
   SpendingLook,
@@ -63,13 +64,37 @@ export interface RolloutRecord {
   evaluations: number;
 }
 
+/**
+ * The levers bench:guardrail can switch, one at a time, to say what each gives: the guardrails' design (1: before
+ * issue 21; 2: current), the pass bound's power (null: at the alpha share, as without `guardrails.power`), the
+ * label-free guard's centring (design 2 only), and latency from replay traffic's round trips. Paired probes are a
+ * world of their own (the paired scenarios).
+ */
+export interface Levers {
+  design: GuardrailDesign;
+  power: number | null;
+  centring: boolean;
+  replayLatency: boolean;
+}
+
+export const DEFAULT_LEVERS: Levers = { design: 2, power: 0.8, centring: true, replayLatency: false };
+
 /** What toGuardrailConfig gets from the spec's traffic section (src/workflows/live-quality.ts guardrailTraffic). */
-export function configOf(spec: RolloutSpec): GuardrailConfig {
+export function configOf(spec: RolloutSpec, levers: Levers = DEFAULT_LEVERS): GuardrailConfig {
   const traffic = spec.traffic;
-  return toGuardrailConfig(spec.guardrails, traffic.replay?.threshold ?? 0.5, soakPeriods(spec), {
-    liveCapture: traffic.capture !== undefined || traffic.groundTruth !== undefined,
-    paired: traffic.replay?.paired ?? false,
-  });
+  const config = toGuardrailConfig(
+    spec.guardrails,
+    traffic.replay?.threshold ?? 0.5,
+    soakPeriods(spec),
+    {
+      liveCapture: traffic.capture !== undefined || traffic.groundTruth !== undefined,
+      paired: traffic.replay?.paired ?? false,
+    },
+    levers.design,
+  );
+  if (levers.power === null) delete config.power;
+  else config.power = levers.power;
+  return config;
 }
 
 export function worldKindOf(spec: RolloutSpec): WorldKind {
@@ -93,6 +118,7 @@ export interface RolloutInput {
    * the replay activity would return each variant's round-trip log sums per minute).
    */
   replayLatency?: boolean;
+  levers?: Levers;
   /** Sees every evaluation (for looking into one rollout). */
   trace?: (evaluation: GuardrailEvaluation, served: number, ms: number) => void;
 }
@@ -101,7 +127,10 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
   const { spec } = input;
   const rng = new Rng(input.seed);
   const kind = worldKindOf(spec);
-  const config = configOf(spec);
+  const levers = input.levers ?? DEFAULT_LEVERS;
+  const config = configOf(spec, levers);
+  // The fold of the label-free guard's counts: design 1's (uncentred) when the design or the lever says so.
+  const foldDesign: GuardrailDesign = levers.centring ? levers.design : 1;
   const periodMs = durationMs(spec.evaluation.metricPeriod);
   const intervalMs = durationMs(spec.evaluation.interval);
   const settleMs = durationMs(spec.evaluation.settleDelay);
@@ -165,7 +194,7 @@ export function simulateRollout(input: RolloutInput): RolloutRecord {
     }
     if (kind === 'live') {
       labelled = world.liveLabelled();
-      for (const period of world.newCaptures()) scoreShift = foldScoreShift(scoreShift, period);
+      for (const period of world.newCaptures()) scoreShift = foldScoreShift(scoreShift, period, foldDesign);
     }
     const evidenceOf = (v: number): VariantEvidence => ({
       variantName: NAMES[v],
