@@ -45,8 +45,12 @@ export interface ReplayInput {
   durationMs: number;
   /** Scores at or above this count as predicted positive in the labelled summaries (traffic.replay.threshold). */
   threshold: number;
-  /** Paired probes: every request goes to both of these variants (TargetVariant). */
-  paired?: { baseline: string; candidate: string };
+  /**
+   * Paired probes: every request goes to both of these variants (TargetVariant). `latencyBatchMs` (guardrail design 2:
+   * the spec's metric period): each pair's round trips are stamped with when they were sent and batched by periods of
+   * that length; absent, by replay interval.
+   */
+  paired?: { baseline: string; candidate: string; latencyBatchMs?: number };
 }
 
 /** InferenceId prefix of the rollout's own replay requests: their captures are not live traffic, and have no labels. */
@@ -121,7 +125,9 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       };
       const variantOf = (variant: string) =>
         (result.byVariant[variant] ??= { requests: 0, failures: 0, labelled: builderOf(variant).summary() });
-      const pairedBuilder = input.paired ? new PairedSummaryBuilder(input.threshold, result.paired) : null;
+      const pairedBuilder = input.paired
+        ? new PairedSummaryBuilder(input.threshold, result.paired, undefined, input.paired.latencyBatchMs)
+        : null;
       const snapshot = () => {
         for (const [variant, b] of builders) variantOf(variant).labelled = b.summary();
         if (pairedBuilder) result.paired = pairedBuilder.summary();
@@ -215,7 +221,9 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
             row.label,
             b.scores[k],
             c.scores[k],
-            k === 0 ? { baseline: b.ms, candidate: c.ms, at: sentAt } : undefined,
+            k === 0
+              ? { baseline: b.ms, candidate: c.ms, ...(input.paired?.latencyBatchMs ? { at: sentAt } : {}) }
+              : undefined,
           ),
         );
       };

@@ -65,6 +65,11 @@ export interface PairedSummary {
   latencyOpen?: Latency;
   /** Pairs with a time, per wall-clock minute (epoch ms of its start), oldest first: the minutes not yet folded. */
   latencyMinutes?: { minute: number; pairs: Latency }[];
+  /**
+   * The length of those "minutes" (ms): the spec's metric period, as CloudWatch's periods (60 s on AWS; a time-scaled
+   * test's spec has 1 s). Absent: 60 s.
+   */
+  latencyBatchMs?: number;
 }
 
 /** A minute of timed pairs is folded once a pair of a minute this much later has come (the newest two stay open). */
@@ -124,7 +129,8 @@ function settleMinutes(s: PairedSummary): void {
   const minutes = s.latencyMinutes ?? [];
   if (minutes.length <= 2) return;
   const newest = minutes[minutes.length - 1].minute;
-  const { batches, open } = foldMinutesBefore(s.latencyBatches ?? NO_LATENCY_PERIODS, minutes, newest - MINUTE_MS);
+  const length = s.latencyBatchMs ?? MINUTE_MS;
+  const { batches, open } = foldMinutesBefore(s.latencyBatches ?? NO_LATENCY_PERIODS, minutes, newest - length);
   s.latencyBatches = batches;
   s.latencyMinutes = open;
 }
@@ -197,6 +203,9 @@ function combine(a: PairedSummary, b: PairedSummary): PairedSummary {
     ),
     latencyOpen: mergeLatency(a.latencyOpen ?? NO_PAIRS, b.latencyOpen ?? NO_PAIRS),
     latencyMinutes: mergeMinutes(a.latencyMinutes ?? [], b.latencyMinutes ?? []),
+    ...((a.latencyBatchMs ?? b.latencyBatchMs) !== undefined
+      ? { latencyBatchMs: a.latencyBatchMs ?? b.latencyBatchMs }
+      : {}),
   };
   return out;
 }
@@ -216,8 +225,10 @@ export class PairedSummaryBuilder {
     readonly threshold: number,
     from?: PairedSummary,
     private readonly batchRows = PAIRED_BATCH_ROWS,
+    latencyBatchMs?: number,
   ) {
     this.state = from ? combine(emptyPairedSummary(threshold), from) : emptyPairedSummary(threshold);
+    if (latencyBatchMs !== undefined && latencyBatchMs > 0) this.state.latencyBatchMs = latencyBatchMs;
   }
 
   /**
@@ -241,7 +252,8 @@ export class PairedSummaryBuilder {
       const pair = { pairs: 1, mean: lc - lb, sumSquaredDeviations: 0, logBaseline: lb, logCandidate: lc };
       s.latency = mergeLatency(s.latency, pair);
       if (latencyMs.at !== undefined && Number.isFinite(latencyMs.at)) {
-        const minute = Math.floor(latencyMs.at / MINUTE_MS) * MINUTE_MS;
+        const length = s.latencyBatchMs ?? MINUTE_MS;
+        const minute = Math.floor(latencyMs.at / length) * length;
         // Folded only when merged into the rollout's evidence: this interval's first minute may have pairs there.
         // Pairs come in time order, so the pair is nearly always the newest minute's: merged in place, not by a
         // rebuild of every open minute per pair (the bench's paired rollouts spent a fifth of their time there).

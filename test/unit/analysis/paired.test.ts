@@ -336,4 +336,23 @@ describe('guardrails on paired probes', () => {
     const expected = [0, 1, 2, 3, 4, 5, 6].map((k) => Math.log(1 + 0.1 * k) + wobble);
     expect(judged.meanLogRatio).toBeCloseTo(expected.reduce((a, b) => a + b, 0) / 7, 12);
   });
+
+  it("batches by the spec's metric period when the builder is given it (a time-scaled spec's 1 s)", () => {
+    const t0 = 1_800_000_000_000;
+    const part = (from: number, to: number) => {
+      const b = new PairedSummaryBuilder(0.5, undefined, undefined, 1_000);
+      for (let ms = from; ms < to; ms += 100) b.add(0, 0.2, 0.3, { baseline: 10, candidate: 11, at: t0 + ms });
+      return b.close().summary();
+    };
+    // Three intervals of 2.5 s: periods 0–7 s, the last partial; merges keep the two newest open, as with minutes.
+    const merged = [part(0, 2_500), part(2_500, 5_000), part(5_000, 7_500)].reduce(mergePaired);
+    expect(merged.latencyBatchMs).toBe(1_000);
+    expect(merged.latencyMinutes!.map((m) => (m.minute - t0) / 1_000)).toEqual([6, 7]);
+    expect(merged.latencyBatches!.periods).toBe(6);
+    expect(pairedLatencyBatches(merged).periods).toBe(7);
+    // Without it, the same pairs fall in one minute: nothing is complete yet.
+    const minute = new PairedSummaryBuilder(0.5);
+    for (let ms = 0; ms < 7_500; ms += 100) minute.add(0, 0.2, 0.3, { baseline: 10, candidate: 11, at: t0 + ms });
+    expect(pairedLatencyBatches(minute.close().summary()).periods).toBe(0);
+  });
 });
