@@ -455,11 +455,16 @@ SCORE_SHIFT_THRESHOLDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0
 
 
 def score_shift_reference():
-    """Requests one by one over three weight periods; inputs drift between them; the candidate's scores are shifted."""
+    """Requests one by one over three weight periods; inputs drift between them; the candidate's scores are shifted.
+
+    The sums are of the weighted indicators centred on m, each threshold's mean of the two variants' shares at or below
+    it over the periods folded before (0 before any): Y_i = (1{candidate} - w)/(w(1 - w)) * (1{score_i <= x} - m)."""
     rng = np.random.default_rng(20261207)
     periods = []
     sums = np.zeros(len(SCORE_SHIFT_THRESHOLDS))
     squares = np.zeros(len(SCORE_SHIFT_THRESHOLDS))
+    seen = {"baseline": np.zeros(len(SCORE_SHIFT_THRESHOLDS)), "candidate": np.zeros(len(SCORE_SHIFT_THRESHOLDS))}
+    seen_n = {"baseline": 0, "candidate": 0}
     requests = 0
     for weight, drift, count in [(50, 0.0, 500), (75, 0.5, 700), (100, 1.0, 200)]:
         w = weight / 100
@@ -474,10 +479,16 @@ def score_shift_reference():
                         **counts})
         if 0 < w < 1:
             requests += count
+            shares = [seen[v] / seen_n[v] if seen_n[v] > 0 else None for v in ("baseline", "candidate")]
+            known = [x for x in shares if x is not None]
+            m = sum(known) / len(known) if known else np.zeros(len(SCORE_SHIFT_THRESHOLDS))
             for j, t in enumerate(SCORE_SHIFT_THRESHOLDS):
-                yi = (to_candidate.astype(float) - w) / (w * (1 - w)) * (score <= t)
+                yi = (to_candidate.astype(float) - w) / (w * (1 - w)) * ((score <= t) - m[j])
                 sums[j] += yi.sum()
                 squares[j] += (yi ** 2).sum()
+            for v in ("baseline", "candidate"):
+                seen[v] += np.array(counts[v]["atOrBelow"])
+                seen_n[v] += counts[v]["predictions"]
     return {"periods": periods, "requests": requests, "sums": sums.tolist(), "squares": squares.tolist()}
 
 

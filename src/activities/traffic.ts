@@ -45,8 +45,12 @@ export interface ReplayInput {
   durationMs: number;
   /** Scores at or above this count as predicted positive in the labelled summaries (traffic.replay.threshold). */
   threshold: number;
-  /** Paired probes: every request goes to both of these variants (TargetVariant). */
-  paired?: { baseline: string; candidate: string };
+  /**
+   * Paired probes: every request goes to both of these variants (TargetVariant). `latencyBatchMs` (guardrail design 2:
+   * the spec's metric period): each pair's round trips are stamped with when they were sent and batched by periods of
+   * that length; absent, by replay interval.
+   */
+  paired?: { baseline: string; candidate: string; latencyBatchMs?: number };
 }
 
 /** InferenceId prefix of the rollout's own replay requests: their captures are not live traffic. */
@@ -137,7 +141,9 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
       };
       const variantOf = (variant: string) =>
         (result.byVariant[variant] ??= { requests: 0, failures: 0, labelled: builderOf(variant).summary() });
-      const pairedBuilder = input.paired ? new PairedSummaryBuilder(input.threshold, result.paired) : null;
+      const pairedBuilder = input.paired
+        ? new PairedSummaryBuilder(input.threshold, result.paired, undefined, input.paired.latencyBatchMs)
+        : null;
       const snapshot = () => {
         for (const [variant, b] of builders) variantOf(variant).labelled = b.summary();
         if (pairedBuilder) result.paired = pairedBuilder.summary();
@@ -224,15 +230,19 @@ export function trafficActivities(clients: AwsClients, loadDataset: ReturnType<t
           await invoke(rows);
           return;
         }
+        const sentAt = Date.now();
         const [b, c] = await Promise.all([invoke(rows, input.paired.baseline), invoke(rows, input.paired.candidate)]);
         if (!b || !c) return;
-        // The two round trips belong to the request, so to its first row only: one latency pair per request pair.
+        // The two round trips belong to the request, so to its first row only: one latency pair per request pair. The
+        // minute it was sent in is its latency batch (paired.ts: pairs of one minute share each instance's hiccups).
         rows.forEach((row, k) =>
           pairedBuilder.add(
             row.label,
             b.scores[k],
             c.scores[k],
-            k === 0 ? { baseline: b.ms, candidate: c.ms } : undefined,
+            k === 0
+              ? { baseline: b.ms, candidate: c.ms, ...(input.paired?.latencyBatchMs ? { at: sentAt } : {}) }
+              : undefined,
           ),
         );
       };

@@ -16,25 +16,33 @@ import type { LabelledSummary } from './labelled-summary';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
 import type { PairedSummary } from './paired';
-import { comparePairedAuc, comparePairedLatency, comparePairedQuality, poolComparisons } from './paired-comparison';
+import {
+  comparePairedAuc,
+  comparePairedLatency,
+  comparePairedLatencyPairs,
+  comparePairedQuality,
+  poolComparisons,
+} from './paired-comparison';
 import { judgeScoreShift, type ScoreShiftStatistics } from './score-shift';
 import { judgeAgreement, type AgreementStatistics } from './agreement';
 import { judgeCopyRatio } from './copy-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
-import { pocockSpending, spendingBoundaries, type Look } from './error-spending';
+import { pocockSpending, powerSpending, spendingBoundaries, type Look, type Spending } from './error-spending';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
-import type {
-  GuardrailConfig,
-  GuardrailEvaluation,
-  GuardrailName,
-  GuardrailResult,
-  LatencyStatistics,
-  QualityMetricName,
-  SoakSchedule,
-  SpendingLook,
-  SplitEvidence,
-  VariantEvidence,
-  Verdict,
+import {
+  GUARDRAIL_DESIGN,
+  type GuardrailConfig,
+  type GuardrailDesign,
+  type GuardrailEvaluation,
+  type GuardrailName,
+  type GuardrailResult,
+  type LatencyStatistics,
+  type QualityMetricName,
+  type SoakSchedule,
+  type SpendingLook,
+  type SplitEvidence,
+  type VariantEvidence,
+  type Verdict,
 } from './types';
 
 export const QUALITY_METRICS: readonly QualityMetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'];
@@ -103,11 +111,33 @@ export const GROUP_SEQUENTIAL_SHARE = 0.95;
 export const ERROR_SPENDING_SHARE = 0.95;
 
 /**
- * The error-spending function over the soak fraction t: Lan & DeMets's Pocock type, alpha·log(1 + (e − 1)·t), which
- * spends early, where a regression that matters is caught. Chosen on a seed set other than the one reported, against
- * the power family alpha·t^ρ and the mixture alone (README.md, "Within the planned soak").
+ * The error-spending function over the soak fraction t: alpha·√t (Kim & DeMets's power family, rho = 0.5), which spends
+ * early, where a regression that matters is caught: within the first step of the default spec (10 of its 75 minutes of
+ * planned soak) it has spent 37% of its share, Lan & DeMets's Pocock type 21%. Chosen on a seed set other than the one
+ * reported, against the Pocock type, rho = 0.25 and the mixture alone (README.md, "Within the planned soak").
  */
-export const SPENDING = pocockSpending;
+export const SPENDING = powerSpending(0.5);
+
+/** Design 1's error-spending function (rollouts started before issue 21): Lan & DeMets's Pocock type. */
+export const SPENDING_V1 = pocockSpending;
+
+/**
+ * The pass bound's mixture is tuned to be sharpest where its radius is the tolerance (TARGET_FACTOR × it for the fail
+ * bound): an equal candidate passes once the radius is under the tolerance. Chosen on a seed set other than the one
+ * reported (README.md, "The pass bound").
+ */
+export const PASS_TARGET_FACTOR = 1;
+
+/**
+ * The pass side's error of every guardrail: 1 − config.power when the spec states a power, else the guardrail's alpha
+ * share (the fail side's). Not shared between guardrails: a regression passes only if the guardrail it regresses
+ * passes, so each guardrail's pass error bounds the chance of promoting a candidate worse than its tolerance.
+ */
+export function passError(config: GuardrailConfig, share: number): number {
+  // Design 1 (rollouts started before issue 21) had no power: its pass bound held at the alpha share.
+  if ((config.design ?? GUARDRAIL_DESIGN) === 1) return share;
+  return config.power !== undefined ? 1 - config.power : share;
+}
 
 /**
  * The most looks the error-spending test keeps: an evaluation is a look only when its soak fraction has advanced by at
@@ -152,8 +182,18 @@ function describe(c: Comparison): string {
   return `${c.guardrail}${what}: candidate ${formatValue(c.candidate, c.unit, d)} vs baseline ${formatValue(c.baseline, c.unit, d)}`;
 }
 
-/** Applies the verdict rules to one comparison at its alpha (one-sided bounds, each side at `alpha`). */
-export function judge(c: Comparison, alpha: number, reportedTolerance: number): GuardrailResult {
+/**
+ * Applies the verdict rules to one comparison: the lower (fail) bound at `alpha`, the upper (pass) bound at `passAlpha`
+ * (1 − power; `alpha` when no power is stated), each one-sided. Design 1 (rollouts started before issue 21) tuned and
+ * built the pass bound like the fail bound, error-spending part included, and spent by the Pocock type.
+ */
+export function judge(
+  c: Comparison,
+  alpha: number,
+  reportedTolerance: number,
+  passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
+): GuardrailResult {
   const common = {
     guardrail: c.guardrail,
     baseline: c.baseline,
@@ -173,49 +213,15 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
       reason: `${c.guardrail}: ${c.missing ?? 'not computable yet'}`,
     };
   }
-  const tau = (a: number) => mixingScaleFor(TARGET_FACTOR * Math.max(c.tolerance, MIN_TARGET[c.guardrail]), a);
-  let lower: number;
-  let upper: number;
-  if (c.degreesOfFreedom !== undefined) {
-    // A mean of df + 1 observations whose variance is estimated from themselves (latency periods).
-    // The split of the share depends on the spec alone (its horizon and alpha), never on the data: union bound.
-    const design = groupSequentialDesign(GROUP_SEQUENTIAL_SHARE * alpha, c.horizon);
-    const mixtureAlpha = design ? alpha - design.alpha : alpha;
-    const k = tMixtureMultiplier(c.degreesOfFreedom + 1, EFFECT_PRECISION, mixtureAlpha);
-    const r = tRadius(k, c.variance, c.varianceFloor, tau(mixtureAlpha), mixtureAlpha);
-    lower = c.estimate - r;
-    upper = c.estimate + r;
-    if (design) {
-      // Within the horizon: the group-sequential t-test on the same (complete) periods (group-sequential.ts), at its
-      // part of the share. Each bound is the tighter of the two; both hold at once with probability ≥ 1 − alpha.
-      const b = groupSequentialMultiplier(c.degreesOfFreedom + 1, design.alpha, design.horizon);
-      const rg = tRadius(b, c.variance, c.varianceFloor, tau(design.alpha), design.alpha);
-      lower = Math.max(lower, c.estimate - rg);
-      upper = Math.min(upper, c.estimate + rg);
-    }
-  } else {
-    // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
-    const variance = Math.max(c.variance, Number.MIN_VALUE);
-    // With a soak schedule the share is split before any data (union bound), as for latency above.
-    const spendingAlpha = c.spending ? ERROR_SPENDING_SHARE * alpha : 0;
-    const mixtureAlpha = alpha - spendingAlpha;
-    const r = oneSidedRadius(variance, tau(mixtureAlpha), mixtureAlpha);
-    lower = c.estimate - r;
-    upper = c.estimate + r;
-    if (c.spending?.atLook) {
-      // Within the planned soak, at a look: the error-spending test's boundary at this look (Infinity when it has
-      // nothing left to spend, e.g. after the planned soak). Each bound is the tighter of the two. At an evaluation
-      // that is no look the test must not judge: its alpha is spent over its looks only, and a boundary applied
-      // between them would be a crossing chance it never paid for; the mixture, valid at every evaluation, judges
-      // alone there at its part of the share, and the union bound keeps the total at the guardrail's share.
-      const boundaries = spendingBoundaries(c.spending.looks, spendingAlpha, SPENDING);
-      const b = boundaries[boundaries.length - 1];
-      if (Number.isFinite(b)) {
-        lower = Math.max(lower, c.estimate - b * Math.sqrt(variance));
-        upper = Math.min(upper, c.estimate + b * Math.sqrt(variance));
-      }
-    }
-  }
+  const target = Math.max(c.tolerance, MIN_TARGET[c.guardrail]);
+  const tau = (a: number) => mixingScaleFor(TARGET_FACTOR * target, a);
+  const tauPass = design === 1 ? tau : (a: number) => mixingScaleFor(PASS_TARGET_FACTOR * target, a);
+  const spending = design === 1 ? SPENDING_V1 : SPENDING;
+  // Each side is its own one-sided test: the lower bound at alpha (a false fail), the upper at passAlpha (a false pass).
+  // The pass bound takes no error-spending part: the mixture holds at every evaluation, so a pass does not flicker off
+  // between looks nor at the re-judgement after the settle wait, which are no looks (README.md, "The pass bound").
+  const lower = c.estimate - radiusOf(c, alpha, tau, spending);
+  const upper = c.estimate + radiusOf(c, passAlpha, tauPass, design === 1 ? spending : null);
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     // So few observations (latency periods) that even the most extreme data could not reach 1/alpha yet: no
     // bound exists, and an infinite interval would not survive JSON (workflow state), so none is reported.
@@ -234,7 +240,7 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
   const upperShown = c.report(Math.min(max, upper));
   const difference = c.report(c.estimate);
   const d = digitsOf(c.guardrail);
-  const interval = `${formatLevel(2 * alpha)} CS [${formatDifference(lowerShown, c.unit, d, false)}, ${formatDifference(upperShown, c.unit, d, false)}]`;
+  const interval = `${formatLevel(alpha + passAlpha)} CS [${formatDifference(lowerShown, c.unit, d, false)}, ${formatDifference(upperShown, c.unit, d, false)}]`;
   // Quality differences are baseline − candidate, so say which way they point; rates and latency read as-is.
   const quality = QUALITY_METRICS.includes(c.guardrail as QualityMetricName);
   const shown = quality
@@ -255,6 +261,47 @@ export function judge(c: Comparison, alpha: number, reportedTolerance: number): 
     reason = `${summary}: not yet decided against 0 and the tolerance of ${tol}`;
   }
   return { ...common, verdict, difference, interval: [lowerShown, upperShown], reason };
+}
+
+/**
+ * The one-sided radius of a comparison's bound at `alpha`: for the mean of periods with their own variance (latency),
+ * the t-mixture and, within the spec's horizon, the group-sequential t-test; for the rest the normal mixture and, with
+ * `spending` at an error-spending look, the spending boundary (at ERROR_SPENDING_SHARE of alpha). Each is the tighter
+ * of its two tests, whose shares of alpha were split before any data (union bound). Infinity when no bound exists yet.
+ */
+function radiusOf(c: Comparison, alpha: number, tau: (a: number) => number, spending: Spending | null): number {
+  if (c.degreesOfFreedom !== undefined) {
+    // A mean of df + 1 observations whose variance is estimated from themselves (latency periods).
+    // The split of the share depends on the spec alone (its horizon and alpha), never on the data: union bound.
+    const design = groupSequentialDesign(GROUP_SEQUENTIAL_SHARE * alpha, c.horizon);
+    const mixtureAlpha = design ? alpha - design.alpha : alpha;
+    const k = tMixtureMultiplier(c.degreesOfFreedom + 1, EFFECT_PRECISION, mixtureAlpha);
+    let r = tRadius(k, c.variance, c.varianceFloor, tau(mixtureAlpha), mixtureAlpha);
+    if (design) {
+      // Within the horizon: the group-sequential t-test on the same (complete) periods (group-sequential.ts), at its
+      // part of the share. The bound is the tighter of the two; both hold at once with probability ≥ 1 − alpha.
+      const b = groupSequentialMultiplier(c.degreesOfFreedom + 1, design.alpha, design.horizon);
+      r = Math.min(r, tRadius(b, c.variance, c.varianceFloor, tau(design.alpha), design.alpha));
+    }
+    return r;
+  }
+  // A zero variance (e.g. 0 errors of 1e9 on both) still gets a finite, tiny radius rather than NaN.
+  const variance = Math.max(c.variance, Number.MIN_VALUE);
+  // With a soak schedule the share is split before any data (union bound), as for latency above.
+  const spendingAlpha = c.spending && spending !== null ? ERROR_SPENDING_SHARE * alpha : 0;
+  const mixtureAlpha = alpha - spendingAlpha;
+  let r = oneSidedRadius(variance, tau(mixtureAlpha), mixtureAlpha);
+  if (c.spending?.atLook && spendingAlpha > 0) {
+    // Within the planned soak, at a look: the error-spending test's boundary at this look (Infinity when it has nothing
+    // left to spend, e.g. after the planned soak). At an evaluation that is no look the test must not judge: its alpha
+    // is spent over its looks only, and a boundary applied between them would be a crossing chance it never paid for;
+    // the mixture, valid at every evaluation, judges alone there at its part of the share, and the union bound keeps
+    // the total at the guardrail's share.
+    const boundaries = spendingBoundaries(c.spending.looks, spendingAlpha, spending!);
+    const b = boundaries[boundaries.length - 1];
+    if (Number.isFinite(b)) r = Math.min(r, b * Math.sqrt(variance));
+  }
+  return r;
 }
 
 /**
@@ -373,7 +420,9 @@ export function compareGuardrails(input: GuardrailInput): {
       // CloudWatch's per-period medians (which would count the probes of both variants alike).
       comparison:
         paired !== undefined && !config.shadow
-          ? comparePairedLatency(paired, config.latency.tolerance)
+          ? (config.design ?? GUARDRAIL_DESIGN) === 1
+            ? comparePairedLatencyPairs(paired, config.latency.tolerance)
+            : comparePairedLatency(paired, config.latency.tolerance)
           : compareLatency(input.latency ?? NO_LATENCY_PERIODS, config.latency.tolerance, config.latency.horizon),
       reportedTolerance: config.latency.tolerance,
     });
@@ -502,11 +551,15 @@ function spendingOf(
 export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
   const { sampleRatio, comparisons, shares, spendingLook } = compareGuardrails(input);
   const results: GuardrailResult[] = sampleRatio ? [sampleRatio] : [];
+  const pass = passError(input.config, shares.perGuardrail);
+  const design = input.config.design ?? GUARDRAIL_DESIGN;
   for (const { comparison, reportedTolerance } of comparisons) {
-    results.push(judge(comparison, shares.perGuardrail, reportedTolerance));
+    results.push(judge(comparison, shares.perGuardrail, reportedTolerance, pass, design));
   }
   const shift = input.config.scoreShift;
-  if (shift?.enabled) results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance));
+  if (shift?.enabled) {
+    results.push(judgeScoreShift(input.scoreShift ?? null, shares.perGuardrail, shift.tolerance, pass, design));
+  }
   const agreement = input.config.agreement;
   if (agreement?.enabled) {
     results.push(judgeAgreement(input.agreement ?? null, shares.perGuardrail, agreement.tolerance));

@@ -16,7 +16,14 @@ export {
   scoreBin,
   SCORE_RESOLUTION,
 } from './labelled-summary';
-export { foldLatencyPeriod, foldCompletePeriods, NO_LATENCY_PERIODS } from './latency';
+export {
+  foldLatencyPeriod,
+  foldCompletePeriods,
+  foldRoundTrips,
+  mergeLatencyStatistics,
+  NO_LATENCY_PERIODS,
+  type RoundTrips,
+} from './latency';
 export { summarizeVariant } from './summary';
 export { normalCdf, normalQuantile } from './normal';
 export { PairedSummaryBuilder, emptyPairedSummary, mergePaired, PAIRED_BATCH_ROWS } from './paired';

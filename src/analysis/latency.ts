@@ -107,6 +107,95 @@ export function foldLatencyPeriod(
 }
 
 /**
+ * Folds one batch of round trips both variants served in the same stretch of time (paired probes' or replay traffic's,
+ * measured by the client): d = the batch's mean log ratio, whose variance is at least `modelVariance` (the batch's own
+ * spread over its size, what d would vary by if the requests in it were independent). A batch is folded once, when it is
+ * complete; `logBaseline` and `logCandidate` are the batch's mean log round trips in µs (for the geometric means).
+ */
+export function foldLatencyBatch(
+  stats: LatencyStatistics,
+  batch: { d: number; modelVariance: number; logBaseline: number; logCandidate: number },
+): LatencyStatistics {
+  if (!Number.isFinite(batch.d) || !Number.isFinite(batch.logBaseline) || !Number.isFinite(batch.logCandidate)) {
+    return stats;
+  }
+  const periods = stats.periods + 1;
+  const delta = batch.d - stats.meanLogRatio;
+  const meanLogRatio = stats.meanLogRatio + delta / periods;
+  const model = Number.isFinite(batch.modelVariance) && batch.modelVariance > 0 ? batch.modelVariance : null;
+  return {
+    ...stats,
+    periods,
+    meanLogRatio,
+    sumSquaredDeviations: stats.sumSquaredDeviations + delta * (batch.d - meanLogRatio),
+    modelVarianceSum: stats.modelVarianceSum + (model ?? 0),
+    modelVariancePeriods: stats.modelVariancePeriods + (model === null ? 0 : 1),
+    logBaselineSum: stats.logBaselineSum + batch.logBaseline,
+    logCandidateSum: stats.logCandidateSum + batch.logCandidate,
+  };
+}
+
+/** One variant's round trips of replay traffic in one minute, as the client measured them (ms). */
+export interface RoundTrips {
+  requests: number;
+  /** Σ log(round trip in ms) and Σ log² over the requests. */
+  sumLog: number;
+  sumSquaredLog: number;
+}
+
+/**
+ * Folds one complete minute of replay traffic's round trips of both variants (the per-request latency CloudWatch does
+ * not give): d = the difference of the variants' mean log round trips, its variance at least the two means' own
+ * (s²/n each). A minute, not a request, is the unit for the same reason as CloudWatch's periods: what one instance does
+ * over the minute moves all its requests alike. Unlike CloudWatch's periods it needs no settle delay (the replay activity
+ * returns the round trips with its interval), and each is a mean of logs, exact for the geometric mean. A minute in which
+ * either variant answered fewer than MIN_PERIOD_SAMPLES requests is passed over.
+ */
+export function foldRoundTrips(
+  stats: LatencyStatistics,
+  baseline: RoundTrips,
+  candidate: RoundTrips,
+): LatencyStatistics {
+  if (!(baseline.requests >= MIN_PERIOD_SAMPLES) || !(candidate.requests >= MIN_PERIOD_SAMPLES)) return stats;
+  const mean = (r: RoundTrips) => r.sumLog / r.requests;
+  const spread = (r: RoundTrips) => Math.max(0, (r.sumSquaredLog - r.requests * mean(r) ** 2) / (r.requests - 1));
+  const ms = Math.log(1000); // log sums in µs, as CloudWatch's ModelLatency
+  const out = foldLatencyBatch(stats, {
+    d: mean(candidate) - mean(baseline),
+    modelVariance: spread(candidate) / candidate.requests + spread(baseline) / baseline.requests,
+    logBaseline: mean(baseline) + ms,
+    logCandidate: mean(candidate) + ms,
+  });
+  return out === stats ? stats : { ...out, source: 'round trips' };
+}
+
+/**
+ * The statistics of both sets of periods (or batches) at once, in any order (Chan, Golub & LeVeque's pairwise update of
+ * the mean and the sum of squared deviations). `through` is the later of the two.
+ */
+export function mergeLatencyStatistics(a: LatencyStatistics, b: LatencyStatistics): LatencyStatistics {
+  const n = a.periods + b.periods;
+  const through =
+    a.through === undefined ? b.through : b.through === undefined ? a.through : Math.max(a.through, b.through);
+  const delta = b.meanLogRatio - a.meanLogRatio;
+  return {
+    periods: n,
+    meanLogRatio: n > 0 ? a.meanLogRatio + (delta * b.periods) / n : 0,
+    sumSquaredDeviations:
+      a.sumSquaredDeviations + b.sumSquaredDeviations + (n > 0 ? (delta * delta * a.periods * b.periods) / n : 0),
+    modelVarianceSum: a.modelVarianceSum + b.modelVarianceSum,
+    modelVariancePeriods: a.modelVariancePeriods + b.modelVariancePeriods,
+    logBaselineSum: a.logBaselineSum + b.logBaselineSum,
+    logCandidateSum: a.logCandidateSum + b.logCandidateSum,
+    ...(through !== undefined ? { through } : {}),
+    ...(a.medianPeriods !== undefined || b.medianPeriods !== undefined
+      ? { medianPeriods: (a.medianPeriods ?? a.periods) + (b.medianPeriods ?? b.periods) }
+      : {}),
+    ...((a.source ?? b.source) ? { source: a.source ?? b.source } : {}),
+  };
+}
+
+/**
  * Folds, oldest first, every period both variants report that starts after `stats.through` and before
  * `completeBefore` (epoch ms): the caller says which periods are complete.
  */
@@ -133,6 +222,7 @@ export function foldCompletePeriods(
  * mean; the text must say so rather than claim a median.
  */
 function latencyStatistic(stats: LatencyStatistics): string {
+  if (stats.source === 'round trips') return 'geometric mean of replay round trips';
   const medians = stats.medianPeriods ?? stats.periods;
   if (medians === stats.periods) return 'median';
   return medians === 0 ? 'mean' : 'median (mean where CloudWatch had no percentile)';
@@ -151,9 +241,11 @@ export function compareLatency(stats: LatencyStatistics, tolerance: number, hori
     baseline: t > 0 ? Math.exp(stats.logBaselineSum / t) / 1000 : null,
     candidate: t > 0 ? Math.exp(stats.logCandidateSum / t) / 1000 : null,
     samples: { baseline: t, candidate: t },
-    statistic: `per-period ${statistic}`,
+    statistic: stats.source === 'round trips' ? `per-minute ${statistic}` : `per-period ${statistic}`,
     method:
-      `log ratio of per-period ${statistic} ModelLatency, paired by complete CloudWatch period; scale-invariant ` +
+      (stats.source === 'round trips'
+        ? 'log ratio of the per-minute geometric means of replay round trips; scale-invariant '
+        : `log ratio of per-period ${statistic} ModelLatency, paired by complete CloudWatch period; scale-invariant `) +
       't-mixture confidence sequence for a mean with unknown variance (Lai 1976; Pérez-Ortiz et al. 2024)' +
       (horizon !== undefined
         ? `, and within the spec's ${horizon} periods a group-sequential t-test ` +

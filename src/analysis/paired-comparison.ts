@@ -5,12 +5,11 @@
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
 import { MIN_AUC_CLASS, MIN_AUC_ROWS } from './delong';
-import { CELLS, type PairedSummary } from './paired';
+import { compareLatency, MIN_PERIODS, NO_LATENCY_PERIODS } from './latency';
+import { CELLS, pairedLatencyBatches, type PairedSummary } from './paired';
 import { MIN_DENOMINATOR, MIN_LABELLED } from './proportions';
 import type { QualityMetricName } from './types';
 
-/** Paired latency observations before latency is judged on them. */
-export const MIN_LATENCY_PAIRS = 100;
 /** Pseudo-rows spread evenly over the joint table's 16 cells for the variance (Agresti & Min's two, see paired.ts). */
 const PSEUDO_ROWS = 2;
 
@@ -168,8 +167,15 @@ export function comparePairedAuc(
   };
 }
 
-/** Latency of paired probes: the mean log ratio of round trips, reported as a relative change (0.1 = 10% slower). */
-export function comparePairedLatency(paired: PairedSummary | null, tolerance: number): Comparison {
+/** Paired latency observations before design 1 judges latency on them. */
+export const MIN_LATENCY_PAIRS = 100;
+
+/**
+ * Design 1's latency of paired probes (rollouts started before issue 21): the mean log ratio of round trips over the
+ * pairs as if independent, normal mixture. It understates the variance (pairs of one minute share each instance's
+ * hiccups), hence design 2's batches below; kept unchanged so that those rollouts replay.
+ */
+export function comparePairedLatencyPairs(paired: PairedSummary | null, tolerance: number): Comparison {
   const l = paired?.latency;
   const n = l?.pairs ?? 0;
   const base = {
@@ -187,6 +193,35 @@ export function comparePairedLatency(paired: PairedSummary | null, tolerance: nu
   };
   if (n < MIN_LATENCY_PAIRS) return notYet(base, `only ${n} paired round trips so far (need ${MIN_LATENCY_PAIRS})`);
   return { ...base, estimate: l!.mean, variance: l!.sumSquaredDeviations / (n - 1) / n };
+}
+
+/**
+ * Latency of paired probes: the mean log ratio of the two round trips, reported as a relative change (0.1 = 10% slower),
+ * judged on the intervals' means (paired.ts, `latencyBatches`) by the t-based tests of CloudWatch's periods: their
+ * spread across intervals carries what each variant's instance does over time, which the pairs of one interval share.
+ */
+export function comparePairedLatency(paired: PairedSummary | null, tolerance: number): Comparison {
+  const batches = paired ? pairedLatencyBatches(paired) : NO_LATENCY_PERIODS;
+  const c = compareLatency(batches, tolerance);
+  const k = batches.periods;
+  const base = {
+    ...c,
+    // Geometric means of the round trips, ms (the batches' log sums are in µs).
+    baseline: k > 0 ? Math.exp(batches.logBaselineSum / k) / 1000 : null,
+    candidate: k > 0 ? Math.exp(batches.logCandidateSum / k) / 1000 : null,
+    samples: { baseline: paired?.latency.pairs ?? 0, candidate: paired?.latency.pairs ?? 0 },
+    method:
+      'paired probes: mean log ratio of the two round trips of each row, per minute (or replay interval); ' +
+      'scale-invariant t-mixture confidence sequence over those batches (Lai 1976; Pérez-Ortiz et al. 2024)',
+    statistic: 'paired round trips, geometric mean',
+  };
+  if (c.missing !== undefined) {
+    return {
+      ...base,
+      missing: `only ${k} complete minute${k === 1 ? '' : 's'} (or intervals) of paired round trips so far (need ${MIN_PERIODS})`,
+    };
+  }
+  return base;
 }
 
 /**

@@ -34,7 +34,7 @@
 // F_c,i(x) − F_b,i(x) with no weighting at all, and the same sums, bounds and verdict apply (Y_i ∈ {−1, 0, 1}: Σ Y is
 // the pairs where only the candidate's score is at or below x minus those where only the baseline's is, Σ Y² their
 // sum). What the pair shares (the input) cancels, so it needs far fewer requests than the routed guard.
-import type { GuardrailResult } from './types';
+import { GUARDRAIL_DESIGN, type GuardrailDesign, type GuardrailResult } from './types';
 import { formatLevel, groupThousands } from './format';
 import { mixingScaleFor, oneSidedRadius } from './sequential';
 
@@ -101,17 +101,43 @@ const addCounts = (a: ScoreCounts, b: ScoreCounts): ScoreCounts => ({
 });
 
 /**
- * Folds one period's counts. Periods at weight 0 or 100 have no randomization between the variants and add nothing;
- * each period is folded once (its counts are the predictions read for the first time).
+ * The centre of a threshold's indicators for the next period: the mean of the two variants' shares at or below it over
+ * the periods folded so far (0 before any). Known before the period's predictions are, so it keeps the estimate's mean.
  */
-export function foldScoreShift(stats: ScoreShiftStatistics, period: ScoreShiftPeriod): ScoreShiftStatistics {
+function centreOf(stats: ScoreShiftStatistics, j: number): number {
+  const share = (c: ScoreCounts) => (c.predictions > 0 ? c.atOrBelow[j] / c.predictions : null);
+  const b = share(stats.baseline);
+  const c = share(stats.candidate);
+  return b === null ? (c ?? 0) : c === null ? b : (b + c) / 2;
+}
+
+/**
+ * Folds one period's counts. Periods at weight 0 or 100 have no randomization between the variants and add nothing;
+ * each period is folded once (its counts are the predictions read for the first time). The indicators are centred on
+ * what the earlier periods showed (centreOf): Y_i = (1{candidate} − w)/(w(1 − w))·(1{score_i ≤ x} − m), whose
+ * conditional mean is still F_c − F_b (the assignment's weight has mean 0 whatever m is, and m is fixed before the
+ * period), and whose variance per request, E[(I − m)² | candidate]/w + E[(I − m)² | baseline]/(1 − w) − (F_c − F_b)², is
+ * 4F(1 − F) at w = ½ and m = F instead of 4F: at a threshold where both variants put 99% of their scores, 100 times
+ * smaller. A control variate from the variants' own
+ * earlier periods (CUPED-like: Deng, Xu, Kohavi & Walker, WSDM 2013).
+ */
+export function foldScoreShift(
+  stats: ScoreShiftStatistics,
+  period: ScoreShiftPeriod,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
+): ScoreShiftStatistics {
   const w = period.candidateWeight / 100;
   if (!(w > 0 && w < 1)) return stats;
   const { baseline: b, candidate: c } = period;
+  // Design 1 (rollouts started before issue 21) folded the indicators uncentred (m = 0): its sums must stay as they were.
+  const m = SCORE_SHIFT_THRESHOLDS.map((_, j) => (design === 1 ? 0 : centreOf(stats, j)));
+  // Σ over the candidate's requests of (1{s ≤ x} − m)/w, minus the baseline's over 1 − w; (I − m)² = I(1 − 2m) + m².
+  const centred = (k: ScoreCounts, j: number) => k.atOrBelow[j] - m[j] * k.predictions;
+  const squared = (k: ScoreCounts, j: number) => k.atOrBelow[j] * (1 - 2 * m[j]) + k.predictions * m[j] * m[j];
   return {
     requests: stats.requests + b.predictions + c.predictions,
-    sums: stats.sums.map((s, j) => s + c.atOrBelow[j] / w - b.atOrBelow[j] / (1 - w)),
-    squares: stats.squares.map((s, j) => s + c.atOrBelow[j] / (w * w) + b.atOrBelow[j] / ((1 - w) * (1 - w))),
+    sums: stats.sums.map((s, j) => s + centred(c, j) / w - centred(b, j) / (1 - w)),
+    squares: stats.squares.map((s, j) => s + squared(c, j) / (w * w) + squared(b, j) / ((1 - w) * (1 - w))),
     baseline: addCounts(stats.baseline, b),
     candidate: addCounts(stats.candidate, c),
   };
@@ -158,16 +184,63 @@ export function foldPairedScoreShift(stats: ScoreShiftStatistics, counts: Paired
   };
 }
 
-/** The grid distance's estimate and bounds: each threshold's Ȳ ± its one-sided radius at alpha / (2K). */
+/**
+ * The grid distance's estimate and bounds. The lower bound (fail) is the largest of each threshold's |Ȳ| − its one-sided
+ * radius at alpha / (2K): a false fail needs any of the 2K one-sided tests wrong (Bonferroni). The upper bound (pass)
+ * is the largest |Ȳ| + radius at `passAlpha` itself: a false pass needs the upper bound under the tolerance at a threshold
+ * where the distance is at least the tolerance, and there one one-sided test is wrong (|Ȳ| + r < tol forces Ȳ below
+ * μ − r when μ ≥ tol, above μ + r when μ ≤ −tol), so the pass side needs no share of its error per threshold.
+ */
 export function scoreShiftBounds(
   stats: ScoreShiftStatistics,
   alpha: number,
   tolerance: number,
+  passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): { estimate: number; lower: number; upper: number; at: number } {
+  if (design === 1) return scoreShiftBoundsV1(stats, alpha, tolerance);
   const k = SCORE_SHIFT_THRESHOLDS.length;
   const each = alpha / (2 * k);
   // Tuned to be sharpest where the radius is half the tolerance: a broken model (distance 0.6–0.9 at the default 0.5)
   // fails once the radius is under a few tenths, and an equal one passes once it is under half the tolerance.
+  const tau = mixingScaleFor(tolerance / 2, each);
+  const tauPass = mixingScaleFor(tolerance / 2, passAlpha);
+  const n = stats.requests;
+  let estimate = 0;
+  let lower = 0;
+  let upper = 0;
+  let at = 0;
+  SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
+    const mean = stats.sums[j] / n;
+    // Pairs of identical answers give Y = 0 throughout, a zero spread that would look certain: paired statistics get
+    // two pseudo-pairs, one each way (sums unchanged, Σ Y² + 2), as Agresti & Caffo add pseudo-observations.
+    const pseudo = stats.paired ? 2 : 0;
+    const second = (stats.squares[j] + pseudo) / (n + pseudo);
+    // A threshold no score of either variant fell at or below (a calibrated model with no score under 0.01) has a plug-in
+    // variance of 0, and the mixture's radius at a variance of 0 overflows to infinity: it could never pass. One pseudo
+    // request's worth (1/n²) keeps it finite and tiny.
+    const variance = Math.max((second - mean * mean) / n, 1 / (n * n));
+    if (Math.abs(mean) > estimate) {
+      estimate = Math.abs(mean);
+      at = j;
+    }
+    lower = Math.max(lower, Math.abs(mean) - oneSidedRadius(variance, tau, each));
+    upper = Math.max(upper, Math.abs(mean) + oneSidedRadius(variance, tauPass, passAlpha));
+  });
+  return { estimate, lower, upper: Math.min(1, upper), at };
+}
+
+/**
+ * Design 1's bounds (rollouts started before issue 21): both sides at alpha / (2K) per threshold, the plug-in variance
+ * floored at Number.MIN_VALUE (a threshold no score fell under then never passes). Kept unchanged so that those
+ * rollouts replay.
+ */
+function scoreShiftBoundsV1(
+  stats: ScoreShiftStatistics,
+  alpha: number,
+  tolerance: number,
+): { estimate: number; lower: number; upper: number; at: number } {
+  const each = alpha / (2 * SCORE_SHIFT_THRESHOLDS.length);
   const tau = mixingScaleFor(tolerance / 2, each);
   const n = stats.requests;
   let estimate = 0;
@@ -195,7 +268,13 @@ export function scoreShiftBounds(
 const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : 'n/a');
 
 /** The guard's verdict at its share of alpha (see the header). */
-export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: number, tolerance: number): GuardrailResult {
+export function judgeScoreShift(
+  stats: ScoreShiftStatistics | null,
+  alpha: number,
+  tolerance: number,
+  passAlpha: number = alpha,
+  design: GuardrailDesign = GUARDRAIL_DESIGN,
+): GuardrailResult {
   const s = stats ?? emptyScoreShift();
   const half = SCORE_SHIFT_THRESHOLDS.indexOf(0.5);
   const share = (c: ScoreCounts, j: number) => (c.predictions > 0 ? c.atOrBelow[j] / c.predictions : null);
@@ -228,12 +307,12 @@ export function judgeScoreShift(stats: ScoreShiftStatistics | null, alpha: numbe
         `${MIN_SCORE_SHIFT_PREDICTIONS} on each variant)`,
     };
   }
-  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance);
+  const { estimate, lower, upper, at } = scoreShiftBounds(s, alpha, tolerance, passAlpha, design);
   const x = SCORE_SHIFT_THRESHOLDS[at];
   const summary =
     `scoreShift: live scores at or below ${x}: candidate ${pct(s.candidate.atOrBelow[at], s.candidate.predictions)} ` +
     `vs baseline ${pct(s.baseline.atOrBelow[at], s.baseline.predictions)} (largest difference ${estimate.toFixed(3)} ` +
-    `over ${groupThousands(s.requests)} requests, ${formatLevel(2 * alpha)} CS [${lower.toFixed(3)}, ${upper.toFixed(3)}])`;
+    `over ${groupThousands(s.requests)} requests, ${formatLevel(alpha + passAlpha)} CS [${lower.toFixed(3)}, ${upper.toFixed(3)}])`;
   if (lower > tolerance) {
     return {
       ...common,

@@ -62,6 +62,8 @@ export interface LatencyStatistics {
    * returned no percentile (it computes none from statistic sets). Absent in statistics folded before it was kept.
    */
   medianPeriods?: number;
+  /** 'round trips': minutes of replay traffic's round trips (latency.ts foldRoundTrips), not CloudWatch's periods. */
+  source?: 'round trips';
 }
 
 /** Per-variant figures for people (summarizeVariant): the evidence plus the window's latency periods. */
@@ -84,6 +86,11 @@ export interface ToleranceConfig {
 
 export type QualityMetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'rocAuc';
 
+/** The revisions of the guardrails' design (GuardrailConfig.design). */
+export type GuardrailDesign = 1 | 2;
+/** The design new rollouts are judged by (GuardrailConfig.design absent). */
+export const GUARDRAIL_DESIGN: GuardrailDesign = 2;
+
 export interface GuardrailConfig {
   /** Rollout-wide chance of a false rollback, shared by all guardrails. */
   alpha: number;
@@ -103,6 +110,25 @@ export interface GuardrailConfig {
   sampleRatio: { enabled: boolean };
   /** Score at or above which a request counts as predicted positive. */
   threshold: number;
+  /**
+   * The chance to catch a regression as large as a guardrail's tolerance, as a fixed-horizon plan states its power: a
+   * guardrail passes once its upper bound at level 1 − power (not its alpha share) is under the tolerance, so a
+   * candidate worse by the tolerance passes it with probability at most 1 − power (README.md, "The pass bound").
+   * Absent: the pass bound holds at the guardrail's alpha share, like the fail bound.
+   */
+  power?: number;
+  /**
+   * Which revision of the guardrails' design judges (absent: the current one, GUARDRAIL_DESIGN in guardrails.ts). A
+   * rollout keeps the design it started with (the workflow chooses it with `patched` and carries it across
+   * continue-as-new), because a design judges the same evidence differently and a replayed rollout must decide as it
+   * did:
+   *  - 1, before issue 21: error spending of Lan & DeMets's Pocock type; the pass bound at the guardrail's alpha share,
+   *    tuned like the fail bound and with its error-spending part (`power` ignored); the label-free guard's indicators
+   *    uncentred; paired probes' latency on the pairs as if independent (a normal mixture from 100 pairs);
+   *  - 2: error spending alpha·√t; the pass bound at 1 − power with no spending part; the label-free guard's indicators
+   *    centred on the earlier periods; paired probes' latency on per-minute batches (README.md).
+   */
+  design?: GuardrailDesign;
   /**
    * Replay probes are paired (each row to both variants): quality and latency are judged on the paired evidence
    * (paired.ts), quality pooled with any unpaired labelled evidence (live traffic).

@@ -2,7 +2,7 @@
 // know nothing of the spec; and zod-free (the spec's types are imported as types only), because the workflow imports
 // this file and zod would be copied into every running workflow (see eslint.config.mjs).
 import { QUALITY_METRICS } from '../analysis/guardrails';
-import type { GuardrailConfig } from '../analysis/types';
+import type { GuardrailConfig, GuardrailDesign } from '../analysis/types';
 import type { GuardrailsSpec } from './guardrails';
 
 /**
@@ -12,12 +12,15 @@ import type { GuardrailsSpec } from './guardrails';
  * @param traffic what the spec's traffic section provides: `liveCapture` (traffic.capture or traffic.groundTruth: the
  *   rollout reads captured live predictions, so the label-free scoreShift guard is on unless the spec turns it off) and
  *   `paired` (traffic.replay.paired).
+ * @param design the guardrails' design the rollout started with (GuardrailConfig.design; the workflow's
+ *   guardrailDesign): absent, the current one.
  */
 export function toGuardrailConfig(
   spec: GuardrailsSpec,
   threshold = 0.5,
   latencyHorizon?: number,
   traffic: { liveCapture?: boolean; paired?: boolean } = {},
+  design?: GuardrailDesign,
 ): GuardrailConfig {
   const quality: GuardrailConfig['quality'] = {};
   for (const metric of QUALITY_METRICS) {
@@ -26,6 +29,7 @@ export function toGuardrailConfig(
   }
   return {
     alpha: spec.alpha,
+    power: spec.power,
     errorRate5xx: { enabled: spec.errorRate5xx.enabled, tolerance: spec.errorRate5xx.tolerance },
     errorRate4xx: { enabled: spec.errorRate4xx.enabled, tolerance: spec.errorRate4xx.tolerance },
     latency: {
@@ -37,6 +41,7 @@ export function toGuardrailConfig(
     // Paired probes name their variant, so only captured live traffic can show the routing: without it, no check.
     sampleRatio: { enabled: spec.sampleRatio.enabled && !(traffic.paired && !traffic.liveCapture) },
     threshold,
+    ...(design !== undefined ? { design } : {}),
     ...(traffic.paired ? { paired: true } : {}),
     ...(traffic.liveCapture
       ? {

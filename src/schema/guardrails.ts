@@ -17,6 +17,17 @@ export const GuardrailsSpec = z.strictObject({
     .gt(0, 'guardrails.alpha must be above 0')
     .max(0.2, 'guardrails.alpha above 0.2 makes false rollbacks common: use 0.01 to 0.1')
     .default(0.05),
+  /**
+   * The chance to catch a regression as large as a guardrail's tolerance, as a fixed-horizon plan states its power: a
+   * guardrail passes once its upper bound at level `power` is under the tolerance, so a candidate worse by exactly the
+   * tolerance passes it with probability at most 1 − power (src/analysis/README.md, "The pass bound"). 0.8, the power
+   * teams plan fixed-horizon tests with, lets an equal candidate pass after about half the sample such a plan needs.
+   */
+  power: z
+    .number()
+    .min(0.5, 'guardrails.power below 0.5 would pass most regressions as large as the tolerance: use 0.8 to 0.99')
+    .lt(1, 'guardrails.power must be below 1: no test catches every regression as large as the tolerance')
+    .default(0.8),
   /** Invocation5XXErrors / Invocations; tolerance is an absolute increase (0.005 = half a percentage point). */
   errorRate5xx: toggle({ tolerance: z.number().min(0).max(1).default(0.005) }).default({
     enabled: true,

@@ -7,6 +7,7 @@ import type { EndpointView, PreflightResult } from '../activities';
 import {
   NO_LATENCY_PERIODS,
   type Evaluation,
+  type GuardrailDesign,
   type LabelledSummary,
   type PairedSummary,
   type SpendingLook,
@@ -135,6 +136,12 @@ export class RolloutContext {
   cancelSoak: (() => void) | null = null;
   /** Runs of this rollout before the current one (it continues as new when its history grows long). */
   runs = 0;
+  /**
+   * The guardrails' design this rollout is judged by (GuardrailConfig.design), chosen once when it starts
+   * (rollout.ts, GUARDRAIL_DESIGN_PATCH) and carried across continue-as-new: a rollout keeps one design for its whole
+   * life, so a rollout an older worker started still decides as it did when replayed. 1 until chosen.
+   */
+  guardrailDesign: GuardrailDesign = 1;
   /** The step the memo last recorded (−1: nothing tagged yet): setPhase writes only what changed. */
   private memoStep = -1;
   private readonly createdAt = new Map<string, number>();

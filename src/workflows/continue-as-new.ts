@@ -7,6 +7,7 @@
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
 import type { BakeState } from './bake';
+import type { GuardrailDesign } from '../analysis';
 import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
 import { settleNotifications } from './notify';
 import type { modelRollout } from './rollout';
@@ -37,6 +38,8 @@ export interface Continuation {
   runs: number;
   /** The post-promotion bake, when the run continued during it (absent in what older workers carried). */
   bake?: BakeState;
+  /** The guardrails' design the rollout started with; absent (an older worker's continuation): design 1. */
+  guardrailDesign?: GuardrailDesign;
 }
 
 export function continueAsNewSuggested(): boolean {
@@ -73,6 +76,7 @@ function toContinuation(ctx: RolloutContext): Continuation {
     approval: ctx.approval,
     runs: ctx.runs,
     ...(ctx.bake ? { bake: ctx.bake } : {}),
+    guardrailDesign: ctx.guardrailDesign,
   };
 }
 
@@ -90,4 +94,5 @@ export function restore(ctx: RolloutContext, c: Continuation): void {
   ctx.approval = c.approval;
   ctx.runs = c.runs;
   ctx.bake = c.bake ?? null;
+  ctx.guardrailDesign = c.guardrailDesign ?? 1;
 }

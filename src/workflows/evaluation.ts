@@ -89,7 +89,13 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   let evaluation: Evaluation;
   if (ctx.baselineName) {
     const horizon = soakPeriods({ steps: phaseSteps, evaluation: spec.evaluation });
-    const config = toGuardrailConfig(spec.guardrails, ctx.qualityThreshold, horizon, guardrailTraffic(spec));
+    const config = toGuardrailConfig(
+      spec.guardrails,
+      ctx.qualityThreshold,
+      horizon,
+      guardrailTraffic(spec),
+      ctx.guardrailDesign,
+    );
     config.alpha = spec.guardrails.alpha / phaseCount(spec);
     const candidateWeight = spec.steps[ctx.state.step - 1].candidateWeight;
     const { spendingLook, ...judged } = evaluateGuardrails({

@@ -179,11 +179,11 @@ function foldLiveQuality(ctx: RolloutContext, live: LiveQualityEvidence, out: Li
   live.cursors = out.cursors;
   for (const p of out.periods) {
     const period = live.periods[p.index];
-    live.scoreShift = foldScoreShift(live.scoreShift, {
-      candidateWeight: period.candidateWeight,
-      baseline: p.baseline,
-      candidate: p.candidate,
-    });
+    live.scoreShift = foldScoreShift(
+      live.scoreShift,
+      { candidateWeight: period.candidateWeight, baseline: p.baseline, candidate: p.candidate },
+      ctx.guardrailDesign,
+    );
     period.baseline += p.baseline.predictions;
     period.candidate += p.candidate.predictions;
   }

@@ -10,6 +10,7 @@ import {
   CancellationScope,
   ContinueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -58,9 +59,18 @@ export async function modelRollout(input: unknown, continued?: Continuation): Pr
     );
   }
   const ctx = new RolloutContext(spec, info.runId);
+  // The guardrails' design, chosen once at the start (issue 21 changed how the same evidence is judged): a rollout an
+  // older worker started replays without the marker and keeps design 1; its continuations carry it.
+  ctx.guardrailDesign = patched(GUARDRAIL_DESIGN_PATCH) ? 2 : 1;
   installHandlers(ctx);
   return await run(ctx);
 }
+
+/**
+ * The patch that selects guardrail design 2 (GuardrailConfig.design: the pass bound at the spec's power, error spending
+ * alpha·√t, the label-free guard's centred indicators, paired latency per minute).
+ */
+export const GUARDRAIL_DESIGN_PATCH = 'guardrail-design-2';
 
 /** The spec with its defaults, or the workflow fails with the field-by-field message before any AWS call. */
 async function validated(input: unknown): Promise<RolloutSpec> {

@@ -4,6 +4,7 @@ import { CancellationScope, condition, isCancellation, sleep } from '@temporalio
 import { mergeLabelled } from '../analysis';
 import { soaks } from './activities';
 import type { RollbackNow, RolloutContext } from './context';
+import { metricPeriodMs } from './evaluation';
 import { foldPairedReplay } from './live-quality';
 import { inShadowStep } from './shadow-evidence';
 
@@ -46,7 +47,16 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
       startRow: ctx.evidence.replayRow,
       durationMs: ms,
       threshold: ctx.qualityThreshold,
-      ...(paired ? { paired: { baseline: ctx.baselineName!, candidate: ctx.candidateName } } : {}),
+      ...(paired
+        ? {
+            paired: {
+              baseline: ctx.baselineName!,
+              candidate: ctx.candidateName,
+              // Design 2 batches paired latency by metric period; design 1's input stays as its histories recorded it.
+              ...(ctx.guardrailDesign === 2 ? { latencyBatchMs: metricPeriodMs(ctx) } : {}),
+            },
+          }
+        : {}),
     }),
   );
   const stopped = condition(() => ctx.rollbackRequest !== null);

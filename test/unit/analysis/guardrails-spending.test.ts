@@ -8,7 +8,12 @@ import {
   type GuardrailResult,
   type SpendingLook,
 } from '../../../src/analysis';
-import { compareGuardrails, ERROR_SPENDING_SHARE, SPENDING } from '../../../src/analysis/guardrails';
+import {
+  compareGuardrails,
+  ERROR_SPENDING_SHARE,
+  PASS_TARGET_FACTOR,
+  SPENDING,
+} from '../../../src/analysis/guardrails';
 import { alphaSpent } from '../../../src/analysis/error-spending';
 import { mixingScaleFor, oneSidedRadius } from '../../../src/analysis/sequential';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
@@ -248,12 +253,15 @@ describe('the look cap (MAX_SPENDING_LOOKS)', () => {
       .comparisons[0].comparison;
     const radius = oneSidedRadius(cmp.variance, mixingScaleFor(1.5 * 0.001, mixtureAlpha), mixtureAlpha);
     expect(r.interval![0]).toBeCloseTo(cmp.estimate - radius, 14);
-    expect(r.interval![1]).toBeCloseTo(cmp.estimate + radius, 14);
-    // The next evaluation past the spacing is a look again, and gets the boundary.
+    // The pass bound is the mixture alone at 1 − power, at looks and between them.
+    const pass = 1 - config.power!;
+    const passRadius = oneSidedRadius(cmp.variance, mixingScaleFor(PASS_TARGET_FACTOR * 0.001, pass), pass);
+    expect(r.interval![1]).toBeCloseTo(cmp.estimate + passRadius, 14);
+    // The next evaluation past the spacing is a look again, and its lower bound gets the boundary.
     const at = evaluateAt(b, c, config, 0.3 + 1 / MAX_SPENDING_LOOKS, looks);
     expect(at.spendingLook).not.toBeNull();
-    const width = (x: GuardrailResult) => x.interval![1] - x.interval![0];
-    expect(width(resultOf(at.results, 'errorRate5xx'))).toBeLessThan(width(r));
+    expect(resultOf(at.results, 'errorRate5xx').interval![0]).toBeGreaterThan(r.interval![0]);
+    expect(resultOf(at.results, 'errorRate5xx').interval![1]).toBeCloseTo(r.interval![1], 14);
   });
 
   it('keeps equal variants under what the looks may spend when evaluations come faster than the cap allows looks', () => {

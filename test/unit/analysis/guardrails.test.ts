@@ -57,7 +57,10 @@ describe('toGuardrailConfig and alpha sharing', () => {
       quality: { accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } },
       sampleRatio: { enabled: true },
       threshold: 0.5,
+      power: 0.8,
     });
+    expect(() => GuardrailsSpec.parse({ power: 0.4 })).toThrow(/below 0\.5/);
+    expect(() => GuardrailsSpec.parse({ power: 1 })).toThrow(/below 1/);
     const custom = toGuardrailConfig(
       GuardrailsSpec.parse({ alpha: 0.01, latency: { enabled: false }, quality: { f1: {} } }),
       0.7,
@@ -146,7 +149,8 @@ describe('verdicts on a regression', () => {
     expect(r.difference).toBeCloseTo(0.02, 12);
     expect(r.interval![0]).toBeGreaterThan(0);
     expect(e.reason).toMatch(
-      /^errorRate5xx: candidate 3\.00% vs baseline 1\.00% \(\+2\.00 pts, 98\.04% CS \[\+\d\.\d\d, \+\d\.\d\d\]\) exceeds 0$/,
+      // The lower bound at the share (0.98%), the upper at 1 − power (20%): together a 79.02% interval.
+      /^errorRate5xx: candidate 3\.00% vs baseline 1\.00% \(\+2\.00 pts, 79\.02% CS \[\+\d\.\d\d, \+\d\.\d\d\]\) exceeds 0$/,
     );
   });
 

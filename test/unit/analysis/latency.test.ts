@@ -3,7 +3,10 @@
 import {
   compareLatency,
   foldCompletePeriods,
+  foldLatencyBatch,
+  foldRoundTrips,
   foldLatencyPeriod,
+  mergeLatencyStatistics,
   MIN_PERIODS,
   NO_LATENCY_PERIODS,
 } from '../../../src/analysis/latency';
@@ -195,5 +198,85 @@ describe('folding complete periods one at a time', () => {
     const stats = latencyStatistics(latencyPeriods(500, 20_000, { seed: 1 }), latencyPeriods(500, 21_000, { seed: 2 }));
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
     expect(JSON.stringify(stats).length).toBeLessThan(300);
+  });
+});
+
+describe('batches of round trips (paired probes, replay traffic)', () => {
+  it('folds batches one at a time, and merges folded statistics in any split to the same numbers', () => {
+    const z = gaussian(seeded(11));
+    const batches = Array.from({ length: 40 }, () => ({
+      d: 0.1 + 0.05 * z(),
+      modelVariance: 1e-4,
+      logBaseline: Math.log(20_000) + 0.1 * z(),
+      logCandidate: Math.log(22_000) + 0.1 * z(),
+    }));
+    const all = batches.reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+    const ds = batches.map((b) => b.d);
+    const mean = ds.reduce((a, b) => a + b, 0) / ds.length;
+    expect(all.periods).toBe(40);
+    expect(all.meanLogRatio).toBeCloseTo(mean, 12);
+    expect(all.sumSquaredDeviations).toBeCloseTo(
+      ds.reduce((a, d) => a + (d - mean) ** 2, 0),
+      12,
+    );
+    expect(all.modelVarianceSum).toBeCloseTo(40e-4, 12);
+    for (const cut of [0, 1, 17, 39, 40]) {
+      const left = batches.slice(0, cut).reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+      const right = batches.slice(cut).reduce(foldLatencyBatch, NO_LATENCY_PERIODS);
+      for (const merged of [mergeLatencyStatistics(left, right), mergeLatencyStatistics(right, left)]) {
+        expect(merged.periods).toBe(40);
+        expect(merged.meanLogRatio).toBeCloseTo(all.meanLogRatio, 12);
+        expect(merged.sumSquaredDeviations).toBeCloseTo(all.sumSquaredDeviations, 12);
+        expect(merged.logCandidateSum).toBeCloseTo(all.logCandidateSum, 9);
+      }
+    }
+    // A batch that is not a number changes nothing.
+    expect(foldLatencyBatch(all, { ...batches[0], d: NaN })).toBe(all);
+    // The comparison treats batches as it treats periods: their mean, with their spread, by the t-based tests.
+    const cmp = compareLatency(all, 0.2);
+    expect(cmp.estimate).toBeCloseTo(mean, 12);
+    expect(cmp.degreesOfFreedom).toBe(39);
+  });
+});
+
+describe('replay traffic round trips, a minute at a time (foldRoundTrips)', () => {
+  const minute = (trips: number[]) => ({
+    requests: trips.length,
+    sumLog: trips.reduce((a, t) => a + Math.log(t), 0),
+    sumSquaredLog: trips.reduce((a, t) => a + Math.log(t) ** 2, 0),
+  });
+
+  it('is the difference of the mean log round trips, its floor the two means own variances', () => {
+    const z = gaussian(seeded(12));
+    const b = Array.from({ length: 300 }, () => 20 * Math.exp(0.4 * z()));
+    const c = Array.from({ length: 200 }, () => 24 * Math.exp(0.4 * z()));
+    const stats = foldRoundTrips(NO_LATENCY_PERIODS, minute(b), minute(c));
+    const logMean = (xs: number[]) => xs.reduce((a, t) => a + Math.log(t), 0) / xs.length;
+    const logVar = (xs: number[]) => {
+      const m = logMean(xs);
+      return xs.reduce((a, t) => a + (Math.log(t) - m) ** 2, 0) / (xs.length - 1);
+    };
+    expect(stats.periods).toBe(1);
+    expect(stats.meanLogRatio).toBeCloseTo(logMean(c) - logMean(b), 12);
+    expect(stats.modelVarianceSum).toBeCloseTo(logVar(c) / 200 + logVar(b) / 300, 12);
+    // Geometric means in ms, from log sums kept in µs as CloudWatch's.
+    expect(Math.exp(stats.logBaselineSum) / 1000).toBeCloseTo(Math.exp(logMean(b)), 9);
+    expect(stats.source).toBe('round trips');
+  });
+
+  it('passes over a minute with fewer than 10 answers on either variant, and names what it judges', () => {
+    const few = minute([20, 21, 22]);
+    expect(foldRoundTrips(NO_LATENCY_PERIODS, few, minute(Array(50).fill(20)))).toBe(NO_LATENCY_PERIODS);
+    let stats = NO_LATENCY_PERIODS;
+    const z = gaussian(seeded(13));
+    for (let k = 0; k < 6; k++) {
+      const b = Array.from({ length: 300 }, () => 20 * Math.exp(0.4 * z()));
+      const c = Array.from({ length: 300 }, () => 20 * Math.exp(0.4 * z()));
+      stats = foldRoundTrips(stats, minute(b), minute(c));
+    }
+    const cmp = compareLatency(stats, 0.2);
+    expect(cmp.statistic).toBe('per-minute geometric mean of replay round trips');
+    expect(cmp.method).toMatch(/^log ratio of the per-minute geometric means of replay round trips/);
+    expect(cmp.degreesOfFreedom).toBe(5);
   });
 });

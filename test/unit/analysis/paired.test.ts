@@ -7,6 +7,7 @@ import { pairedDelong, pairedDifferenceVariance } from '../../../src/analysis/pa
 import {
   emptyPairedSummary,
   mergePaired,
+  pairedLatencyBatches,
   PairedSummaryBuilder,
   type PairedSummary,
 } from '../../../src/analysis/paired';
@@ -130,10 +131,11 @@ describe('PairedSummary', () => {
       d.reduce((a, x) => a + (x - mean) ** 2, 0),
       9,
     );
-    const c = comparePairedLatency(resumed.summary(), 0.2);
-    expect(c.missing).toBeUndefined();
-    expect(c.report(c.estimate)).toBeCloseTo(Math.exp(mean) - 1, 12);
-    expect(c.candidate! / c.baseline!).toBeCloseTo(Math.exp(mean), 9);
+    // Untimed pairs make no batch until their interval closes: latency waits for five of them.
+    expect(comparePairedLatency(resumed.summary(), 0.2).missing).toMatch(/only 0 complete minutes/);
+    resumed.close();
+    expect(resumed.summary().latencyBatches!.periods).toBe(1);
+    expect(resumed.summary().latencyBatches!.meanLogRatio).toBeCloseTo(mean, 12);
   });
 
   it('leaves out rows with a score that is not a number, and batches without two of each class', () => {
@@ -180,7 +182,7 @@ describe('paired comparisons', () => {
     const c = cases[0];
     expect(comparePairedQuality('accuracy', build(c, 0, 60), 0.02).missing).toMatch(/only 60 paired rows/);
     expect(comparePairedAuc(build(c, 0, 60), 0.02).missing).toMatch(/only 60 paired rows/);
-    expect(comparePairedLatency(build(c), 0.2).missing).toMatch(/only 0 paired round trips/);
+    expect(comparePairedLatency(build(c), 0.2).missing).toMatch(/only 0 complete minutes .* of paired round trips/);
   });
 
   it('pools a paired and an unpaired comparison by inverse variance, either alone when the other waits', () => {
@@ -292,9 +294,11 @@ describe('guardrails on paired probes', () => {
   it('judges latency on the paired round trips instead of CloudWatch periods', () => {
     const builder = new PairedSummaryBuilder(0.5);
     const z = gaussian(seeded(3));
+    // 400 pairs over 8 minutes: judged on the 7 complete minutes' means (the newest may still grow).
     for (let i = 0; i < 400; i++) {
       const base = 20 * Math.exp(0.4 * z());
-      builder.add(i % 3 === 0 ? 1 : 0, 0.2, 0.3, { baseline: base, candidate: base * 1.6 * Math.exp(0.05 * z()) });
+      const at = 1_800_000_000_000 + i * 1_200;
+      builder.add(i % 3 === 0 ? 1 : 0, 0.2, 0.3, { baseline: base, candidate: base * 1.6 * Math.exp(0.05 * z()), at });
     }
     const out = evaluateGuardrails({
       baseline: variant('B'),
@@ -308,5 +312,47 @@ describe('guardrails on paired probes', () => {
     expect(latency.difference!).toBeCloseTo(0.6, 1);
     expect(latency.method).toMatch(/paired probes/);
     expect(latency.reason).toMatch(/^latency \(paired round trips, geometric mean\): candidate/);
+    expect(latency.samples.candidate).toBe(400);
+  });
+
+  it('batches timed round trips by minute: a merge folds all but the two newest, the comparison all but the newest', () => {
+    const t0 = 1_800_000_000_000;
+    const part = (from: number, to: number) => {
+      const b = new PairedSummaryBuilder(0.5);
+      for (let s = from; s < to; s++) {
+        const slow = 1 + 0.1 * Math.floor(s / 60); // each minute its own ratio
+        b.add(0, 0.2, 0.3, { baseline: 10, candidate: 10 * slow * (s % 2 ? 1.01 : 0.99), at: t0 + s * 1000 });
+      }
+      return b.close().summary();
+    };
+    // Three intervals of 150 s (minutes 0–7, the last one partial), merged in time order as the workflow does.
+    const merged = [part(0, 150), part(150, 300), part(300, 450)].reduce(mergePaired);
+    expect(merged.latencyMinutes!.map((m) => (m.minute - t0) / 60_000)).toEqual([6, 7]);
+    expect(merged.latencyBatches!.periods).toBe(6);
+    const judged = pairedLatencyBatches(merged);
+    expect(judged.periods).toBe(7);
+    // The batches are the minutes' mean log ratios: minute k has ratio 1 + 0.1·k, times 1.01 and 0.99 alternately.
+    const wobble = (Math.log(1.01) + Math.log(0.99)) / 2;
+    const expected = [0, 1, 2, 3, 4, 5, 6].map((k) => Math.log(1 + 0.1 * k) + wobble);
+    expect(judged.meanLogRatio).toBeCloseTo(expected.reduce((a, b) => a + b, 0) / 7, 12);
+  });
+
+  it("batches by the spec's metric period when the builder is given it (a time-scaled spec's 1 s)", () => {
+    const t0 = 1_800_000_000_000;
+    const part = (from: number, to: number) => {
+      const b = new PairedSummaryBuilder(0.5, undefined, undefined, 1_000);
+      for (let ms = from; ms < to; ms += 100) b.add(0, 0.2, 0.3, { baseline: 10, candidate: 11, at: t0 + ms });
+      return b.close().summary();
+    };
+    // Three intervals of 2.5 s: periods 0–7 s, the last partial; merges keep the two newest open, as with minutes.
+    const merged = [part(0, 2_500), part(2_500, 5_000), part(5_000, 7_500)].reduce(mergePaired);
+    expect(merged.latencyBatchMs).toBe(1_000);
+    expect(merged.latencyMinutes!.map((m) => (m.minute - t0) / 1_000)).toEqual([6, 7]);
+    expect(merged.latencyBatches!.periods).toBe(6);
+    expect(pairedLatencyBatches(merged).periods).toBe(7);
+    // Without it, the same pairs fall in one minute: nothing is complete yet.
+    const minute = new PairedSummaryBuilder(0.5);
+    for (let ms = 0; ms < 7_500; ms += 100) minute.add(0, 0.2, 0.3, { baseline: 10, candidate: 11, at: t0 + ms });
+    expect(pairedLatencyBatches(minute.close().summary()).periods).toBe(0);
   });
 });

@@ -155,3 +155,19 @@ describe('judgeScoreShift', () => {
     expect(off.results.map((r) => r.alpha)).toEqual([0.025, 0.025]);
   });
 });
+
+describe('a threshold no score reaches', () => {
+  it('still lets an equal model pass: a zero plug-in variance gets one pseudo request, not an infinite radius', () => {
+    // Scores of N(0, 1) logits: none at or below 0.01 (Φ(−4.6) ≈ 2e-6) in 4,000 requests, on either variant.
+    const random = seeded(7);
+    const z = gaussian(random);
+    const b = emptyScoreCounts();
+    const c = emptyScoreCounts();
+    for (let i = 0; i < 4_000; i++) countScore(random() < 0.5 ? c : b, sigmoid(z()));
+    expect(b.atOrBelow[0] + c.atOrBelow[0]).toBe(0);
+    const stats = foldScoreShift(emptyScoreShift(), { candidateWeight: 50, baseline: b, candidate: c });
+    const r = judgeScoreShift(stats, 0.01, 0.5);
+    expect(r.verdict).toBe('pass');
+    expect(r.interval![1]).toBeLessThan(0.2);
+  });
+});

@@ -1,0 +1,163 @@
+// Records what guardrail design 1 (the code before issue 21) decides on seeded evidence, so that a unit test can check
+// that the current code, asked for design 1 (GuardrailConfig.design = 1), still decides exactly so: rollouts started by
+// older workers must replay. Run it on the analysis code of the commit before issue 21's changes:
+//
+//   mkdir -p /tmp/design-1 && git archive 9406d8f src/analysis | tar -x -C /tmp/design-1
+//   scripts/with-node.sh npx tsx scripts/guardrail-design-1-fixture.ts /tmp/design-1/src/analysis \
+//     > test/fixtures/analysis/guardrail-design-1.json
+//
+// Every input is stored as that code built it (labelled and paired summaries, folded latency and score-shift
+// statistics), with every evaluation's full result.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { resolve } from 'node:path';
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
+}
+
+/** The evaluations kept in the fixture (each input carries the earlier looks, so it stands alone). */
+const KEPT = new Set([1, 2, 4, 7, 10, 12, 16]);
+
+const THRESHOLDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+
+async function main() {
+  const dir = resolve(process.argv[2] ?? 'src/analysis');
+  const a: any = await import(`${dir}/index.ts`);
+  const r = rng(20261205);
+  const score = (label: number, shift: number) => 1 / (1 + Math.exp(-(label * 2 - 1 + shift + r.normal())));
+  const rows = (n: number, shift: number) =>
+    Array.from({ length: n }, () => {
+      const label = r.uniform() < 0.3 ? 1 : 0;
+      return { label, score: score(label, shift) };
+    });
+  const period = (t: number, medianUs: number) => {
+    const p50 = medianUs * Math.exp(0.05 * r.normal());
+    return { timestamp: t, sampleCount: 300, average: p50 * 1.13, p50, p90: p50 * 1.9, p99: p50 * 3.2 };
+  };
+  const base = {
+    alpha: 0.05,
+    errorRate5xx: { enabled: true, tolerance: 0.005 },
+    errorRate4xx: { enabled: true, tolerance: 0.005 },
+    latency: { enabled: true, tolerance: 0.2, horizon: 75 },
+    quality: { accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } },
+    sampleRatio: { enabled: true },
+    threshold: 0.5,
+  };
+  const cases: any[] = [];
+
+  // Replay and live worlds: CloudWatch sums and periods, labelled rows; equal, 5XX-regressed, slower, worse candidates.
+  const worlds = [
+    { name: 'equal (replay)', p5: 0.01, slow: 1, shift: 0, live: false },
+    { name: '5XX 1% → 2% (replay)', p5: 0.02, slow: 1, shift: 0, live: false },
+    { name: 'latency +30% (replay)', p5: 0.01, slow: 1.3, shift: 0, live: false },
+    { name: 'scores shifted (live, label-free guard)', p5: 0.01, slow: 1, shift: -1.5, live: true },
+  ];
+  for (const w of worlds) {
+    const config = w.live ? { ...base, scoreShift: { enabled: true, tolerance: 0.5 } } : base;
+    const evaluations: any[] = [];
+    const looks: any[] = [];
+    const b = { invocations: 0, errors5xx: 0, errors4xx: 0, rows: [] as any[], periods: [] as any[] };
+    const c = { invocations: 0, errors5xx: 0, errors4xx: 0, rows: [] as any[], periods: [] as any[] };
+    let shift = a.emptyScoreShift();
+    const periods: any[] = [];
+    for (let i = 1; i <= 16; i++) {
+      for (const [v, p5, slow, s] of [
+        [b, 0.01, 1, 0],
+        [c, w.p5, w.slow, w.shift],
+      ] as const) {
+        const n = 600;
+        v.invocations += n;
+        for (let k = 0; k < n; k++) {
+          const u = r.uniform();
+          if (u < p5) v.errors5xx++;
+          else if (u < p5 + 0.002) v.errors4xx++;
+        }
+        v.rows.push(...rows(150, s));
+        v.periods.push(period(1_800_000_000_000 + i * 60_000, 20_000 * slow));
+      }
+      if (w.live) {
+        const counts = () => ({ predictions: 0, atOrBelow: THRESHOLDS.map(() => 0) });
+        const p = { candidateWeight: 50, baseline: counts(), candidate: counts() };
+        for (let k = 0; k < 400; k++) a.countScore(p.baseline, score(r.uniform() < 0.3 ? 1 : 0, 0));
+        for (let k = 0; k < 400; k++) a.countScore(p.candidate, score(r.uniform() < 0.3 ? 1 : 0, w.shift));
+        periods.push(p);
+        shift = a.foldScoreShift(shift, p);
+      }
+      const input: any = {
+        baseline: {
+          variantName: 'B',
+          invocations: b.invocations,
+          errors5xx: b.errors5xx,
+          errors4xx: b.errors4xx,
+          labelled: a.summarizeLabelled(b.rows, 0.5),
+        },
+        candidate: {
+          variantName: 'C',
+          invocations: c.invocations,
+          errors5xx: c.errors5xx,
+          errors4xx: c.errors4xx,
+          labelled: a.summarizeLabelled(c.rows, 0.5),
+        },
+        latency: a.foldCompletePeriods(a.NO_LATENCY_PERIODS, b.periods, c.periods, Infinity),
+        split: { candidateWeight: 50, baselineInvocations: b.invocations, candidateInvocations: c.invocations },
+        config,
+        schedule: { soakFraction: i / 30, looks: structuredClone(looks) },
+        ...(w.live ? { scoreShift: shift } : {}),
+      };
+      const output = a.evaluateGuardrails(input);
+      if (output.spendingLook) looks.push(output.spendingLook);
+      if (KEPT.has(i)) evaluations.push({ input, output });
+    }
+    cases.push({ name: w.name, ...(w.live ? { scoreShiftPeriods: periods } : {}), evaluations });
+  }
+
+  // Paired probes: a slower candidate (10%), equal quality; pairs as design 1's replay activity recorded them.
+  {
+    const config = { ...base, paired: true, sampleRatio: { enabled: false } };
+    const evaluations: any[] = [];
+    const looks: any[] = [];
+    let paired: any = null;
+    for (let i = 1; i <= 12; i++) {
+      const builder = new a.PairedSummaryBuilder(0.5);
+      for (let k = 0; k < 200; k++) {
+        const label = r.uniform() < 0.3 ? 1 : 0;
+        const row = r.normal();
+        const s = (x: number) => 1 / (1 + Math.exp(-(label * 2 - 1 + row + 0.5 * x)));
+        builder.add(label, s(r.normal()), s(r.normal()), {
+          baseline: 20 * Math.exp(0.3 * r.normal()),
+          candidate: 22 * Math.exp(0.3 * r.normal()),
+        });
+      }
+      builder.close();
+      paired = paired ? a.mergePaired(paired, builder.summary()) : builder.summary();
+      const v = (name: string) => ({ variantName: name, invocations: 0, errors5xx: 0, errors4xx: 0, labelled: null });
+      const input: any = {
+        baseline: { ...v('B'), invocations: 600 * i, errors5xx: 6 * i },
+        candidate: { ...v('C'), invocations: 600 * i, errors5xx: 6 * i },
+        split: { candidateWeight: 50, baselineInvocations: 0, candidateInvocations: 0 },
+        config,
+        schedule: { soakFraction: i / 30, looks: structuredClone(looks) },
+        paired,
+      };
+      const output = a.evaluateGuardrails(input);
+      if (output.spendingLook) looks.push(output.spendingLook);
+      if (KEPT.has(i)) evaluations.push({ input, output });
+    }
+    cases.push({ name: 'paired probes, candidate 10% slower', evaluations });
+  }
+  process.stdout.write(JSON.stringify({ from: 'src/analysis at 9406d8f (design 1)', cases }) + '\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
