@@ -44,6 +44,11 @@ export async function modelRollout(input: unknown, continued?: Continuation): Pr
     installHandlers(ctx);
     return await run(ctx);
   }
+  // The guardrails' design, chosen once at the start (issue 21 changed how the same evidence is judged): a rollout an
+  // older worker started replays without the marker and keeps design 1; its continuations carry it. Asked before
+  // the first await: after the validation's local activity, a worker replaying the history from the start (after a
+  // crash) met the marker in a later activation than the call and failed with TMPRL1100 (crash.test.ts caught it).
+  const guardrailDesign = patched(GUARDRAIL_DESIGN_PATCH) ? 2 : 1;
   // Queries are answered from the first moment; signals sent meanwhile wait in Temporal until the rollout's
   // handlers are set (after validation), so none is lost.
   const named = (input as { endpointName?: unknown } | null)?.endpointName;
@@ -59,9 +64,7 @@ export async function modelRollout(input: unknown, continued?: Continuation): Pr
     );
   }
   const ctx = new RolloutContext(spec, info.runId);
-  // The guardrails' design, chosen once at the start (issue 21 changed how the same evidence is judged): a rollout an
-  // older worker started replays without the marker and keeps design 1; its continuations carry it.
-  ctx.guardrailDesign = patched(GUARDRAIL_DESIGN_PATCH) ? 2 : 1;
+  ctx.guardrailDesign = guardrailDesign;
   installHandlers(ctx);
   return await run(ctx);
 }
