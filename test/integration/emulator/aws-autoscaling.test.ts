@@ -354,8 +354,10 @@ describe('target tracking', () => {
     }
     sending = false;
     await traffic;
-    // While it scaled, the endpoint was Updating with the new count desired and the old one current.
-    expect(seenUpdating).toEqual({ status: 'Updating', current: 1, desired: 3 });
+    // While it scaled, the endpoint was Updating with the new count desired and the old one current. (On a loaded
+    // machine the senders reach fewer requests a minute, and the first scale-out may stop at 2 before a second one.)
+    expect(seenUpdating).toMatchObject({ status: 'Updating', current: 1 });
+    expect(seenUpdating!.desired).toBeGreaterThanOrEqual(2);
 
     const quietDeadline = Date.now() + 15_000;
     for (;;) {
@@ -370,10 +372,13 @@ describe('target tracking', () => {
         ResourceId: 'endpoint/busy/variant/Champion',
       }),
     );
-    expect(activities.ScalingActivities?.map((a) => [a.Description, a.StatusCode])).toEqual([
-      ['Setting desired instance count to 1.', 'Successful'],
-      ['Setting desired instance count to 3.', 'Successful'],
-    ]);
+    // Newest first: the scale-in to 1, after the scale-out(s) that reached 3, every one Successful.
+    const seen = (activities.ScalingActivities ?? []).map((a) => [a.Description, a.StatusCode]);
+    expect(seen[0]).toEqual(['Setting desired instance count to 1.', 'Successful']);
+    expect(seen[1]).toEqual(['Setting desired instance count to 3.', 'Successful']);
+    for (const [description, status] of seen.slice(2)) {
+      expect([description, status]).toEqual(['Setting desired instance count to 2.', 'Successful']);
+    }
   }, 40_000);
 
   test('an UpdateEndpoint that removes or retypes an autoscaled variant fails; a new model alone is allowed', async () => {
