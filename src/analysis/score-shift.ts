@@ -198,14 +198,21 @@ export function scoreShiftBounds(
   passAlpha: number = alpha,
   design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): { estimate: number; lower: number; upper: number; at: number } {
-  if (design === 1) return scoreShiftBoundsV1(stats, alpha, tolerance);
   const k = SCORE_SHIFT_THRESHOLDS.length;
   const each = alpha / (2 * k);
+  // Design 1 (rollouts started before issue 21) held the pass side at alpha / (2K) per threshold too, and floored the
+  // variance at Number.MIN_VALUE (a threshold no score fell under then never passes): kept so those rollouts replay.
+  const v1 = design === 1;
+  const passEach = v1 ? each : passAlpha;
   // Tuned to be sharpest where the radius is half the tolerance: a broken model (distance 0.6–0.9 at the default 0.5)
   // fails once the radius is under a few tenths, and an equal one passes once it is under half the tolerance.
   const tau = mixingScaleFor(tolerance / 2, each);
-  const tauPass = mixingScaleFor(tolerance / 2, passAlpha);
+  const tauPass = mixingScaleFor(tolerance / 2, passEach);
   const n = stats.requests;
+  // A threshold no score of either variant fell at or below (a calibrated model with no score under 0.01) has a
+  // plug-in variance of 0, and the mixture's radius at a variance of 0 overflows to infinity: it could never pass. One
+  // pseudo request's worth (1/n²) keeps it finite and tiny.
+  const floor = v1 ? Number.MIN_VALUE : 1 / (n * n);
   let estimate = 0;
   let lower = 0;
   let upper = 0;
@@ -216,51 +223,13 @@ export function scoreShiftBounds(
     // two pseudo-pairs, one each way (sums unchanged, Σ Y² + 2), as Agresti & Caffo add pseudo-observations.
     const pseudo = stats.paired ? 2 : 0;
     const second = (stats.squares[j] + pseudo) / (n + pseudo);
-    // A threshold no score of either variant fell at or below (a calibrated model with no score under 0.01) has a plug-in
-    // variance of 0, and the mixture's radius at a variance of 0 overflows to infinity: it could never pass. One pseudo
-    // request's worth (1/n²) keeps it finite and tiny.
-    const variance = Math.max((second - mean * mean) / n, 1 / (n * n));
+    const variance = Math.max((second - mean * mean) / n, floor);
     if (Math.abs(mean) > estimate) {
       estimate = Math.abs(mean);
       at = j;
     }
     lower = Math.max(lower, Math.abs(mean) - oneSidedRadius(variance, tau, each));
-    upper = Math.max(upper, Math.abs(mean) + oneSidedRadius(variance, tauPass, passAlpha));
-  });
-  return { estimate, lower, upper: Math.min(1, upper), at };
-}
-
-/**
- * Design 1's bounds (rollouts started before issue 21): both sides at alpha / (2K) per threshold, the plug-in variance
- * floored at Number.MIN_VALUE (a threshold no score fell under then never passes). Kept unchanged so that those
- * rollouts replay.
- */
-function scoreShiftBoundsV1(
-  stats: ScoreShiftStatistics,
-  alpha: number,
-  tolerance: number,
-): { estimate: number; lower: number; upper: number; at: number } {
-  const each = alpha / (2 * SCORE_SHIFT_THRESHOLDS.length);
-  const tau = mixingScaleFor(tolerance / 2, each);
-  const n = stats.requests;
-  let estimate = 0;
-  let lower = 0;
-  let upper = 0;
-  let at = 0;
-  SCORE_SHIFT_THRESHOLDS.forEach((_, j) => {
-    const mean = stats.sums[j] / n;
-    // Pairs of identical answers give Y = 0 throughout, a zero spread that would look certain: paired statistics get
-    // two pseudo-pairs, one each way (sums unchanged, Σ Y² + 2), as Agresti & Caffo add pseudo-observations.
-    const pseudo = stats.paired ? 2 : 0;
-    const second = (stats.squares[j] + pseudo) / (n + pseudo);
-    const variance = Math.max((second - mean * mean) / n, Number.MIN_VALUE);
-    const r = oneSidedRadius(variance, tau, each);
-    if (Math.abs(mean) > estimate) {
-      estimate = Math.abs(mean);
-      at = j;
-    }
-    lower = Math.max(lower, Math.abs(mean) - r);
-    upper = Math.max(upper, Math.abs(mean) + r);
+    upper = Math.max(upper, Math.abs(mean) + oneSidedRadius(variance, tauPass, passEach));
   });
   return { estimate, lower, upper: Math.min(1, upper), at };
 }
