@@ -20,6 +20,17 @@ export function validation(message: string): AwsError {
   return new AwsError('ValidationException', message);
 }
 
+/** A required string member of a request, or AWS's validation error for a missing (or empty) one. */
+export function requiredString(input: Record<string, unknown>, key: string, member: string): string {
+  const v = input[key];
+  if (typeof v !== 'string' || v === '') {
+    throw validation(
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return v;
+}
+
 /** The message AWS writes for a name that breaks the resource-name pattern. */
 export function badName(member: string, value: string, pattern: string, maxLength = 63): AwsError {
   const why =

@@ -22,7 +22,7 @@
  * not-found and conflict errors.
  */
 import { createHash } from 'node:crypto';
-import { AwsError, badName, validation } from './errors';
+import { AwsError, badName, requiredString as required, validation } from './errors';
 import { page } from './list-pages';
 import { arn, type EmulatorContext, type Json, type ModelPackageRecord, type RegionState } from './state';
 
@@ -45,16 +45,6 @@ const VERSIONED_RE =
 const APPROVAL = ['Approved', 'Rejected', 'PendingManualApproval'];
 
 const epoch = (ms: number) => ms / 1000;
-
-function required(input: Json, key: string, member: string): string {
-  const v = input[key];
-  if (typeof v !== 'string' || v === '') {
-    throw validation(
-      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return v;
-}
 
 function entityName(input: Json, key: string, member: string): string {
   const v = required(input, key, member);

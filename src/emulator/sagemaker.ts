@@ -25,7 +25,7 @@ import {
   planFleet,
   retentionOf,
 } from './fleet';
-import { AwsError, badName, validation } from './errors';
+import { AwsError, badName, requiredString, validation } from './errors';
 import { page } from './list-pages';
 import { containersOfPackage, MODEL_REGISTRY_OPERATIONS } from './model-registry';
 import { checkImage, DeployError } from './model-loader';
@@ -57,12 +57,7 @@ export interface OpResult {
 type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpResult;
 
 function requireName(input: Json, key: string, member: string): string {
-  const v = input[key];
-  if (typeof v !== 'string' || v === '') {
-    throw validation(
-      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
+  const v = requiredString(input, key, member);
   if (!NAME_RE.test(v)) throw badName(member, v, NAME_PATTERN);
   return v;
 }

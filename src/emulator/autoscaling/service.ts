@@ -5,7 +5,7 @@
  * of botocore's application-autoscaling 2016-02-06 model. target-tracking.ts does the scaling.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { AwsError } from '../errors';
+import { AwsError, requiredString as required } from '../errors';
 import { scalableTargetArn, targetTrackingAlarmNames } from '../iam/actions';
 import { changeWeightsAndCapacities, type OpResult } from '../sagemaker';
 import type { EmulatorContext, Json, RegionState } from '../state';
@@ -26,16 +26,6 @@ type Handler = (ctx: EmulatorContext, region: RegionState, input: Json) => OpRes
 const validation = (message: string) => new AwsError('ValidationException', message);
 const notFound = (message: string) => new AwsError('ObjectNotFoundException', message);
 const epoch = (ms: number) => ms / 1000;
-
-function required(input: Json, key: string, member: string): string {
-  const v = input[key];
-  if (typeof v !== 'string' || v === '') {
-    throw validation(
-      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return v;
-}
 
 interface TargetId {
   namespace: string;
