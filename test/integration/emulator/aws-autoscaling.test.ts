@@ -198,7 +198,7 @@ describe('the API', () => {
           PolicyName: 'p',
           PolicyType: 'TargetTrackingScaling',
           TargetTrackingScalingPolicyConfiguration: {
-            TargetValue: 1,
+            TargetValue: 0.1,
             PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
           },
         }),
@@ -325,20 +325,25 @@ describe('target tracking', () => {
         PolicyName: 'per-instance',
         PolicyType: 'TargetTrackingScaling',
         TargetTrackingScalingPolicyConfiguration: {
-          TargetValue: 5,
+          TargetValue: 0.1,
           PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
         },
       }),
     );
-    // Three senders of up to ~60 requests a second each: tens of requests per scaled minute on one instance, far
-    // above the target of 5, so the first scale-out goes straight to the maximum of 3.
+    // Three senders of up to ~60 requests a second each: tens of requests per scaled minute (300 ms) on one instance,
+    // far above the target of 0.1, so the first scale-out goes straight to the maximum of 3. The target is that low so
+    // that a loaded machine, whose senders may manage only a few requests a second, still scales out: CI's 2 cores
+    // under the whole suite once left a target of 5 a scaled minute unreached for 15 s, and senders slowed to 11
+    // requests a second reach 2 instances, not 3, at a target of 1 (3 datapoints in a row must be above it).
     let sending = true;
     // A request lost on a loaded machine (a reset socket) is traffic that did not happen, not a failure of the test.
+    const sent = { answered: 0, lost: 0 };
     const sender = async () => {
       while (sending) {
         await s.c.runtime
           .send(new InvokeEndpointCommand({ EndpointName: 'busy', ContentType: 'text/csv', Body: ROW }))
-          .catch(() => undefined);
+          .then(() => sent.answered++)
+          .catch(() => sent.lost++);
         await sleep(15);
       }
     };
@@ -349,7 +354,7 @@ describe('target tracking', () => {
       const st = await variantState('busy');
       if (st.status === 'Updating' && !seenUpdating) seenUpdating = st;
       if (st.status === 'InService' && st.current === 3) break;
-      if (Date.now() > deadline) throw new Error(`did not scale out: ${JSON.stringify(st)}`);
+      if (Date.now() > deadline) throw new Error(`did not scale out: ${JSON.stringify({ ...st, ...sent })}`);
       await sleep(50);
     }
     sending = false;
