@@ -118,6 +118,22 @@ async function writeLabels(name: string, labels: { id: string; label: number }[]
 const read = (input: LiveQualityInput): Promise<LiveQualityOutput> =>
   new MockActivityEnvironment().run(activities.readLiveQuality, input);
 
+/**
+ * Reads from `input`'s cursors again until `count` new captures (the replay's among them) are there: the ideal profile
+ * writes each capture file as the request is answered, but on a loaded machine the writes land later (CI once counted
+ * 138 of 151 after a fixed 200 ms). Reading is idempotent: the cursors are the input's.
+ */
+async function untilCaptured(input: LiveQualityInput, count: number): Promise<LiveQualityOutput> {
+  const seen = (out: LiveQualityOutput) =>
+    Object.values(out.captured).reduce((sum, n) => sum + n, 0) + out.skipped.replay;
+  let out = await read(input);
+  for (const until = Date.now() + 15_000; seen(out) < count && Date.now() < until;) {
+    await sleep(200);
+    out = await read(input);
+  }
+  return out;
+}
+
 test('new captures per weight period, then label-complete cohorts joined by id; open windows never counted', async () => {
   const liveFrom = Math.floor(Date.now() / 1000) * 1000;
   const base: LiveQualityInput = {
@@ -131,17 +147,9 @@ test('new captures per weight period, then label-complete cohorts joined by id; 
   };
   const early = await invoke(300, 0, 'live-');
   const replayed = await invoke(20, 300, REPLAY_INFERENCE_PREFIX);
-  // 1. New captures: counted per variant and period, the replay left out; a second call finds nothing new. The ideal
-  // profile writes each capture file as the request is answered, but the writes may land later on a loaded machine
-  // (CI once saw 138 of 151 after a fixed 200 ms): read from the start again until all of them are there.
+  // 1. New captures: counted per variant and period, the replay left out; a second call finds nothing new.
   const served = (v: string) => early.filter((s) => s.variant === v);
-  let first = await read(base);
-  for (const until = Date.now() + 15_000; Date.now() < until;) {
-    const counted = (first.captured.Champion ?? 0) + (first.captured.Challenger ?? 0) + first.skipped.replay;
-    if (counted >= early.length + replayed.length) break;
-    await sleep(200);
-    first = await read(base);
-  }
+  const first = await untilCaptured(base, early.length + replayed.length);
   expect(first.captured).toEqual({ Champion: served('Champion').length, Challenger: served('Challenger').length });
   expect(first.skipped.replay).toBe(replayed.length);
   expect(first.periods).toHaveLength(1);
@@ -168,7 +176,7 @@ test('new captures per weight period, then label-complete cohorts joined by id; 
   await writeLabels('late', late);
   const open = await invoke(60, 400, 'open-');
   await writeLabels('open', open);
-  await sleep(200);
+  await untilCaptured({ ...base, cursors: first.cursors }, open.length);
   const closable = Math.floor((madeBy - liveFrom) / 1000) * 1000 + 1000 + liveFrom; // a slice end after every early one
   expect(closable + 1_000 + maxLabelDelayMs).toBeLessThanOrEqual(Date.now());
   const cohorts = await read({
@@ -202,7 +210,6 @@ test('reads at most maxFiles capture files a call and says more remain', async (
   await sleep(1000 - (Date.now() % 1000) + 20);
   const liveFrom = Math.floor(Date.now() / 1000) * 1000;
   await invoke(30, 500, 'paged-');
-  await sleep(200);
   const input: LiveQualityInput = {
     endpointName: 'lq',
     captureUri: 's3://capture/live',
@@ -214,6 +221,7 @@ test('reads at most maxFiles capture files a call and says more remain', async (
     cursors: Object.fromEntries(['Champion', 'Challenger'].map((v) => [v, captureKeyBefore(`live/lq/${v}`, liveFrom)])),
     maxFiles: 5,
   };
+  await untilCaptured({ ...input, maxFiles: 1000 }, 30);
   let out = await read(input);
   expect(out.more).toBe(true);
   let total = out.captured.Champion + out.captured.Challenger;
