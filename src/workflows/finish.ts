@@ -179,11 +179,15 @@ async function deleteConfig(ctx: RolloutContext, configName: string): Promise<vo
   }
 }
 
-/** The type of the ApplicationFailure an activity failed with (e.g. "ResourceLimitExceeded"), if any. */
+/**
+ * The type of the ApplicationFailure an activity failed with (e.g. "ResourceLimitExceeded"), if any. An ordinary
+ * activity's failure reaches the workflow as an ActivityFailure whose cause is the activity's ApplicationFailure; a
+ * XX
+ * test in test/e2e/workflows/bake.test.ts).
+ */
 export function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
-    ? (err.cause.type ?? undefined)
-    : undefined;
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure ? (failure.type ?? undefined) : undefined;
 }
 
 /** The innermost message of a failure: what AWS or the activity said, not "Activity task failed". */
