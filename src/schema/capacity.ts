@@ -44,6 +44,8 @@ export interface CapacityPlanInput {
   steps: { candidateWeight: number; soak: string }[];
   /** How long an endpoint update or a scale-out takes, in minutes. */
   updateMinutes?: number;
+  /** promotion.bake: its duration and the baseline's warm instances meanwhile (phases.ts warmInstancesOf). */
+  bake?: { duration: string; warmInstances: number };
 }
 
 export interface CapacityPhase {
@@ -103,6 +105,26 @@ function phases(input: CapacityPlanInput, followWeights: boolean): CapacityPhase
     ),
   );
   if (input.steps.at(-1)?.candidateWeight !== 100) shift('promotion: 100% candidate', 100, 0);
+  if (input.bake) {
+    // The bake sets the baseline to its warm count in place (UpdateEndpointWeightsAndCapacities), growing or shrinking it.
+    const warm = input.bake.warmInstances;
+    if (warm > now.baseline) {
+      out.push({
+        what: 'bake: warming the baseline',
+        baseline: warm,
+        candidate: now.candidate,
+        instances: warm + now.candidate,
+        hours: updateHours,
+      });
+    }
+    now = { baseline: warm, candidate: now.candidate };
+    out.push({
+      what: `bake (baseline warm on ${warm})`,
+      ...now,
+      instances: now.baseline + now.candidate,
+      hours: durationMs(input.bake.duration) / 3_600_000,
+    });
+  }
   // The final update: the A/B fleet serving, and the candidate's new fleet (its live count kept).
   out.push({
     what: 'promotion (candidate alone)',

@@ -15,6 +15,24 @@ export function bakeOf(spec: Pick<RolloutSpec, 'promotion'>): string | undefined
   return spec.promotion?.bake;
 }
 
+/**
+ * The instances the baseline runs during the bake: `promotion.warmInstances`, "all" being its full size (the count it
+ * served with before the rollout); 1 by default, the least a variant runs on ([BC-SM] DesiredInstanceCount ≥ 1).
+ */
+export function warmInstancesOf(spec: Pick<RolloutSpec, 'promotion'>, fullSize: number): number {
+  const warm = spec.promotion?.warmInstances ?? 1;
+  return warm === 'all' ? fullSize : warm;
+}
+
+/** The bake's part of a capacity plan (capacity.ts CapacityPlanInput.bake), for a baseline of `fullSize` instances. */
+export function bakePlan(
+  spec: Pick<RolloutSpec, 'promotion'>,
+  fullSize: number,
+): { bake?: { duration: string; warmInstances: number } } {
+  const bake = bakeOf(spec);
+  return bake ? { bake: { duration: bake, warmInstances: warmInstancesOf(spec, fullSize) } } : {};
+}
+
 /** The steps of the phase step `index` belongs to: the shadow steps, or the live ones. */
 export function phaseStepsOf<S extends Pick<StepSpec, 'shadow'>>(steps: readonly S[], index: number): S[] {
   const shadow = isShadowStep(steps[index]);
@@ -66,6 +84,13 @@ export function phaseIssues(spec: RolloutSpec, issue: Issue): void {
     );
   }
   const bake = bakeOf(spec);
+  if (spec.promotion?.warmInstances !== undefined && bake === undefined) {
+    issue(
+      ['promotion', 'warmInstances'],
+      'warmInstances is how many instances the baseline keeps during the bake: add promotion.bake (e.g. "30m"), or ' +
+        'leave warmInstances out',
+    );
+  }
   if (bake !== undefined && !spec.baseline) {
     issue(
       ['promotion', 'bake'],

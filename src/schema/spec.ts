@@ -132,6 +132,9 @@ function vpcId(what: string) {
  * follows its share of traffic (ceil(full size × share), at least one), capacity added before the traffic moves and
  * removed after it. Default: on, unless the baseline is autoscaled (then its scaling owns the counts).
  */
+const WARM_COUNT =
+  'warmInstances must be a whole number of instances from 1 to 100, or "all" for the baseline\'s full size';
+
 const CapacitySpec = z.strictObject({
   followWeights: z.boolean().optional(),
 });
@@ -259,11 +262,21 @@ export const RolloutSpec = z
       notifications: NotificationsSpec.default([]),
       capacity: CapacitySpec.default({}),
       /**
-       * After the last step: `bake` keeps the baseline deployed at weight 0 on one warm instance while the candidate
-       * serves everything and the guardrails keep watching it; a failure or a rollback then shifts traffic back in
-       * seconds. Without it the baseline is removed at once.
+       * After the last step: `bake` keeps the baseline deployed at weight 0 on `warmInstances` warm instances (default
+       * 1; "all": its full size) while the candidate serves everything and the guardrails keep watching it; a failure or
+       * a rollback then shifts traffic back in seconds, onto instances that are up. Without it the baseline is removed
+       * at once.
        */
-      promotion: z.strictObject({ bake: duration('promotion.bake', '1s', '30d').optional() }).optional(),
+      promotion: z
+        .strictObject({
+          bake: duration('promotion.bake', '1s', '30d').optional(),
+          warmInstances: z
+            .union([z.number().int(WARM_COUNT).min(1, WARM_COUNT).max(100, WARM_COUNT), z.literal('all')], {
+              error: WARM_COUNT,
+            })
+            .optional(),
+        })
+        .optional(),
       /** A failed guardrail rolls back at once, or pauses for a human (teams moving from manual to automatic). */
       onFailure: z.enum(['rollback', 'pause']).default('rollback'),
       cleanup: z

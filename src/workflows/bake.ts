@@ -1,5 +1,6 @@
 // The post-promotion bake (promotion.bake): after the last step passes, the candidate serves 100% while the baseline
-// stays deployed at weight 0 on one warm instance, and the guardrails keep watching. A failure, or a rollback signal,
+// stays deployed at weight 0 on its warm instances (promotion.warmInstances, one by default), and the guardrails keep
+// watching. A failure, or a rollback signal,
 // during the bake shifts traffic back to the baseline (UpdateEndpointWeightsAndCapacities: seconds, onto instances that
 // are up) and then restores its config and the instances it had before the bake (finish.ts rollBack,
 // capacity.ts restoreBaselineInstances); after the bake the baseline goes, as at any promotion.
@@ -10,7 +11,7 @@
 // at the bake's share of alpha (src/schema/phases.ts); and the spec's alarms, as in every step. A regression that
 // appears only at full traffic (load, a dependency at volume) shows as a difference from the last step.
 import { durationMs } from '../schema/duration';
-import { bakeOf, phaseCount } from '../schema/phases';
+import { bakeOf, phaseCount, warmInstancesOf } from '../schema/phases';
 import { EMPTY_BAKE_STREAM, evaluateBake, foldBakePeriod, type BakeStream, type Evaluation } from '../analysis';
 import { quick } from './activities';
 import { noteInstances } from './capacity';
@@ -19,13 +20,10 @@ import { continueAsNewIfDue } from './continue-as-new';
 import type { RollbackNow, RolloutContext } from './context';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { metricPeriodMs, readAlarms, readPeriods, recordEvaluation } from './evaluation';
-import { promote, rollBack, type Ending } from './finish';
+import { failureMessage, failureType, promote, rollBack, type Ending } from './finish';
 import { awaitApproval, waitWhilePaused } from './gates';
 import { notify } from './notify';
 import { sleepUnlessRolledBack, soakFor } from './soak';
-
-/** Instances the baseline keeps during the bake: the least a variant runs on ([BC-SM] DesiredInstanceCount ≥ 1). */
-export const WARM_INSTANCES = 1;
 
 /** Where the bake is, carried across runs (continue-as-new.ts). */
 export interface BakeState {
@@ -55,13 +53,34 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
   const baseline = ctx.baselineName!;
   ctx.setPhase('baking');
   if (ctx.state.weights[ctx.candidateName] !== 100) await setWeights(ctx, 100);
-  const before = await quick.setVariantInstanceCount({
-    ...ctx.where,
-    variantName: baseline,
-    instanceCount: WARM_INSTANCES,
-  });
+  // "all" is the baseline's full size (capacity.ts planCapacity); only rollouts older workers started plan none, and
+  // their specs have no warmInstances, so 1.
+  let warm = warmInstancesOf(ctx.spec, ctx.state.capacity?.fullSize[baseline] ?? 1);
+  let before: number | null = null;
+  try {
+    before = await quick.setVariantInstanceCount({ ...ctx.where, variantName: baseline, instanceCount: warm });
+  } catch (err) {
+    // More warm instances than the baseline runs at 100% candidate (capacity follows the weights) are new instances:
+    // short of quota ([BC-SM] ResourceLimitExceeded, answered at once), the candidate that passed every step still
+    // bakes, beside the baseline as it is.
+    if (failureType(err) !== 'ResourceLimitExceeded') throw err;
+    const has = ctx.state.capacity?.instances[baseline];
+    ctx.decide(
+      'warning',
+      'model-rollout',
+      `the bake could not give ${baseline} ${warm} warm instances (${failureMessage(err)}): it bakes with ` +
+        `${baseline} as it is${has !== undefined ? ` (${has})` : ''}`,
+    );
+    warm = has ?? warm;
+  }
+  const warmText = `${warm} warm instance${warm === 1 ? '' : 's'}`;
   if (before !== null) {
-    const view = await waitForEndpoint(ctx, `keeping ${baseline} warm on ${WARM_INSTANCES} instance`, 'weights');
+    // New instances take minutes to provision (a capacity change); fewer go at once (a weights change).
+    const view = await waitForEndpoint(
+      ctx,
+      `keeping ${baseline} warm on ${warmText}`,
+      warm > before ? 'capacity' : 'weights',
+    );
     if (view) noteInstances(ctx, view);
   }
 
@@ -87,14 +106,14 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
     endsAt: new Date(now + durationMs(bake)).toISOString(),
     soakedMs: 0,
     referenceStep: ctx.state.step,
-    warmInstances: WARM_INSTANCES,
+    warmInstances: warm,
     ...(before !== null ? { instancesBefore: before } : {}),
   };
   ctx.decide(
     'bake',
     'model-rollout',
-    `baking ${bake}: ${ctx.candidateName} serves 100%, ${baseline} stays at weight 0 on ${WARM_INSTANCES} warm ` +
-      `instance${before !== null ? ` (from ${before})` : ''}; judged against its own step ${ctx.state.step}`,
+    `baking ${bake}: ${ctx.candidateName} serves 100%, ${baseline} stays at weight 0 on ${warmText}` +
+      `${before !== null ? ` (from ${before})` : ''}; judged against its own step ${ctx.state.step}`,
   );
   return null;
 }

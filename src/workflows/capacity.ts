@@ -5,6 +5,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { EndpointView, ProductionVariant } from '../activities';
 import { instancesAt, instancesForShare, summarizeCapacityPlan } from '../schema/capacity';
+import { bakePlan } from '../schema/phases';
 import { quick } from './activities';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './wait';
@@ -117,6 +118,7 @@ export function planCapacity(ctx: RolloutContext): void {
     candidateInstances: size.instances,
     followWeights,
     steps: ctx.spec.steps,
+    ...bakePlan(ctx.spec, n),
   });
   ctx.decide('capacity', 'model-rollout', `${sized}; ${how}; ${plan}`);
   const differs: string[] = [];
@@ -219,7 +221,9 @@ export async function restoreBaselineInstances(ctx: RolloutContext, view: Endpoi
   const beforeBake = ctx.state.bake?.instancesBefore;
   if (!baseline || (!followsWeights(ctx) && beforeBake === undefined)) return;
   noteInstances(ctx, view);
-  const full = beforeBake ?? ctx.state.capacity!.fullSize[baseline];
+  // Where capacity follows the weights the baseline's full size, which a bake's warm count may have grown it toward
+  // from its one instance at 100% candidate; else the count it had before the bake.
+  const full = Math.max(beforeBake ?? 0, followsWeights(ctx) ? ctx.state.capacity!.fullSize[baseline] : 0);
   const now = view.variants.find((v) => v.variantName === baseline)?.instanceCount;
   if (now !== undefined && now >= full) return;
   if (!patched(beforeBake !== undefined ? BAKE_RESTORES_BASELINE : CAPACITY_FOLLOWS_WEIGHTS)) return;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InvalidInputError, parseSpec, rolloutSpecJsonSchema, type RolloutSpec } from '../../schema';
 import { capacityPlan, describeCapacityPlan, DEFAULT_UPDATE_MINUTES, type CapacityPlan } from '../../schema/capacity';
+import { bakePlan } from '../../schema/phases';
 import { TASK_QUEUE, WORKFLOW_TYPE, rolloutWorkflowId } from '../../workflows/shared';
 import type { CliContext } from '../context';
 import { EXIT, badInput, type ExitCode } from '../exit-codes';
@@ -61,6 +62,7 @@ export function specCapacity(
     followWeights: spec.capacity.followWeights ?? true,
     steps: spec.steps,
     updateMinutes: assume.updateMinutes ?? DEFAULT_UPDATE_MINUTES,
+    ...bakePlan(spec, baselineInstances),
   };
   const plan = capacityPlan(input);
   const assumed =

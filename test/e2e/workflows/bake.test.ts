@@ -2,8 +2,14 @@
 // provisioning time, CloudWatch's publishing lag; time-scaled): after the last step the candidate serves 100% while the
 // baseline waits at weight 0 on one warm instance. A regression that appears only at full traffic, and a rollback
 // signal, are each undone within the bake by a weight shift first (UpdateEndpointWeightsAndCapacities, onto the warm
-// baseline), before any UpdateEndpoint brings a new fleet; a quiet bake ends in the promotion's final config.
-import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+// baseline), before any UpdateEndpoint brings a new fleet; a quiet bake ends in the promotion's final config. More warm
+// instances (promotion.warmInstances) are added when the bake begins; short of quota, the bake goes on without them.
+import {
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  type DescribeEndpointOutput,
+} from '@aws-sdk/client-sagemaker';
 import { recordHistory } from '../../harness/histories';
 import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
@@ -16,7 +22,8 @@ let stack: RolloutStack;
 
 beforeAll(async () => {
   stack = await startRolloutStack({
-    emulatorConfig: { profile: 'aws', timeScale: TIME_SCALE },
+    // ml.c5.2xlarge is the quota test's own type: nothing else here counts against it.
+    emulatorConfig: { profile: 'aws', timeScale: TIME_SCALE, quotas: { 'ml.c5.2xlarge': 5 } },
     activityOptions: { missingAfterMs: 30_000 * TIME_SCALE },
   });
 });
@@ -122,3 +129,121 @@ test('a rollback signal during the bake shifts traffic back first; a quiet bake 
   expect(after).toEqual([expect.stringMatching(/^UpdateEndpoint config .*-final$/)]);
   await checkRolloutInvariants(stack, quiet.before, promoted, 'Challenger');
 });
+
+test('warmInstances "all": the bake grows the baseline back to its full size, so a rollback lands on all of it', async () => {
+  const endpoint = uniqueName('bake-warm-all');
+  await stack.seedEndpoint(endpoint);
+  // A baseline of 2 before the rollout: capacity follows the weights, so it runs 1 instance at 100% candidate.
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+    }),
+  );
+  await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [{ candidateWeight: 100, soak: '3s' }],
+    promotion: { bake: '2m', warmInstances: 'all' },
+    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
+  });
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  const baking = await waitForStatus(handle, (s) => s.phase === 'baking' && s.bake !== undefined);
+  expect(baking.bake).toMatchObject({ warmInstances: 2, instancesBefore: 1 });
+  expect(baking.decisions.filter((d) => d.kind === 'bake').map((d) => d.reason)).toEqual([
+    expect.stringMatching(/stays at weight 0 on 2 warm instances \(from 1\)/),
+  ]);
+  const warm = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  const champion = warm.ProductionVariants!.find((v) => v.VariantName === 'Champion')!;
+  expect([champion.CurrentWeight, champion.CurrentInstanceCount]).toEqual([0, 2]);
+
+  await handle.signal('rollback', { by: 'carol', reason: 'support tickets are up' });
+  const result = (await handle.result()) as RolloutResult;
+  expect(result.outcome).toBe('rolled_back');
+  // The traffic goes back at once onto both warm instances; the restored config keeps them, and nothing is added.
+  const changes = await changesSince(endpoint, baking.bake!.startedAt);
+  expect(changes).toEqual([
+    'UpdateEndpointWeightsAndCapacities weights Champion=100,Challenger=0',
+    expect.stringMatching(/^UpdateEndpoint config .*-initial$/),
+  ]);
+  const restored = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  expect(restored.ProductionVariants!.map((v) => [v.VariantName, v.CurrentInstanceCount])).toEqual([['Champion', 2]]);
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  await recordHistory(stack.client, 'bake-warm-all-rolled-back', handle.workflowId, handle.firstExecutionRunId);
+});
+
+test('short of quota, the bake bakes with the baseline as it is, and the promotion leaves it idle at weight 0', async () => {
+  const endpoint = uniqueName('bake-warm-quota');
+  const other = uniqueName('bake-quota-other');
+  const type = 'ml.c5.2xlarge';
+  await stack.seedEndpoint(endpoint, { instanceType: type });
+  const scale = async (name: string, instances: number) => {
+    await stack.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: name,
+        DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: instances }],
+      }),
+    );
+    await waitForEndpoint(name, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === instances);
+  };
+  await scale(endpoint, 2);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [{ candidateWeight: 100, soak: '4s', maxSoak: '8s' }],
+    promotion: { bake: '4s', warmInstances: 'all' },
+    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
+  });
+  delete spec.candidate.instanceType; // sized like the baseline: 2 × ml.c5.2xlarge
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  // At 100% the rollout holds 3 (the candidate's 2, the baseline's 1); paused there, another endpoint takes the
+  // quota's other 2.
+  await waitForStatus(handle, (s) => s.phase === 'soaking');
+  await handle.signal('pause', { by: 'carol' });
+  await waitForStatus(handle, (s) => s.paused);
+  await stack.seedEndpoint(other, { instanceType: type });
+  await scale(other, 2);
+  await handle.signal('resume', { by: 'carol' });
+  const result = (await handle.result()) as RolloutResult;
+
+  // The bake could not add the baseline's second instance: a warning, and it baked on the one it had.
+  expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
+    expect.stringMatching(
+      /^the bake could not give Champion 2 warm instances \(.*ResourceLimitExceeded.*\): it bakes with Champion as it is \(1\)$/,
+    ),
+  ]);
+  expect(result.decisions.filter((d) => d.kind === 'bake').map((d) => d.reason)).toEqual([
+    expect.stringMatching(/stays at weight 0 on 1 warm instance; judged against its own step 1$/),
+  ]);
+  // Nor could the promotion's config bring up the candidate's new fleet: the candidate that passed serves 100%, and
+  // the idle baseline stays at weight 0, said in the result rather than rolled back.
+  expect(result.outcome).toBe('promoted');
+  expect(result.reason).toMatch(/the baseline variant could not be removed \(see cleanupWarnings\)$/);
+  expect(result.cleanupWarnings).toContainEqual(
+    expect.stringMatching(
+      /^removing the baseline variant failed \(.*quota 'ml\.c5\.2xlarge for endpoint usage'.*\): it stays deployed at weight 0$/,
+    ),
+  );
+  const after = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  expect(after.EndpointStatus).toBe('InService');
+  const weights = Object.fromEntries(after.ProductionVariants!.map((v) => [v.VariantName, v.CurrentWeight]));
+  expect(weights.Champion).toBe(0);
+  expect(weights.Challenger).toBeGreaterThan(0);
+  await stack.sm.send(new DeleteEndpointCommand({ EndpointName: other }));
+});
+
+async function waitForEndpoint(endpoint: string, check: (d: DescribeEndpointOutput) => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const d = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    if (d.EndpointStatus === 'InService' && check(d)) return;
+    if (Date.now() > deadline) throw new Error(`endpoint ${endpoint} never settled: ${d.EndpointStatus}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

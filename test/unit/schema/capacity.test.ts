@@ -96,6 +96,29 @@ describe('capacityPlan', () => {
     ]);
   });
 
+  test('a bake holds the baseline at its warm count beside the candidate for the bake, grown or shrunk in place', () => {
+    const warmOne = capacityPlan(input({ bake: { duration: '2h', warmInstances: 1 } }));
+    expect(warmOne.phases.map((p) => [p.what, p.baseline, p.candidate, p.instances]).slice(-3)).toEqual([
+      ['step 3 (100% candidate)', 1, 4, 5],
+      ['bake (baseline warm on 1)', 1, 4, 5],
+      ['promotion (candidate alone)', 1, 4, 9],
+    ]);
+    expect(warmOne.instanceHours - capacityPlan(input()).instanceHours).toBeCloseTo(5 * 2, 9);
+    // "all" (the full 4) grows the one-instance baseline back first; without followWeights it shrinks 4 to 2.
+    const warmAll = capacityPlan(input({ bake: { duration: '2h', warmInstances: 4 } }));
+    expect(warmAll.phases.map((p) => [p.what, p.baseline, p.candidate, p.instances]).slice(-3)).toEqual([
+      ['bake: warming the baseline', 4, 4, 8],
+      ['bake (baseline warm on 4)', 4, 4, 8],
+      ['promotion (candidate alone)', 4, 4, 12],
+    ]);
+    expect(warmAll.peak).toEqual({ instances: 12, during: 'promotion (candidate alone)' });
+    const fixed = capacityPlan(input({ followWeights: false, bake: { duration: '2h', warmInstances: 2 } }));
+    expect(fixed.phases.map((p) => [p.what, p.baseline, p.candidate, p.instances]).slice(-2)).toEqual([
+      ['bake (baseline warm on 2)', 2, 4, 6],
+      ['promotion (candidate alone)', 2, 4, 10],
+    ]);
+  });
+
   test('a one-instance baseline costs the same either way', () => {
     const plan = capacityPlan(input({ baselineInstances: 1, candidateInstances: 1 }));
     expect(plan.peak.instances).toBe(3);

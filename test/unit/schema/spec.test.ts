@@ -7,6 +7,8 @@ import {
   InvalidInputError,
   toGuardrailConfig,
   bakeOf,
+  bakePlan,
+  warmInstancesOf,
   hasShadowSteps,
   phaseCount,
   phaseStepsOf,
@@ -301,6 +303,26 @@ describe('rollout spec', () => {
     ],
   ])('shadow steps are refused where they cannot work: %j', (steps, message) => {
     expect(issuesOf({ ...minimal, steps })).toContainEqual(expect.stringMatching(message));
+  });
+
+  test('the bake keeps the baseline warm on 1 instance, on warmInstances, or on its full size ("all")', () => {
+    const warm = (promotion: object) => parseSpec({ ...minimal, promotion });
+    expect(warmInstancesOf(warm({ bake: '30m' }), 4)).toBe(1);
+    expect(warmInstancesOf(warm({ bake: '30m', warmInstances: 2 }), 4)).toBe(2);
+    expect(warmInstancesOf(warm({ bake: '30m', warmInstances: 'all' }), 4)).toBe(4);
+    expect(bakePlan(warm({ bake: '30m', warmInstances: 'all' }), 3)).toEqual({
+      bake: { duration: '30m', warmInstances: 3 },
+    });
+    expect(bakePlan(parseSpec(minimal), 3)).toEqual({});
+    for (const bad of [0, 1.5, 101, 'some']) {
+      expect(issuesOf({ ...minimal, promotion: { bake: '30m', warmInstances: bad } })).toEqual([
+        `promotion.warmInstances: warmInstances must be a whole number of instances from 1 to 100, or "all" for the baseline's full size`,
+      ]);
+    }
+    expect(issuesOf({ ...minimal, promotion: { warmInstances: 2 } })).toEqual([
+      'promotion.warmInstances: warmInstances is how many instances the baseline keeps during the bake: add ' +
+        'promotion.bake (e.g. "30m"), or leave warmInstances out',
+    ]);
   });
 
   test('a first deployment has no baseline to mirror or keep warm', () => {
