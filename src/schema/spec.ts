@@ -127,14 +127,14 @@ function vpcId(what: string) {
     .regex(/^[-0-9a-zA-Z]+$/, `a ${what} such as "sg-0123456789abcdef0" or "subnet-0123456789abcdef0"`);
 }
 
+const WARM_COUNT =
+  'warmInstances must be a whole number of instances from 1 to 100, or "all" for the baseline\'s full size';
+
 /**
  * How the rollout sizes the variants as traffic moves. `followWeights`: at each step each variant's instance count
  * follows its share of traffic (ceil(full size × share), at least one), capacity added before the traffic moves and
  * removed after it. Default: on, unless the baseline is autoscaled (then its scaling owns the counts).
  */
-const WARM_COUNT =
-  'warmInstances must be a whole number of instances from 1 to 100, or "all" for the baseline\'s full size';
-
 const CapacitySpec = z.strictObject({
   followWeights: z.boolean().optional(),
 });

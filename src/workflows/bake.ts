@@ -1,9 +1,9 @@
 // The post-promotion bake (promotion.bake): after the last step passes, the candidate serves 100% while the baseline
 // stays deployed at weight 0 on its warm instances (promotion.warmInstances, one by default), and the guardrails keep
-// watching. A failure, or a rollback signal,
-// during the bake shifts traffic back to the baseline (UpdateEndpointWeightsAndCapacities: seconds, onto instances that
-// are up) and then restores its config and the instances it had before the bake (finish.ts rollBack,
-// capacity.ts restoreBaselineInstances); after the bake the baseline goes, as at any promotion.
+// watching. A failure, or a rollback signal, during the bake shifts traffic back to the baseline
+// (UpdateEndpointWeightsAndCapacities: seconds, onto instances that are up) and then restores its config and the
+// instances it had before the bake (finish.ts rollBack, capacity.ts restoreBaselineInstances); after the bake the
+// baseline goes, as at any promotion.
 //
 // What the bake judges: the candidate against its own earlier evidence, since the baseline serves nothing any more:
 // its error rates and per-period latency since the bake began against its own during the last live step (the

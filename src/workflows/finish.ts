@@ -182,8 +182,8 @@ async function deleteConfig(ctx: RolloutContext, configName: string): Promise<vo
 /**
  * The type of the ApplicationFailure an activity failed with (e.g. "ResourceLimitExceeded"), if any. An ordinary
  * activity's failure reaches the workflow as an ActivityFailure whose cause is the activity's ApplicationFailure; a
- * XX
- * test in test/e2e/workflows/bake.test.ts).
+ * local activity's (`quick`) as the ApplicationFailure itself (@temporalio/workflow 1.24; the bake's quota test in
+ * test/e2e/workflows/bake.test.ts goes through both kinds).
  */
 export function failureType(err: unknown): string | undefined {
   const failure = err instanceof ActivityFailure ? err.cause : err;
