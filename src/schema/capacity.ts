@@ -148,13 +148,16 @@ export function capacityPlan(input: CapacityPlanInput): CapacityPlan {
   const fixed = summed(phases(input, false));
   const { peak, instanceHours } = summed(planned);
   // A rollback adds the baseline back to its full size first (followWeights), brings the candidate down to one, and
-  // restores the original config: the old fleet (N + the candidate's) beside the restored baseline's N.
+  // restores the original config: the old fleet (N + the candidate's) beside the restored baseline's N. One during
+  // the bake moves the traffic back at once and restores the config from there: the old fleet (the warm W + the
+  // candidate's M) beside the restored baseline's W (its live count kept).
   const candidateAtRollback = input.followWeights ? 1 : input.candidateInstances;
+  const bakeRollback = input.bake ? 2 * input.bake.warmInstances + input.candidateInstances : 0;
   return {
     phases: planned,
     peak,
     instanceHours,
-    rollbackPeak: 2 * input.baselineInstances + candidateAtRollback,
+    rollbackPeak: Math.max(2 * input.baselineInstances + candidateAtRollback, bakeRollback),
     fixedDouble: { peak: fixed.peak.instances, instanceHours: fixed.instanceHours },
   };
 }

@@ -112,6 +112,8 @@ describe('capacityPlan', () => {
       ['promotion (candidate alone)', 4, 4, 12],
     ]);
     expect(warmAll.peak).toEqual({ instances: 12, during: 'promotion (candidate alone)' });
+    // A rollback during the bake restores the config beside the warm baseline and the candidate: 2W + M.
+    expect([warmOne.rollbackPeak, warmAll.rollbackPeak]).toEqual([9, 12]);
     const fixed = capacityPlan(input({ followWeights: false, bake: { duration: '2h', warmInstances: 2 } }));
     expect(fixed.phases.map((p) => [p.what, p.baseline, p.candidate, p.instances]).slice(-2)).toEqual([
       ['bake (baseline warm on 2)', 2, 4, 6],
