@@ -5,7 +5,6 @@
 //
 // Deterministic workflow code: every AWS call is an activity, every statistic a pure src/analysis function.
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -80,9 +79,8 @@ async function validated(input: unknown): Promise<RolloutSpec> {
   try {
     return await quick.validateSpec(input);
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidSpec') {
-      throw ApplicationFailure.nonRetryable(err.cause.message, 'InvalidSpec');
-    }
+    // A local activity's failure arrives unwrapped (finish.ts failureType).
+    if (failureType(err) === 'InvalidSpec') throw ApplicationFailure.nonRetryable(failureMessage(err), 'InvalidSpec');
     throw err;
   }
 }
