@@ -147,12 +147,35 @@ export interface ListObjectsV2Params {
 }
 
 async function walk(dir: string, rel: string, out: { key: string; path: string }[]): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return []; // no key under this prefix
+    throw err;
+  });
+  for (const entry of entries) {
     const key = rel === '' ? entry.name : `${rel}/${entry.name}`;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await walk(path, key, out);
     else if (entry.isFile()) out.push({ key, path });
   }
+}
+
+/**
+ * ETags by file, while the file's size and mtime stay the same: a listing otherwise reads every object it lists to
+ * hash it, which made a page of capture files cost seconds (bounded: the oldest entries go first).
+ */
+const etags = new Map<string, { mtimeMs: number; size: number; etag: string }>();
+const MAX_ETAGS = 50_000;
+
+async function etagOf(path: string, info: { mtimeMs: number; size: number }): Promise<string> {
+  const known = etags.get(path);
+  if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known.etag;
+  const etag = createHash('md5')
+    .update(await readFile(path))
+    .digest('hex');
+  etags.delete(path);
+  etags.set(path, { mtimeMs: info.mtimeMs, size: info.size, etag });
+  if (etags.size > MAX_ETAGS) etags.delete(etags.keys().next().value!);
+  return etag;
 }
 
 const xmlEscape = (s: string) =>
@@ -166,9 +189,16 @@ const xmlEscape = (s: string) =>
  */
 export async function listObjectsV2(dataDir: string, bucket: string, p: ListObjectsV2Params): Promise<string> {
   const root = await bucketDir(dataDir, bucket);
-  const files: { key: string; path: string }[] = [];
-  await walk(root, '', files);
-  files.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  // Only the folder the prefix names can hold its keys ("a/b" → "a/", which holds "a/b/…" and "a/bc").
+  const folder = p.prefix.slice(0, p.prefix.lastIndexOf('/') + 1);
+  const found: { key: string; path: string }[] = [];
+  // Keys are the files' paths, so none has an empty, "." or ".." part: a prefix folder with one names no key.
+  const parts = folder.split('/').slice(0, -1);
+  if (!parts.some((x) => x === '' || x === '.' || x === '..')) await walk(join(root, folder), parts.join('/'), found);
+  const files = found
+    .filter((f) => f.key.startsWith(p.prefix))
+    .map((f) => ({ ...f, bytes: Buffer.from(f.key) }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   let after = p.startAfter ?? '';
   if (p.continuationToken !== undefined) {
     const decoded = Buffer.from(p.continuationToken, 'base64url').toString('utf8');
@@ -184,8 +214,9 @@ export async function listObjectsV2(dataDir: string, bucket: string, p: ListObje
   const prefixes: string[] = [];
   let last = '';
   let truncated = false;
+  const afterBytes = Buffer.from(after);
   for (const f of files) {
-    if (!f.key.startsWith(p.prefix) || Buffer.compare(Buffer.from(f.key), Buffer.from(after)) <= 0) continue;
+    if (Buffer.compare(f.bytes, afterBytes) <= 0) continue;
     let rollup: string | undefined;
     if (p.delimiter) {
       const cut = f.key.indexOf(p.delimiter, p.prefix.length);
@@ -203,9 +234,7 @@ export async function listObjectsV2(dataDir: string, bucket: string, p: ListObje
       prefixes.push(rollup);
     } else {
       const info = await stat(f.path);
-      const etag = createHash('md5')
-        .update(await readFile(f.path))
-        .digest('hex');
+      const etag = await etagOf(f.path, info);
       contents.push(
         `<Contents><Key>${enc(f.key)}</Key><LastModified>${info.mtime.toISOString()}</LastModified>` +
           `<ETag>&quot;${etag}&quot;</ETag><Size>${info.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
@@ -262,6 +263,24 @@ describe('ideal profile', () => {
     expect(second.Contents!.map((c) => c.Key)).toEqual(['logs/2027/c.txt', 'logs/top.txt']);
     const after = await h.s3.send(new ListObjectsV2Command({ Bucket: 'capture', StartAfter: 'logs/top.txt' }));
     expect(after.Contents!.map((c) => c.Key)).toEqual(['logs/é+ x.txt', 'other/d.txt']);
+    // A prefix is any start of a key, not a folder: "logs/20" holds both years' folders, "logs/t" the top file; a
+    // prefix no key can start with ("logs//", "logs/./", a folder that is a file) lists nothing.
+    const keysOf = async (Prefix: string) =>
+      ((await h.s3.send(new ListObjectsV2Command({ Bucket: 'capture', Prefix }))).Contents ?? []).map((c) => c.Key);
+    expect(await keysOf('logs/20')).toEqual(['logs/2026/a.txt', 'logs/2026/b.txt', 'logs/2027/c.txt']);
+    expect(await keysOf('logs/t')).toEqual(['logs/top.txt']);
+    expect(await keysOf('logs/2026/a')).toEqual(['logs/2026/a.txt']);
+    for (const prefix of ['logs//', 'logs/./', 'logs/../logs/', 'logs/top.txt/', 'nothing/here/']) {
+      expect(await keysOf(prefix)).toEqual([]);
+    }
+    // An object written again is listed with its new ETag (listings remember ETags only while a file is unchanged).
+    const etagOf = async () =>
+      (await h.s3.send(new ListObjectsV2Command({ Bucket: 'capture', Prefix: 'logs/t' }))).Contents![0].ETag;
+    const before = await etagOf();
+    await h.s3.send(new PutObjectCommand({ Bucket: 'capture', Key: 'logs/top.txt', Body: 'another body, longer' }));
+    const put = await h.s3.send(new HeadObjectCommand({ Bucket: 'capture', Key: 'logs/top.txt' }));
+    expect(await etagOf()).toBe(put.ETag);
+    expect(put.ETag).not.toBe(before);
 
     const missing = await errorOf(() =>
       h.s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'x' })),
