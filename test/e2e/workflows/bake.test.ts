@@ -14,6 +14,7 @@ import { recordHistory } from '../../harness/histories';
 import { beforeRollout, checkRolloutInvariants } from '../../harness/invariants';
 import { startRolloutStack, type RolloutStack } from '../../harness/rollout-stack';
 import { uniqueName } from '../../harness/temporal';
+import type { RolloutSpecInput } from '../../../src/schema';
 import { statusQuery, type RolloutResult, type RolloutStatus } from '../../../src/workflows/shared';
 
 const TIME_SCALE = 0.004;
@@ -39,17 +40,7 @@ afterAll(async () => {
 async function startBaking(prefix: string, bake: string) {
   const endpoint = uniqueName(prefix);
   await stack.seedEndpoint(endpoint);
-  const spec = stack.spec(endpoint, 'challenger', {
-    steps: [{ candidateWeight: 50, soak: '4s' }],
-    promotion: { bake },
-    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
-  });
-  const before = await beforeRollout(stack.admin, spec);
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [spec],
-  });
+  const { before, handle } = await startRollout(endpoint, [{ candidateWeight: 50, soak: '4s' }], { bake });
   await waitForStatus(handle, (s) => s.phase === 'soaking');
   await stack.sm.send(
     new UpdateEndpointWeightsAndCapacitiesCommand({
@@ -59,6 +50,28 @@ async function startBaking(prefix: string, bake: string) {
   );
   const baking = await waitForStatus(handle, (s) => s.phase === 'baking' && s.bake !== undefined);
   return { endpoint, before, handle, baking };
+}
+
+/** Starts a rollout of the challenger on `endpoint` with these steps and promotion (the candidate sized as `sized`). */
+async function startRollout(
+  endpoint: string,
+  steps: RolloutSpecInput['steps'],
+  promotion: RolloutSpecInput['promotion'],
+  sized: 'like the baseline' | 'by the spec' = 'by the spec',
+) {
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps,
+    promotion,
+    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
+  });
+  if (sized === 'like the baseline') delete spec.candidate.instanceType;
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await stack.client.workflow.start('modelRollout', {
+    taskQueue: stack.taskQueue,
+    workflowId: `rollout-${endpoint}`,
+    args: [spec],
+  });
+  return { before, handle };
 }
 
 async function waitForStatus(
@@ -141,16 +154,9 @@ test('warmInstances "all": the bake grows the baseline back to its full size, so
     }),
   );
   await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
-  const spec = stack.spec(endpoint, 'challenger', {
-    steps: [{ candidateWeight: 100, soak: '3s' }],
-    promotion: { bake: '2m', warmInstances: 'all' },
-    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
-  });
-  const before = await beforeRollout(stack.admin, spec);
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [spec],
+  const { before, handle } = await startRollout(endpoint, [{ candidateWeight: 100, soak: '3s' }], {
+    bake: '2m',
+    warmInstances: 'all',
   });
   const baking = await waitForStatus(handle, (s) => s.phase === 'baking' && s.bake !== undefined);
   expect(baking.bake).toMatchObject({ warmInstances: 2, instancesBefore: 1 });
@@ -191,17 +197,12 @@ test('short of quota, the bake bakes with the baseline as it is, and the promoti
     await waitForEndpoint(name, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === instances);
   };
   await scale(endpoint, 2);
-  const spec = stack.spec(endpoint, 'challenger', {
-    steps: [{ candidateWeight: 100, soak: '4s', maxSoak: '8s' }],
-    promotion: { bake: '4s', warmInstances: 'all' },
-    guardrails: { errorRate4xx: { enabled: false }, errorRate5xx: { tolerance: 0.02 } },
-  });
-  delete spec.candidate.instanceType; // sized like the baseline: 2 × ml.c5.2xlarge
-  const handle = await stack.client.workflow.start('modelRollout', {
-    taskQueue: stack.taskQueue,
-    workflowId: `rollout-${endpoint}`,
-    args: [spec],
-  });
+  const { handle } = await startRollout(
+    endpoint,
+    [{ candidateWeight: 100, soak: '4s', maxSoak: '8s' }],
+    { bake: '4s', warmInstances: 'all' },
+    'like the baseline', // 2 × ml.c5.2xlarge
+  );
   // At 100% the rollout holds 3 (the candidate's 2, the baseline's 1); paused there, another endpoint takes the
   // quota's other 2.
   await waitForStatus(handle, (s) => s.phase === 'soaking');
