@@ -198,7 +198,7 @@ describe('the API', () => {
           PolicyName: 'p',
           PolicyType: 'TargetTrackingScaling',
           TargetTrackingScalingPolicyConfiguration: {
-            TargetValue: 0.1,
+            TargetValue: 1,
             PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
           },
         }),
