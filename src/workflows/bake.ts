@@ -73,15 +73,17 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
     );
     warm = has ?? warm;
   }
-  const warmText = `${warm} warm instance${warm === 1 ? '' : 's'}`;
+  const warmText = (n: number) => `${n} warm instance${n === 1 ? '' : 's'}`;
   if (before !== null) {
     // New instances take minutes to provision (a capacity change); fewer go at once (a weights change).
     const view = await waitForEndpoint(
       ctx,
-      `keeping ${baseline} warm on ${warmText}`,
+      `keeping ${baseline} warm on ${warmText(warm)}`,
       warm > before ? 'capacity' : 'weights',
     );
     if (view) noteInstances(ctx, view);
+    // What the baseline runs, not what was asked: an update that fails after it was accepted keeps the old count.
+    warm = ctx.state.capacity?.instances[baseline] ?? warm;
   }
 
   // The reference: the candidate's settled periods of the last live step, the ones its guardrails last judged.
@@ -112,7 +114,7 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
   ctx.decide(
     'bake',
     'model-rollout',
-    `baking ${bake}: ${ctx.candidateName} serves 100%, ${baseline} stays at weight 0 on ${warmText}` +
+    `baking ${bake}: ${ctx.candidateName} serves 100%, ${baseline} stays at weight 0 on ${warmText(warm)}` +
       `${before !== null ? ` (from ${before})` : ''}; judged against its own step ${ctx.state.step}`,
   );
   return null;
