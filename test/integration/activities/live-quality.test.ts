@@ -135,7 +135,10 @@ async function untilCaptured(input: LiveQualityInput, count: number): Promise<Li
 }
 
 test('new captures per weight period, then label-complete cohorts joined by id; open windows never counted', async () => {
-  const liveFrom = Math.floor(Date.now() / 1000) * 1000;
+  // The cohort is one slice from liveFrom to just after the early requests, and labels are read until one slice after
+  // its last window closed: starting it 5 s back (nothing was captured before) keeps the late labels inside that
+  // reading window however fast the requests are (CI once served them so fast that the late labels fell outside it).
+  const liveFrom = Math.floor(Date.now() / 1000) * 1000 - 5_000;
   const base: LiveQualityInput = {
     endpointName: 'lq',
     captureUri: 's3://capture/live',
@@ -176,11 +179,14 @@ test('new captures per weight period, then label-complete cohorts joined by id; 
   // predictions whose windows are still open when the cohort is read.
   await sleep(Math.max(0, madeBy + maxLabelDelayMs + 2_500 - Date.now()));
   await writeLabels('late', late);
+  const lateWrittenBy = Date.now();
   const open = await invoke(60, 400, 'open-');
   await writeLabels('open', open);
   await untilCaptured({ ...base, cursors: first.cursors }, open.length);
   const closable = Math.floor((madeBy - liveFrom) / 1000) * 1000 + 1000 + liveFrom; // a slice end after every early one
   expect(closable + 1_000 + maxLabelDelayMs).toBeLessThanOrEqual(Date.now());
+  // The late labels must arrive before labels stop being read for the slice, or they cannot be counted as late.
+  expect(lateWrittenBy).toBeLessThanOrEqual(closable + 1_000 + maxLabelDelayMs + (closable - liveFrom));
   const cohorts = await read({
     ...base,
     cursors: first.cursors,
