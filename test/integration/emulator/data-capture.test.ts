@@ -48,6 +48,22 @@ async function listAll(h: Harness, bucket: string, prefix: string): Promise<stri
   return keys;
 }
 
+/**
+ * The keys under `prefix` once capture files stop appearing: files are written `flushSeconds` after their first record
+ * by a timer, which a loaded machine fires late, so a fixed wait could list too few.
+ */
+async function listSettled(h: Harness, bucket: string, prefix: string, atLeastMs: number): Promise<string[]> {
+  await sleep(atLeastMs);
+  let keys = await listAll(h, bucket, prefix);
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
+    await sleep(500);
+    const again = await listAll(h, bucket, prefix);
+    if (again.length === keys.length) break;
+    keys = again;
+  }
+  return keys;
+}
+
 async function readRecords(h: Harness, bucket: string, key: string): Promise<CaptureRecord[]> {
   const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const text = await out.Body!.transformToString();
@@ -126,9 +142,8 @@ describe('aws profile', () => {
     mkdirSync(join(h.dataDir, 'capture'), { recursive: true });
     expect(await listAll(h, 'capture', 'datacapture/')).toEqual([]);
     for (let i = 1; i < 300; i++) await invoke(i);
-    await sleep(1500);
 
-    const keys = await listAll(h, 'capture', 'datacapture/');
+    const keys = await listSettled(h, 'capture', 'datacapture/', 1500);
     expect(keys.length).toBeGreaterThanOrEqual(2);
     const records: CaptureRecord[] = [];
     for (const key of keys) {
@@ -181,8 +196,7 @@ describe('aws profile', () => {
     for (let i = 0; i < 20; i++) {
       await h.runtime.send(new InvokeEndpointCommand({ EndpointName: 'raw', ContentType: 'text/csv', Body: ROW }));
     }
-    await sleep(1500);
-    const keys = await listAll(h, 'capture', 'raw/raw/');
+    const keys = await listSettled(h, 'capture', 'raw/raw/', 1500);
     const records = (await Promise.all(keys.map((k) => readRecords(h, 'capture', k)))).flat();
     expect(records).toHaveLength(20);
     for (const r of records) {
