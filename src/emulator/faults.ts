@@ -91,7 +91,7 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
       if (epRaw === null) continue;
       const at = `${where}.endpoints.${name}`;
       const ep = checkObject(epRaw, at);
-      checkKeys(ep, ['variants', 'updateFails', 'updateDelayMs', 'updateEndsIn'], at);
+      checkKeys(ep, ['variants', 'updateFails', 'capacityUpdateFails', 'updateDelayMs', 'updateEndsIn'], at);
       checkNonNegative(ep.updateDelayMs, `${at}.updateDelayMs`);
       if (
         ep.updateEndsIn !== undefined &&
@@ -101,12 +101,10 @@ export function validateFaults(input: unknown, where = 'faults'): EmulatorFaults
       ) {
         throw new FaultError(`${at}.updateEndsIn must be "UpdateRollbackFailed" or "OutOfService"`);
       }
-      if (
-        ep.updateFails !== undefined &&
-        ep.updateFails !== null &&
-        !['boolean', 'string'].includes(typeof ep.updateFails)
-      ) {
-        throw new FaultError(`${at}.updateFails must be true/false or a FailureReason string`);
+      for (const key of ['updateFails', 'capacityUpdateFails']) {
+        if (ep[key] !== undefined && ep[key] !== null && !['boolean', 'string'].includes(typeof ep[key])) {
+          throw new FaultError(`${at}.${key} must be true/false or a FailureReason string`);
+        }
       }
       if (ep.variants !== undefined && ep.variants !== null) {
         for (const [vName, vRaw] of Object.entries(checkObject(ep.variants, `${at}.variants`))) {
@@ -242,14 +240,32 @@ export class FaultStore {
 
   /** Consumes the one-shot updateFails fault: returns the FailureReason to use, or undefined. */
   takeUpdateFailure(endpoint: string): string | undefined {
+    return this.takeFailure(
+      endpoint,
+      'updateFails',
+      'The primary container for production variant did not pass the ping health check (injected fault).',
+    );
+  }
+
+  /** Consumes the one-shot capacityUpdateFails fault: returns the FailureReason to use, or undefined. */
+  takeCapacityUpdateFailure(endpoint: string): string | undefined {
+    return this.takeFailure(
+      endpoint,
+      'capacityUpdateFails',
+      'Unable to provision the requested ML compute capacity (injected fault).',
+    );
+  }
+
+  private takeFailure(
+    endpoint: string,
+    key: 'updateFails' | 'capacityUpdateFails',
+    defaultReason: string,
+  ): string | undefined {
     const ep = this.faults.endpoints?.[endpoint];
-    if (!ep || ep.updateFails === undefined || ep.updateFails === false) return undefined;
-    const reason =
-      typeof ep.updateFails === 'string'
-        ? ep.updateFails
-        : 'The primary container for production variant did not pass the ping health check (injected fault).';
-    delete ep.updateFails;
-    return reason;
+    const fault = ep?.[key];
+    if (!ep || fault === undefined || fault === false) return undefined;
+    delete ep[key];
+    return typeof fault === 'string' ? fault : defaultReason;
   }
 
   /** How long to hold a successful response of this operation after it took effect. */

@@ -298,7 +298,8 @@ export async function invokeEndpoint(
     throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
   }
   // UpdateRollbackFailed: "Your endpoint is in service with a mix of the old and new endpoint configurations" ([BC-SM]).
-  if (ep.status !== 'InService' && ep.status !== 'Updating' && ep.status !== 'UpdateRollbackFailed') {
+  // RollingBack serves on the configuration it is rolling back to ([BC-SM] EndpointStatus).
+  if (!['InService', 'Updating', 'RollingBack', 'UpdateRollbackFailed'].includes(ep.status)) {
     throw new AwsError(
       'ValidationError',
       `Endpoint ${ep.name} of account ${ctx.config.accountId} is not in service (status: ${ep.status}).`,

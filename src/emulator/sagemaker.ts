@@ -737,6 +737,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
       );
     }
   });
+  const failureReason = ctx.faults.takeCapacityUpdateFailure(ep.name);
   if (ctx.aws) {
     changeWeightsAndCapacities(
       ctx,
@@ -750,6 +751,8 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
           ...(typeof d.DesiredInstanceCount === 'number' ? { instanceCount: d.DesiredInstanceCount } : {}),
         };
       }),
+      undefined,
+      failureReason,
     );
     return {
       body: { EndpointArn: ep.arn },
@@ -772,6 +775,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
   const delay = ctx.faults.endpoint(ep.name)?.updateDelayMs ?? ctx.delays().updateMs;
   ctx.timers.after(delay, () => {
     if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return;
+    if (failureReason !== undefined) return failCapacityUpdate(ep, failureReason);
     for (const v of ep.byName.values()) {
       v.currentWeight = v.desiredWeight;
       v.currentInstanceCount = v.desiredInstanceCount;
@@ -796,11 +800,32 @@ export interface CapacityChange {
 }
 
 /**
+ * An accepted UpdateEndpointWeightsAndCapacities that failed (the capacityUpdateFails fault): nothing of it took effect,
+ * and the endpoint is InService on what it had, with the FailureReason until the next update ([BC-SM] DescribeEndpoint
+ * FailureReason: "If the status of the endpoint is Failed, or the status is InService but update operation fails, this
+ * provides the reason why it failed"; aws-controllers-k8s/sagemaker-controller#7: "If an update fails, the endpoint
+ * goes back to InService state with a FailureReason about the error").
+ */
+function failCapacityUpdate(ep: EndpointRecord, reason: string): void {
+  for (const v of ep.byName.values()) {
+    v.desiredWeight = v.currentWeight;
+    v.desiredInstanceCount = v.currentInstanceCount;
+  }
+  ep.status = 'InService';
+  ep.failureReason = reason;
+  ep.modifiedAt = Date.now();
+}
+
+/**
  * The aws profile's UpdateEndpointWeightsAndCapacities (also how Application Auto Scaling scales a variant): checked
  * against the instance quotas at once, then the endpoint is Updating while each part takes its time ([BC-SM]
  * EndpointStatus "Updating: UpdateEndpoint or UpdateEndpointWeightsAndCapacities is executing"): new instances take
  * their type's provisioning time, removing instances awsBehaviour.scaleInSeconds, a weight change
- * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it.
+ * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it. With a
+ * `failureReason` (the capacityUpdateFails fault) no part takes effect: when the last would have, an autoscaled
+ * endpoint is RollingBack for a weight change's time ([BC-SM] EndpointStatus: "RollingBack: Endpoint fails to scale up
+ * or down or change its variant weight and is in the process of rolling back to its previous configuration … only
+ * applies to an endpoint that has autoscaling enabled"), then the update has failed (failCapacityUpdate).
  */
 export function changeWeightsAndCapacities(
   ctx: EmulatorContext,
@@ -808,6 +833,7 @@ export function changeWeightsAndCapacities(
   ep: EndpointRecord,
   changes: CapacityChange[],
   onDone?: () => void,
+  failureReason?: string,
 ): void {
   const delta = new Map<string, number>();
   for (const c of changes) {
@@ -843,6 +869,7 @@ export function changeWeightsAndCapacities(
   ep.failureReason = undefined;
   ep.modifiedAt = Date.now();
   const token = ++ep.token;
+  const current = () => ep.token === token && region.endpoints.get(ep.name.toLowerCase()) === ep; // not deleted meanwhile
   let left = parts.length;
   const finish = () => {
     ep.status = 'InService';
@@ -850,18 +877,30 @@ export function changeWeightsAndCapacities(
     rebuildRouting(ep);
     onDone?.();
   };
+  const fail = (reason: string) => {
+    if (scalableVariantsOf(region, ep.name).length === 0) return failCapacityUpdate(ep, reason);
+    ep.status = 'RollingBack';
+    ep.modifiedAt = Date.now();
+    ctx.timers.after(ctx.scaled(behaviour.weightChangeSeconds * 1000), () => {
+      if (current()) failCapacityUpdate(ep, reason);
+    });
+  };
   if (left === 0) {
     ctx.timers.after(ctx.scaled(behaviour.weightChangeSeconds * 1000), () => {
-      if (ep.token === token && region.endpoints.get(ep.name.toLowerCase()) === ep) finish();
+      if (current()) finish();
     });
     return;
   }
   for (const part of parts) {
     ctx.timers.after(override ?? part.afterMs, () => {
-      if (ep.token !== token || region.endpoints.get(ep.name.toLowerCase()) !== ep) return; // deleted meanwhile
-      part.apply();
-      rebuildRouting(ep);
-      if (--left === 0) finish();
+      if (!current()) return;
+      if (failureReason === undefined) {
+        part.apply();
+        rebuildRouting(ep);
+      }
+      if (--left > 0) return;
+      if (failureReason === undefined) finish();
+      else fail(failureReason);
     });
   }
 }
@@ -869,7 +908,7 @@ export function changeWeightsAndCapacities(
 const deleteEndpoint: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
   const ep = getEndpoint(ctx, region, name);
-  if (ep.status === 'Creating' || ep.status === 'Updating' || ep.status === 'Deleting') throw inProgress(ep);
+  if (['Creating', 'Updating', 'RollingBack', 'Deleting'].includes(ep.status)) throw inProgress(ep);
   if (ctx.aws) {
     // [DG-AS]: "If you delete an endpoint, Application Auto Scaling checks to see whether any of the models on that
     // endpoint are targets for automatic scaling … deregisters those models as scalable targets without notifying you."

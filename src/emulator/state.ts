@@ -132,6 +132,8 @@ export type EndpointStatus =
   | 'InService'
   | 'Failed'
   | 'Deleting'
+  // Only by fault (faults.capacityUpdateFails, autoscaled endpoints): on its way back to InService.
+  | 'RollingBack'
   // Only by fault (faults.updateEndsIn): stable statuses that need a person.
   | 'UpdateRollbackFailed'
   | 'OutOfService';

@@ -21,6 +21,13 @@ export interface EndpointFaults {
   variants?: Record<string, VariantFaults>;
   /** The next UpdateEndpoint on this endpoint ends Failed (a string is the FailureReason); consumed when it fires. */
   updateFails?: boolean | string;
+  /**
+   * The next UpdateEndpointWeightsAndCapacities on this endpoint is accepted and then fails: when its changes would
+   * have been done, the endpoint is InService again on the weights and instance counts it had, with this FailureReason
+   * (a string) or a default one, after RollingBack where the endpoint is autoscaled ([BC-SM] DescribeEndpoint
+   * FailureReason: "the status is InService but update operation fails"; EndpointStatus RollingBack). Consumed by it.
+   */
+  capacityUpdateFails?: boolean | string;
   /** Slow updates for this endpoint (UpdateEndpoint and UpdateEndpointWeightsAndCapacities). */
   updateDelayMs?: number;
   /**

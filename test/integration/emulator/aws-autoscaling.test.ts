@@ -18,6 +18,7 @@ import {
   DescribeEndpointCommand,
   type ProductionVariant,
   UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -289,6 +290,39 @@ describe('the API', () => {
       }),
     );
     expect(policies.ScalingPolicies).toEqual([]);
+  });
+});
+
+describe('a failed capacity change of an autoscaled endpoint', () => {
+  test('is RollingBack before it is InService again on the old weights, with its FailureReason', async () => {
+    // Weight changes take 1 s here, so the RollingBack that follows the failed one lasts long enough to be seen.
+    const s = await start({
+      profile: 'aws',
+      timeScale: 0.001,
+      awsBehaviour: { consistencySeconds: 0, weightChangeSeconds: 1000 },
+    });
+    await deploy(s, 'rb', [variant('Champion', 'rb-a'), variant('Challenger', 'rb-b')]);
+    await s.aas.send(
+      new RegisterScalableTargetCommand({ ...target('rb', 'Champion'), MinCapacity: 1, MaxCapacity: 2 }),
+    );
+    await new EmulatorAdmin(s.emulator.url).patchFaults({ endpoints: { rb: { capacityUpdateFails: true } } });
+    await s.c.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'rb',
+        DesiredWeightsAndCapacities: [{ VariantName: 'Challenger', DesiredWeight: 3 }],
+      }),
+    );
+    const seen = new Set<string>();
+    const done = await waitForStatus(s.c.sm, 'rb', (status) => {
+      seen.add(status);
+      return status === 'InService';
+    });
+    expect([...seen]).toEqual(['Updating', 'RollingBack', 'InService']);
+    expect(done.FailureReason).toMatch(/injected fault/);
+    expect(done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.DesiredWeight])).toEqual([
+      ['Champion', 1, 1],
+      ['Challenger', 1, 1],
+    ]);
   });
 });
 

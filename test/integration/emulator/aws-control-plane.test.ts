@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type EmulatorConfig, type RunningEmulator } from '../../../src/emulator';
+import { EmulatorAdmin } from '../../../src/emulator/admin-client';
 import {
   ADMIN_CREDENTIALS,
   clientsFor,
@@ -328,5 +329,39 @@ describe('retained variant properties and capacity changes', () => {
     await s.c.sm.send(new UpdateEndpointCommand({ EndpointName: 'retain', EndpointConfigName: 'r-2' }));
     await waitForStatus(s.c.sm, 'retain');
     expect(await variants()).toEqual([['Champion', 1, 1]]);
+  });
+
+  test('an accepted capacity change that fails: InService on the old weights and count, FailureReason until the next update', async () => {
+    const admin = new EmulatorAdmin(s.emulator.url);
+    await admin.patchFaults({ endpoints: { retain: { capacityUpdateFails: 'Insufficient capacity (test)' } } });
+    await s.c.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'retain',
+        DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredWeight: 0.5, DesiredInstanceCount: 2 }],
+      }),
+    );
+    expect((await describe()).EndpointStatus).toBe('Updating');
+    const failed = await waitForStatus(s.c.sm, 'retain');
+    expect([failed.EndpointStatus, failed.FailureReason]).toEqual(['InService', 'Insufficient capacity (test)']);
+    expect(failed.ProductionVariants?.[0]).toMatchObject({
+      CurrentWeight: 1,
+      DesiredWeight: 1,
+      CurrentInstanceCount: 1,
+      DesiredInstanceCount: 1,
+    });
+    // The fault is spent: the same change again succeeds, and the FailureReason is gone with the new update.
+    await s.c.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'retain',
+        DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+      }),
+    );
+    expect((await describe()).FailureReason).toBeUndefined();
+    const done = await waitForStatus(s.c.sm, 'retain');
+    expect([done.EndpointStatus, done.FailureReason, done.ProductionVariants?.[0]?.CurrentInstanceCount]).toEqual([
+      'InService',
+      undefined,
+      2,
+    ]);
   });
 });

@@ -139,7 +139,7 @@ export async function createConfig(sm: SageMakerClient, name: string, variants: 
 export async function waitForStatus(
   sm: SageMakerClient,
   endpointName: string,
-  until: (status: string) => boolean = (s) => s !== 'Creating' && s !== 'Updating' && s !== 'Deleting',
+  until: (status: string) => boolean = (s) => !['Creating', 'Updating', 'RollingBack', 'Deleting'].includes(s),
   timeoutMs = 10_000,
 ): Promise<DescribeEndpointCommandOutput> {
   const deadline = Date.now() + timeoutMs;

@@ -56,6 +56,18 @@ describe('faults', () => {
     expect(store.takeUpdateFailure('churn')).toBeUndefined();
   });
 
+  test('capacityUpdateFails fires once, apart from updateFails; it must be true/false or a reason', () => {
+    const store = new FaultStore(new Rng(1), { endpoints: { churn: { capacityUpdateFails: 'no capacity' } } });
+    expect(store.takeUpdateFailure('churn')).toBeUndefined();
+    expect(store.takeCapacityUpdateFailure('churn')).toBe('no capacity');
+    expect(store.takeCapacityUpdateFailure('churn')).toBeUndefined();
+    store.replace({ endpoints: { churn: { capacityUpdateFails: true } } });
+    expect(store.takeCapacityUpdateFailure('churn')).toMatch(/injected fault/);
+    expect(() => validateFaults({ endpoints: { e: { capacityUpdateFails: 3 } } })).toThrow(
+      'faults.endpoints.e.capacityUpdateFails must be true/false or a FailureReason string',
+    );
+  });
+
   test('updateEndsIn fires once, with one of the statuses that need a person', () => {
     const store = new FaultStore(new Rng(1), { endpoints: { churn: { updateEndsIn: 'OutOfService' } } });
     expect(store.takeUpdateEnding('churn')).toBe('OutOfService');
