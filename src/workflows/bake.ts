@@ -14,7 +14,7 @@ import { durationMs } from '../schema/duration';
 import { bakeOf, phaseCount, warmInstancesOf } from '../schema/phases';
 import { EMPTY_BAKE_STREAM, evaluateBake, foldBakePeriod, type BakeStream, type Evaluation } from '../analysis';
 import { quick } from './activities';
-import { noteInstances } from './capacity';
+import { failedUpdate, noteInstances } from './capacity';
 import { firstPeriodOfStep, settledBefore } from './cloudwatch-evidence';
 import { continueAsNewIfDue } from './continue-as-new';
 import type { RollbackNow, RolloutContext } from './context';
@@ -82,7 +82,17 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
       warm > before ? 'capacity' : 'weights',
     );
     if (view) noteInstances(ctx, view);
-    // What the baseline runs, not what was asked: an update that fails after it was accepted keeps the old count.
+    // An update SageMaker accepted can still fail and keep the old count: the candidate that passed every step still
+    // bakes, beside the baseline as it is, and the status and decisions name what it runs.
+    const failed = view ? failedUpdate(view, { [baseline]: warm }, (v) => v.instanceCount) : null;
+    if (failed) {
+      ctx.decide(
+        'warning',
+        'model-rollout',
+        `the bake could not give ${baseline} ${warm} warm instances (${failed} instances): it bakes with ` +
+          `${baseline} as it is`,
+      );
+    }
     warm = ctx.state.capacity?.instances[baseline] ?? warm;
   }
 

@@ -165,6 +165,30 @@ function changes(
   return Object.keys(out).length > 0 ? out : null;
 }
 
+/** The failure type of a change SageMaker accepted and then failed (capacity or weights). */
+export const UPDATE_FAILED = 'EndpointUpdateFailed';
+
+/**
+ * The variants of `wanted` whose `read` value in `view` is not what was asked, when the endpoint says its last update
+ * failed: SageMaker can accept UpdateEndpointWeightsAndCapacities and fail it later, leaving the endpoint InService on
+ * what it had, with a FailureReason ([BC-SM] DescribeEndpoint FailureReason: "the status is InService but update
+ * operation fails"; EndpointStatus RollingBack, for autoscaled endpoints).
+ */
+export function failedUpdate(
+  view: EndpointView,
+  wanted: Record<string, number>,
+  read: (v: EndpointView['variants'][number]) => number | undefined,
+): string | null {
+  if (view.failureReason === undefined) return null;
+  const all = [...view.variants, ...(view.shadowVariants ?? [])];
+  const off = Object.entries(wanted).flatMap(([name, n]) => {
+    const v = all.find((x) => x.variantName === name);
+    const now = v ? read(v) : undefined;
+    return now !== undefined && Math.abs(now - n) < 1e-9 ? [] : [`${name} ${now ?? '?'}`];
+  });
+  return off.length > 0 ? `SageMaker accepted it, then it failed (${view.failureReason}): ${off.join(', ')}` : null;
+}
+
 /** Sets instance counts (UpdateEndpointWeightsAndCapacities) and waits until they serve. */
 async function setInstances(ctx: RolloutContext, counts: Record<string, number>, why: string): Promise<void> {
   await quick.setWeights({ ...ctx.where, instanceCounts: counts });
@@ -178,6 +202,10 @@ async function setInstances(ctx: RolloutContext, counts: Record<string, number>,
     );
   }
   noteInstances(ctx, view);
+  const failed = failedUpdate(view, counts, (v) => v.instanceCount);
+  if (failed) {
+    throw ApplicationFailure.nonRetryable(`${why} (${listed} instances): ${failed} instances`, UPDATE_FAILED);
+  }
 }
 
 /**
@@ -195,13 +223,21 @@ export async function shiftWithCapacity(
   if (!followsWeights(ctx) || !ctx.baselineName) return await move();
   const wanted = instancesFor(ctx, candidateWeight);
   const grow = changes(ctx, wanted, (n, now) => now === undefined || n > now);
+  // Instances that could not be added fail the shift before any traffic moves (the rollout then rolls back): a
+  // variant never takes traffic its instances cannot serve.
   if (grow && patched(CAPACITY_FOLLOWS_WEIGHTS)) {
     await setInstances(ctx, grow, `adding instances before shifting to ${candidateWeight}% candidate`);
   }
   await move();
   const shrink = changes(ctx, wanted, (n, now) => now !== undefined && n < now);
   if (shrink && patched(CAPACITY_FOLLOWS_WEIGHTS)) {
-    await setInstances(ctx, shrink, `removing instances the ${candidateWeight}% candidate weights no longer need`);
+    try {
+      await setInstances(ctx, shrink, `removing instances the ${candidateWeight}% candidate weights no longer need`);
+    } catch (err) {
+      // Instances that could not be removed serve on: the traffic has moved, only the cost is higher.
+      if (!(err instanceof ApplicationFailure && err.type === UPDATE_FAILED)) throw err;
+      ctx.decide('warning', 'model-rollout', `${err.message}; they serve on until the next change`);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Waiting for the endpoint and shifting its weights: the two things every room does to the live endpoint.
 import { ApplicationFailure } from '@temporalio/workflow';
 import { quick } from './activities';
-import { shiftWithCapacity } from './capacity';
+import { failedUpdate, shiftWithCapacity, UPDATE_FAILED } from './capacity';
 import type { RolloutContext } from './context';
 import { waitForEndpoint } from './wait';
 
@@ -30,4 +30,12 @@ export async function moveTraffic(ctx: RolloutContext, candidateWeight: number):
     );
   }
   ctx.state.weights = ctx.weightsOf(view);
+  // Weights are asked in percent and SageMaker keeps them as given, so the served weights must be these.
+  const failed = failedUpdate(view, weights, (v) => v.currentWeight);
+  if (failed) {
+    throw ApplicationFailure.nonRetryable(
+      `shifting weights to ${candidateWeight}% candidate: ${failed} (weights)`,
+      UPDATE_FAILED,
+    );
+  }
 }

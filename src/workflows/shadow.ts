@@ -16,6 +16,7 @@
 // ShadowProductionVariants), and the candidate must be routed beside the baseline.
 import { ApplicationFailure } from '@temporalio/workflow';
 import { quick } from './activities';
+import { failedUpdate } from './capacity';
 import type { RolloutContext } from './context';
 import { emptyEvidence, type RollbackNow } from './context';
 import { candidateVariant, deployBesideBaseline, originalSettings, type Deployed } from './deploy';
@@ -116,6 +117,8 @@ export async function shiftForStep(ctx: RolloutContext, index: number): Promise<
       if (view?.status !== 'InService') {
         return ctx.rollbackNow(`setting the shadow's share failed: endpoint is ${view?.status ?? 'missing'}`);
       }
+      const failed = failedUpdate(view, { [ctx.candidateName]: step.candidateWeight }, (v) => v.currentWeight);
+      if (failed) return ctx.rollbackNow(`setting the shadow's share to ${step.candidateWeight}%: ${failed}`);
       setShadowStatus(ctx, step.candidateWeight);
     }
     return null;

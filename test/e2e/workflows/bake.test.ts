@@ -239,6 +239,38 @@ test('short of quota, the bake bakes with the baseline as it is, and the promoti
   await stack.sm.send(new DeleteEndpointCommand({ EndpointName: other }));
 });
 
+test('warm instances SageMaker accepts and then fails to add: the bake bakes with the baseline as it is, and says so', async () => {
+  const endpoint = uniqueName('bake-warm-failed');
+  await stack.seedEndpoint(endpoint);
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
+    }),
+  );
+  await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+  const { before, handle } = await startRollout(endpoint, [{ candidateWeight: 100, soak: '3s' }], {
+    bake: '3s',
+    warmInstances: 'all',
+  });
+  // At 100% the baseline runs 1 instance; the next capacity change is the bake's second warm one, and it will fail
+  // after SageMaker accepted it (InService again on 1, with a FailureReason).
+  await waitForStatus(handle, (s) => s.phase === 'soaking');
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { capacityUpdateFails: 'Insufficient capacity (test)' } } });
+  const result = (await handle.result()) as RolloutResult;
+
+  expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
+    'the bake could not give Champion 2 warm instances (SageMaker accepted it, then it failed (Insufficient ' +
+      'capacity (test)): Champion 1 instances): it bakes with Champion as it is',
+  ]);
+  expect(result.decisions.filter((d) => d.kind === 'bake').map((d) => d.reason)).toEqual([
+    expect.stringMatching(/stays at weight 0 on 1 warm instance \(from 1\); judged against its own step 1$/),
+  ]);
+  expect(result.bake).toMatchObject({ warmInstances: 1, instancesBefore: 1 });
+  expect([result.outcome, result.cleanupWarnings]).toEqual(['promoted', []]);
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
+});
+
 async function waitForEndpoint(endpoint: string, check: (d: DescribeEndpointOutput) => boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {

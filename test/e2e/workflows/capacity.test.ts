@@ -435,6 +435,72 @@ test('a quota the A/B fleet outgrows as capacity follows the weights ends the ro
   expect(result.cleanupWarnings).toEqual([]);
 });
 
+test('instances SageMaker accepts and then fails to add end the rollout before the traffic moves, on the baseline at its size', async () => {
+  const endpoint = uniqueName('cap-failed');
+  await baselineOf(endpoint, 'ml.c5.2xlarge', 2);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '3s' },
+      { candidateWeight: 100, soak: '1s', maxSoak: '1s' },
+    ],
+  });
+  delete spec.candidate.instanceType; // sized like the baseline: 2 × ml.c5.2xlarge, 1 + 1 at 50%
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await start(spec, endpoint);
+  // While the first step soaks, the next capacity change (the candidate's second instance, before 100%) is made to
+  // fail after SageMaker accepted it.
+  await waitForStatus(endpoint, (s) => s.phase === 'soaking');
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { capacityUpdateFails: 'Insufficient capacity (test)' } } });
+  const watching = watch(endpoint);
+  const result = (await handle.result()) as RolloutResult;
+  const samples = await watching.stop();
+
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toBe(
+    'the rollout failed: adding instances before shifting to 100% candidate (Challenger 2 instances): SageMaker ' +
+      'accepted it, then it failed (Insufficient capacity (test)): Challenger 1 instances',
+  );
+  // The failed change was made, and the candidate never served more than its one instance was sized for.
+  const log = await stack.admin.requests({ mutating: true });
+  expect(
+    log.filter((e) => e.operation === 'UpdateEndpointWeightsAndCapacities' && e.endpointName === endpoint).length,
+  ).toBeGreaterThan(2);
+  expect(Math.max(...samples.map((s) => s.variants.Challenger?.weight ?? 0))).toBe(50);
+  expect(samples.some((s) => s.variants.Challenger?.current === 1)).toBe(true);
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  const after = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  expect(after.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount, v.CurrentWeight])).toEqual([
+    ['Champion', 2, 1],
+  ]);
+  expect(result.cleanupWarnings).toEqual([]);
+});
+
+test('a weight shift SageMaker accepts and then fails ends the rollout rather than soak a step at weights it never got', async () => {
+  const endpoint = uniqueName('cap-weights-failed');
+  await baselineOf(endpoint, 'ml.c5.2xlarge', 1);
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '3s' },
+      { candidateWeight: 100, soak: '1s', maxSoak: '1s' },
+    ],
+    capacity: { followWeights: false }, // both at full size: the shift is a weights change alone
+  });
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await start(spec, endpoint);
+  await waitForStatus(endpoint, (s) => s.phase === 'soaking');
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { capacityUpdateFails: 'Internal error (test)' } } });
+  const result = (await handle.result()) as RolloutResult;
+
+  expect(result.outcome).toBe('rolled_back');
+  expect(result.reason).toBe(
+    'the rollout failed: shifting weights to 100% candidate: SageMaker accepted it, then it failed (Internal error ' +
+      '(test)): Champion 50, Challenger 50 (weights)',
+  );
+  expect(result.steps.map((s) => s.candidateWeight)).toEqual([50, 100]);
+  await checkRolloutInvariants(stack, before, result, 'Champion');
+  expect(result.cleanupWarnings).toEqual([]);
+});
+
 test('the candidate is sized like the baseline (type, live count, timeouts, volume, its model’s network) unless the spec says otherwise, with a warning when the hardware differs', async () => {
   const endpoint = uniqueName('cap-sized');
   const vpc = { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0a', 'subnet-0b'] };
