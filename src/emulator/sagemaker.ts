@@ -737,7 +737,6 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
       );
     }
   });
-  const failureReason = ctx.faults.takeCapacityUpdateFailure(ep.name);
   if (ctx.aws) {
     changeWeightsAndCapacities(
       ctx,
@@ -752,7 +751,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
         };
       }),
       undefined,
-      failureReason,
+      () => ctx.faults.takeCapacityUpdateFailure(ep.name),
     );
     return {
       body: { EndpointArn: ep.arn },
@@ -762,6 +761,7 @@ const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
       detail: weightsDetail(ep),
     };
   }
+  const failureReason = ctx.faults.takeCapacityUpdateFailure(ep.name);
   for (const raw of desired) {
     const d = raw as Json;
     const v = ep.byName.get(String(d.VariantName))!;
@@ -821,11 +821,12 @@ function failCapacityUpdate(ep: EndpointRecord, reason: string): void {
  * against the instance quotas at once, then the endpoint is Updating while each part takes its time ([BC-SM]
  * EndpointStatus "Updating: UpdateEndpoint or UpdateEndpointWeightsAndCapacities is executing"): new instances take
  * their type's provisioning time, removing instances awsBehaviour.scaleInSeconds, a weight change
- * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it. With a
- * `failureReason` (the capacityUpdateFails fault) no part takes effect: when the last would have, an autoscaled
- * endpoint is RollingBack for a weight change's time ([BC-SM] EndpointStatus: "RollingBack: Endpoint fails to scale up
- * or down or change its variant weight and is in the process of rolling back to its previous configuration … only
- * applies to an endpoint that has autoscaling enabled"), then the update has failed (failCapacityUpdate).
+ * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it. Once the update
+ * is accepted (within the quotas), `takeFailure` says whether it is to fail (the capacityUpdateFails fault): then no
+ * part takes effect, and when the last would have, an autoscaled endpoint is RollingBack for a weight change's time
+ * ([BC-SM] EndpointStatus: "RollingBack: Endpoint fails to scale up or down or change its variant weight and is in
+ * the process of rolling back to its previous configuration … only applies to an endpoint that has autoscaling
+ * enabled"), then the update has failed (failCapacityUpdate).
  */
 export function changeWeightsAndCapacities(
   ctx: EmulatorContext,
@@ -833,7 +834,7 @@ export function changeWeightsAndCapacities(
   ep: EndpointRecord,
   changes: CapacityChange[],
   onDone?: () => void,
-  failureReason?: string,
+  takeFailure: () => string | undefined = () => undefined,
 ): void {
   const delta = new Map<string, number>();
   for (const c of changes) {
@@ -843,6 +844,7 @@ export function changeWeightsAndCapacities(
     if (more > 0) delta.set(v.instanceType, (delta.get(v.instanceType) ?? 0) + more);
   }
   checkInstanceQuotas(ctx, region, delta);
+  const failureReason = takeFailure();
   const behaviour = ctx.config.awsBehaviour;
   const override = ctx.faults.endpoint(ep.name)?.updateDelayMs;
   const parts: { afterMs: number; apply: () => void }[] = [];
