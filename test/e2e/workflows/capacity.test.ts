@@ -73,25 +73,31 @@ interface Sample {
   instances: number;
 }
 
-/** Samples DescribeEndpoint every 40 ms until stopped: what the endpoint held through the rollout. */
+/**
+ * Samples DescribeEndpoint every 40 ms until stopped, and once more then: what the endpoint held through the rollout,
+ * ending with what it holds when the caller stops (on a loaded machine the loop's last sample can be seconds old).
+ */
 function watch(endpoint: string): { stop(): Promise<Sample[]> } {
   const samples: Sample[] = [];
   let running = true;
+  const sample = async () => {
+    const d = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    const variants: Record<string, VariantSample> = {};
+    let instances = 0;
+    for (const v of d.ProductionVariants ?? []) {
+      variants[v.VariantName!] = {
+        weight: v.CurrentWeight ?? 0,
+        current: v.CurrentInstanceCount ?? 0,
+        desired: v.DesiredInstanceCount ?? 0,
+      };
+      instances += Math.max(v.CurrentInstanceCount ?? 0, v.DesiredInstanceCount ?? 0);
+    }
+    for (const v of d.PendingDeploymentSummary?.ProductionVariants ?? []) instances += v.DesiredInstanceCount ?? 0;
+    samples.push({ at: Date.now(), status: d.EndpointStatus ?? '', variants, instances });
+  };
   const loop = (async () => {
     while (running) {
-      const d = await stack.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      const variants: Record<string, VariantSample> = {};
-      let instances = 0;
-      for (const v of d.ProductionVariants ?? []) {
-        variants[v.VariantName!] = {
-          weight: v.CurrentWeight ?? 0,
-          current: v.CurrentInstanceCount ?? 0,
-          desired: v.DesiredInstanceCount ?? 0,
-        };
-        instances += Math.max(v.CurrentInstanceCount ?? 0, v.DesiredInstanceCount ?? 0);
-      }
-      for (const v of d.PendingDeploymentSummary?.ProductionVariants ?? []) instances += v.DesiredInstanceCount ?? 0;
-      samples.push({ at: Date.now(), status: d.EndpointStatus ?? '', variants, instances });
+      await sample();
       await sleep(40);
     }
   })();
@@ -99,6 +105,7 @@ function watch(endpoint: string): { stop(): Promise<Sample[]> } {
     async stop() {
       running = false;
       await loop;
+      await sample();
       return samples;
     },
   };
