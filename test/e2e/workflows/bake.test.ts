@@ -147,13 +147,7 @@ test('warmInstances "all": the bake grows the baseline back to its full size, so
   const endpoint = uniqueName('bake-warm-all');
   await stack.seedEndpoint(endpoint);
   // A baseline of 2 before the rollout: capacity follows the weights, so it runs 1 instance at 100% candidate.
-  await stack.sm.send(
-    new UpdateEndpointWeightsAndCapacitiesCommand({
-      EndpointName: endpoint,
-      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
-    }),
-  );
-  await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+  await scaleBaseline(endpoint, 2);
   const { before, handle } = await startRollout(endpoint, [{ candidateWeight: 100, soak: '3s' }], {
     bake: '2m',
     warmInstances: 'all',
@@ -187,16 +181,7 @@ test('short of quota, the bake bakes with the baseline as it is, and the promoti
   const other = uniqueName('bake-quota-other');
   const type = 'ml.c5.2xlarge';
   await stack.seedEndpoint(endpoint, { instanceType: type });
-  const scale = async (name: string, instances: number) => {
-    await stack.sm.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({
-        EndpointName: name,
-        DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: instances }],
-      }),
-    );
-    await waitForEndpoint(name, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === instances);
-  };
-  await scale(endpoint, 2);
+  await scaleBaseline(endpoint, 2);
   const { handle } = await startRollout(
     endpoint,
     [{ candidateWeight: 100, soak: '4s', maxSoak: '8s' }],
@@ -209,7 +194,7 @@ test('short of quota, the bake bakes with the baseline as it is, and the promoti
   await handle.signal('pause', { by: 'carol' });
   await waitForStatus(handle, (s) => s.paused);
   await stack.seedEndpoint(other, { instanceType: type });
-  await scale(other, 2);
+  await scaleBaseline(other, 2);
   await handle.signal('resume', { by: 'carol' });
   const result = (await handle.result()) as RolloutResult;
 
@@ -242,13 +227,7 @@ test('short of quota, the bake bakes with the baseline as it is, and the promoti
 test('warm instances SageMaker accepts and then fails to add: the bake bakes with the baseline as it is, and says so', async () => {
   const endpoint = uniqueName('bake-warm-failed');
   await stack.seedEndpoint(endpoint);
-  await stack.sm.send(
-    new UpdateEndpointWeightsAndCapacitiesCommand({
-      EndpointName: endpoint,
-      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: 2 }],
-    }),
-  );
-  await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+  await scaleBaseline(endpoint, 2);
   const { before, handle } = await startRollout(endpoint, [{ candidateWeight: 100, soak: '3s' }], {
     bake: '3s',
     warmInstances: 'all',
@@ -270,6 +249,17 @@ test('warm instances SageMaker accepts and then fails to add: the bake bakes wit
   expect([result.outcome, result.cleanupWarnings]).toEqual(['promoted', []]);
   await checkRolloutInvariants(stack, before, result, 'Challenger');
 });
+
+/** Scales the baseline ("Champion") of `endpoint` to `instances` by hand and waits until they serve. */
+async function scaleBaseline(endpoint: string, instances: number): Promise<void> {
+  await stack.sm.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({
+      EndpointName: endpoint,
+      DesiredWeightsAndCapacities: [{ VariantName: 'Champion', DesiredInstanceCount: instances }],
+    }),
+  );
+  await waitForEndpoint(endpoint, (d) => d.ProductionVariants?.[0]?.CurrentInstanceCount === instances);
+}
 
 async function waitForEndpoint(endpoint: string, check: (d: DescribeEndpointOutput) => boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
