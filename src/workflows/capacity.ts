@@ -169,12 +169,28 @@ function changes(
 export const UPDATE_FAILED = 'EndpointUpdateFailed';
 
 /**
+ * Guards what a rollout does when a change SageMaker accepted then failed (failedUpdate): runs recorded before it took
+ * such a change for done, and replay down that path. Asked only when a change failed, so no other history changes.
+ */
+export const ACCEPTED_UPDATE_FAILURES = 'accepted-update-failures';
+
+/**
  * The variants of `wanted` whose `read` value in `view` is not what was asked, when the endpoint says its last update
  * failed: SageMaker can accept UpdateEndpointWeightsAndCapacities and fail it later, leaving the endpoint InService on
  * what it had, with a FailureReason ([BC-SM] DescribeEndpoint FailureReason: "the status is InService but update
- * operation fails"; EndpointStatus RollingBack, for autoscaled endpoints).
+ * operation fails"; EndpointStatus RollingBack, for autoscaled endpoints). Null when the change took (or in runs
+ * started before ACCEPTED_UPDATE_FAILURES). Call it right after the wait that returned `view` (docs/production.md).
  */
 export function failedUpdate(
+  view: EndpointView,
+  wanted: Record<string, number>,
+  read: (v: EndpointView['variants'][number]) => number | undefined,
+): string | null {
+  const failed = describeFailedUpdate(view, wanted, read);
+  return failed !== null && patched(ACCEPTED_UPDATE_FAILURES) ? failed : null;
+}
+
+function describeFailedUpdate(
   view: EndpointView,
   wanted: Record<string, number>,
   read: (v: EndpointView['variants'][number]) => number | undefined,

@@ -480,6 +480,7 @@ test('instances SageMaker accepts and then fails to add end the rollout before t
     ['Champion', 2, 1],
   ]);
   expect(result.cleanupWarnings).toEqual([]);
+  await recordHistory(stack.client, 'capacity-update-failed', handle.workflowId, handle.firstExecutionRunId);
 });
 
 test('a weight shift SageMaker accepts and then fails ends the rollout rather than soak a step at weights it never got', async () => {
