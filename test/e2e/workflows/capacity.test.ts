@@ -483,6 +483,44 @@ test('instances SageMaker accepts and then fails to add end the rollout before t
   await recordHistory(stack.client, 'capacity-update-failed', handle.workflowId, handle.firstExecutionRunId);
 });
 
+test('instances SageMaker accepts and then fails to remove after a shift serve on, with a warning, and the rollout goes on', async () => {
+  const endpoint = uniqueName('cap-shrink-failed');
+  await baselineOf(endpoint, 'ml.c5.2xlarge', 2);
+  // Updates of this endpoint take 4 s, so the test sees the shift to 50% accepted before the rollout asks for the
+  // baseline's second instance to go, and makes that removal fail.
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { updateDelayMs: 4_000 } } });
+  const spec = stack.spec(endpoint, 'challenger', {
+    steps: [
+      { candidateWeight: 50, soak: '1s', maxSoak: '1s' },
+      { candidateWeight: 100, soak: '1s', maxSoak: '1s' },
+    ],
+  });
+  delete spec.candidate.instanceType; // sized like the baseline: 2 × ml.c5.2xlarge, 1 + 1 at 50%
+  const before = await beforeRollout(stack.admin, spec);
+  const handle = await start(spec, endpoint);
+  for (const deadline = Date.now() + 60_000; ; await sleep(20)) {
+    const log = await stack.admin.requests({ mutating: true });
+    const shifted = log.some(
+      (e) =>
+        e.endpointName === endpoint &&
+        e.operation === 'UpdateEndpointWeightsAndCapacities' &&
+        /Challenger=50/.test(e.detail ?? ''),
+    );
+    if (shifted) break;
+    if (Date.now() > deadline) throw new Error('the shift to 50% never came');
+  }
+  await stack.admin.patchFaults({ endpoints: { [endpoint]: { capacityUpdateFails: 'Internal error (test)' } } });
+  const result = (await handle.result()) as RolloutResult;
+
+  expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
+    'removing instances the 50% candidate weights no longer need (Champion 1 instances): SageMaker accepted it, then ' +
+      'it failed (Internal error (test)): Champion 2 instances; they serve on until the next change',
+  ]);
+  expect([result.outcome, result.reason]).toEqual(['promoted', 'all 2 steps passed']);
+  await checkRolloutInvariants(stack, before, result, 'Challenger');
+  expect(result.cleanupWarnings).toEqual([]);
+});
+
 test('a weight shift SageMaker accepts and then fails ends the rollout rather than soak a step at weights it never got', async () => {
   const endpoint = uniqueName('cap-weights-failed');
   await baselineOf(endpoint, 'ml.c5.2xlarge', 1);
