@@ -394,7 +394,9 @@ test('capacity follows the weights: instances added before the traffic moves, re
       }
     }
   }
-  // Each step soaked on exactly its share, extra instances removed after the traffic moved.
+  // Each step soaked on exactly its share, extra instances removed after the traffic moved. (The A/B config's 4 + 1 is
+  // InService only until the first step's instances are asked for, a moment a 40 ms watch can miss on a loaded
+  // machine, as CI once did; the peak of 2N+1 below shows the candidate came up on one.)
   const soaked = new Set(
     samples
       .filter((s) => s.status === 'InService' && s.variants.Champion && s.variants.Challenger)
@@ -402,7 +404,7 @@ test('capacity follows the weights: instances added before the traffic moves, re
         (s) => `${s.variants.Challenger.weight}%: ${s.variants.Champion.current} + ${s.variants.Challenger.current}`,
       ),
   );
-  expect([...soaked]).toEqual(expect.arrayContaining(['0%: 4 + 1', '50%: 2 + 2', '75%: 1 + 3', '100%: 1 + 4']));
+  expect([...soaked]).toEqual(expect.arrayContaining(['50%: 2 + 2', '75%: 1 + 3', '100%: 1 + 4']));
   // The quota of 9 ml.c5.xlarge holds the A/B update's 2N+1; a fixed double fleet (2N+M = 12) would not fit.
   expect(Math.max(...samples.map((s) => s.instances))).toBe(9);
   expect(samples.at(-1)!.variants).toEqual({ Challenger: { weight: 100, current: 4, desired: 4 } });
