@@ -89,7 +89,7 @@ export async function getObject(dataDir: string, bucket: string, key: string): P
   const ext = key.split('.').pop()?.toLowerCase() ?? '';
   return {
     body,
-    etag: `"${createHash('md5').update(body).digest('hex')}"`,
+    etag: `"${md5Hex(body)}"`,
     lastModified: info.mtime,
     contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
   };
@@ -134,7 +134,7 @@ export async function putObject(dataDir: string, bucket: string, key: string, bo
   }
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, body);
-  return { etag: `"${createHash('md5').update(body).digest('hex')}"` };
+  return { etag: `"${md5Hex(body)}"` };
 }
 
 export interface ListObjectsV2Params {
@@ -159,6 +159,9 @@ async function walk(dir: string, rel: string, out: { key: string; path: string }
   }
 }
 
+/** A single-part object's ETag: the MD5 of its bytes, in hex (quoted where it is sent). */
+const md5Hex = (bytes: Buffer | Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
 /**
  * ETags by file, while the file's size and mtime stay the same: a listing otherwise reads every object it lists to
  * hash it, which made a page of capture files cost seconds (bounded: the oldest entries go first).
@@ -169,9 +172,7 @@ const MAX_ETAGS = 50_000;
 async function etagOf(path: string, info: { mtimeMs: number; size: number }): Promise<string> {
   const known = etags.get(path);
   if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known.etag;
-  const etag = createHash('md5')
-    .update(await readFile(path))
-    .digest('hex');
+  const etag = md5Hex(await readFile(path));
   etags.delete(path);
   etags.set(path, { mtimeMs: info.mtimeMs, size: info.size, etag });
   if (etags.size > MAX_ETAGS) etags.delete(etags.keys().next().value!);

@@ -57,21 +57,25 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
   // their specs have no warmInstances, so 1.
   let warm = warmInstancesOf(ctx.spec, ctx.state.capacity?.fullSize[baseline] ?? 1);
   let before: number | null = null;
-  try {
-    before = await quick.setVariantInstanceCount({ ...ctx.where, variantName: baseline, instanceCount: warm });
-  } catch (err) {
-    // More warm instances than the baseline runs at 100% candidate (capacity follows the weights) are new instances:
-    // short of quota ([BC-SM] ResourceLimitExceeded, answered at once), the candidate that passed every step still
-    // bakes, beside the baseline as it is.
-    if (failureType(err) !== 'ResourceLimitExceeded') throw err;
+  // Warm instances the baseline could not get: the candidate that passed every step still bakes, beside the baseline
+  // as it is, and the decision says why and what it runs.
+  const shortOfWarm = (why: string) => {
     const has = ctx.state.capacity?.instances[baseline];
     ctx.decide(
       'warning',
       'model-rollout',
-      `the bake could not give ${baseline} ${warm} warm instances (${failureMessage(err)}): it bakes with ` +
-        `${baseline} as it is${has !== undefined ? ` (${has})` : ''}`,
+      `the bake could not give ${baseline} ${warm} warm instances (${why}): it bakes with ${baseline} as it is` +
+        `${has !== undefined ? ` (${has})` : ''}`,
     );
-    warm = has ?? warm;
+  };
+  try {
+    before = await quick.setVariantInstanceCount({ ...ctx.where, variantName: baseline, instanceCount: warm });
+  } catch (err) {
+    // More warm instances than the baseline runs at 100% candidate (capacity follows the weights) are new instances,
+    // refused at once short of quota ([BC-SM] ResourceLimitExceeded).
+    if (failureType(err) !== 'ResourceLimitExceeded') throw err;
+    shortOfWarm(failureMessage(err));
+    warm = ctx.state.capacity?.instances[baseline] ?? warm;
   }
   const warmText = (n: number) => `${n} warm instance${n === 1 ? '' : 's'}`;
   if (before !== null) {
@@ -82,17 +86,9 @@ async function startBake(ctx: RolloutContext): Promise<RollbackNow | null> {
       warm > before ? 'capacity' : 'weights',
     );
     if (view) noteInstances(ctx, view);
-    // An update SageMaker accepted can still fail and keep the old count: the candidate that passed every step still
-    // bakes, beside the baseline as it is, and the status and decisions name what it runs.
+    // An update SageMaker accepted can still fail and keep the old count.
     const failed = view ? failedUpdate(view, { [baseline]: warm }, (v) => v.instanceCount) : null;
-    if (failed) {
-      ctx.decide(
-        'warning',
-        'model-rollout',
-        `the bake could not give ${baseline} ${warm} warm instances (${failed} instances): it bakes with ` +
-          `${baseline} as it is`,
-      );
-    }
+    if (failed) shortOfWarm(`${failed} instances`);
     warm = ctx.state.capacity?.instances[baseline] ?? warm;
   }
 

@@ -240,7 +240,7 @@ test('warm instances SageMaker accepts and then fails to add: the bake bakes wit
 
   expect(result.decisions.filter((d) => d.kind === 'warning').map((d) => d.reason)).toEqual([
     'the bake could not give Champion 2 warm instances (SageMaker accepted it, then it failed (Insufficient ' +
-      'capacity (test)): Champion 1 instances): it bakes with Champion as it is',
+      'capacity (test)): Champion 1 instances): it bakes with Champion as it is (1)',
   ]);
   expect(result.decisions.filter((d) => d.kind === 'bake').map((d) => d.reason)).toEqual([
     expect.stringMatching(/stays at weight 0 on 1 warm instance \(from 1\); judged against its own step 1$/),
