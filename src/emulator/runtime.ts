@@ -298,7 +298,8 @@ export async function invokeEndpoint(
     throw new AwsError('ValidationError', `Endpoint ${req.endpointName} of account ${ctx.config.accountId} not found.`);
   }
   // UpdateRollbackFailed: "Your endpoint is in service with a mix of the old and new endpoint configurations" ([BC-SM]).
-  // RollingBack serves on the configuration it is rolling back to ([BC-SM] EndpointStatus).
+  // RollingBack: whether it serves is not documented; it is on its way back to a configuration that served ([BC-SM]
+  // EndpointStatus "rolling back to its previous configuration"), so the emulator keeps serving, as while Updating.
   if (!['InService', 'Updating', 'RollingBack', 'UpdateRollbackFailed'].includes(ep.status)) {
     throw new AwsError(
       'ValidationError',

@@ -823,7 +823,8 @@ function failCapacityUpdate(ep: EndpointRecord, reason: string): void {
  * their type's provisioning time, removing instances awsBehaviour.scaleInSeconds, a weight change
  * awsBehaviour.weightChangeSeconds. InService again when all parts are done; `onDone` hears of it. Once the update
  * is accepted (within the quotas), `takeFailure` says whether it is to fail (the capacityUpdateFails fault): then no
- * part takes effect, and when the last would have, an autoscaled endpoint is RollingBack for a weight change's time
+ * part takes effect, and when the last would have, an autoscaled endpoint is RollingBack (for a weight change's time:
+ * AWS gives no duration)
  * ([BC-SM] EndpointStatus: "RollingBack: Endpoint fails to scale up or down or change its variant weight and is in
  * the process of rolling back to its previous configuration … only applies to an endpoint that has autoscaling
  * enabled"), then the update has failed (failCapacityUpdate).
