@@ -10,7 +10,7 @@
 //   npm run bench:guardrail -- --settle 2m                   # a settle delay shorter than CloudWatch's late samples
 //   npm run bench:guardrail -- --steps 50:10m,100:5m         # another step schedule (weight:soak, maxSoak 3 × soak)
 //   npm run bench:guardrail -- --write-readme                # also writes the table into src/analysis/README.md
-//   npm run bench:guardrail -- --design 1                    # levers, one at a time: the design before issue 21,
+//   npm run bench:guardrail -- --design 2                    # levers, one at a time: an earlier design (1, 2),
 //   npm run bench:guardrail -- --power none                  #   the pass bound at the alpha share instead of 1 − power,
 //   npm run bench:guardrail -- --no-centring                 #   the label-free guard uncentred,
 //   npm run bench:guardrail -- --replay-latency              #   latency from replay traffic's round trips
@@ -20,7 +20,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alphaShares } from '../src/analysis';
+import { alphaShares, GUARDRAIL_DESIGN, type GuardrailDesign } from '../src/analysis';
 import { RolloutSpec, type RolloutSpecInput } from '../src/schema';
 import { cohortSliceMs, durationMs } from '../src/schema/duration';
 import { configOf, simulateRollout, type Levers, type RolloutRecord } from './guardrail/rollout';
@@ -49,9 +49,14 @@ const SEED_SET = Number(flag('seed', flag('seed-set', '0')));
 const ORACLE_PATHS = Number(flag('oracle-paths', '10000'));
 const FILTER = flag('scenarios', '');
 const power = flag('power', '0.8');
+function designOf(value: string): GuardrailDesign {
+  const design = Number(value);
+  if (design === 1 || design === 2 || design === 3) return design;
+  throw new Error(`--design must be 1, 2 or 3 (got ${value})`);
+}
 /** The levers (rollout.ts, Levers); latency from replay traffic's round trips has no workflow side yet. */
 const LEVERS: Levers = {
-  design: flag('design', '2') === '1' ? 1 : 2,
+  design: designOf(flag('design', String(GUARDRAIL_DESIGN))),
   power: power === 'none' ? null : Number(power),
   centring: !args.includes('--no-centring'),
   replayLatency: args.includes('--replay-latency'),

@@ -15,6 +15,7 @@ import {
   evaluateGuardrails,
   foldRoundTrips,
   foldScoreShift,
+  GUARDRAIL_DESIGN,
   NO_LATENCY_PERIODS,
 } from '../../src/analysis';
 import type {
@@ -66,8 +67,8 @@ export interface RolloutRecord {
 
 /**
  * The levers bench:guardrail can switch, one at a time, to say what each gives: the guardrails' design (1: before
- * issue 21; 2: current), the pass bound's power (null: at the alpha share, as without `guardrails.power`), the
- * label-free guard's centring (design 2 only), and latency from replay traffic's round trips. Paired probes are a
+ * issue 21; 2: its first revision; 3: current, error spending on the information clock), the pass bound's power (null:
+ * at the alpha share, as without `guardrails.power`), the label-free guard's centring (designs 2 and 3), and latency from replay traffic's round trips. Paired probes are a
  * world of their own (the paired scenarios).
  */
 export interface Levers {
@@ -77,7 +78,7 @@ export interface Levers {
   replayLatency: boolean;
 }
 
-export const DEFAULT_LEVERS: Levers = { design: 2, power: 0.8, centring: true, replayLatency: false };
+export const DEFAULT_LEVERS: Levers = { design: GUARDRAIL_DESIGN, power: 0.8, centring: true, replayLatency: false };
 
 /** What toGuardrailConfig gets from the spec's traffic section (src/workflows/live-quality.ts guardrailTraffic). */
 export function configOf(spec: RolloutSpec, levers: Levers = DEFAULT_LEVERS): GuardrailConfig {

@@ -28,6 +28,7 @@ import { judgeAgreement, type AgreementStatistics } from './agreement';
 import { judgeCopyRatio } from './copy-ratio';
 import { groupSequentialDesign, groupSequentialMultiplier } from './group-sequential';
 import { pocockSpending, powerSpending, spendingBoundaries, type Look, type Spending } from './error-spending';
+import { normalQuantile } from './normal';
 import { mixingScaleFor, oneSidedRadius, tMixtureMultiplier, twoSidedRadius } from './sequential';
 import {
   GUARDRAIL_DESIGN,
@@ -133,6 +134,9 @@ export const PASS_TARGET_FACTOR = 1;
  * share (the fail side's). Not shared between guardrails: a regression passes only if the guardrail it regresses
  * passes, so each guardrail's pass error bounds the chance of promoting a candidate worse than its tolerance.
  */
+/** The power a design-3 information clock plans with when the config states none (the spec's default). */
+export const PLAN_POWER = 0.8;
+
 export function passError(config: GuardrailConfig, share: number): number {
   // Design 1 (rollouts started before issue 21) had no power: its pass bound held at the alpha share.
   if ((config.design ?? GUARDRAIL_DESIGN) === 1) return share;
@@ -451,8 +455,11 @@ export function compareGuardrails(input: GuardrailInput): {
   }
   const spendingLook = input.schedule ? spendingLookAt(input.schedule) : null;
   if (input.schedule) {
+    const design = config.design ?? GUARDRAIL_DESIGN;
+    // Design 3 runs each guardrail's spending clock on its information as well as the soak (informationClock).
+    const clock = design >= 3 ? informationClock(shares.perGuardrail, config.power ?? PLAN_POWER) : null;
     for (const c of comparisons) {
-      const spending = spendingOf(c.comparison, input.schedule, spendingLook);
+      const spending = spendingOf(c.comparison, input.schedule, spendingLook, clock);
       if (spending) {
         const method = `${c.comparison.method}; within the planned soak, an error-spending group-sequential test (Lan & DeMets 1983)`;
         c.comparison = { ...c.comparison, spending, method };
@@ -522,26 +529,62 @@ function spendingLookAt(schedule: SoakSchedule): SpendingLook | null {
 
 /**
  * The error-spending looks of a rate or quality comparison: every earlier look at which this guardrail was judged
- * (it had a difference), then this evaluation when it is a look (recording the guardrail's information in it).
+ * (it had a difference), then this evaluation when it is a look (recording the guardrail's information in it, and with
+ * design 3's `clock` its spending clock where that ran ahead of the soak fraction).
  * Latency has its own finite-horizon test; a comparison that cannot be judged yet is no look and not judged.
  */
 function spendingOf(
   c: Comparison,
   schedule: SoakSchedule,
   look: SpendingLook | null,
+  clock: ((c: Comparison) => number) | null,
 ): { looks: Look[]; atLook: boolean } | null {
   if (c.guardrail === 'latency' || c.degreesOfFreedom !== undefined || c.missing !== undefined) return null;
   const looks: Look[] = [];
   for (const earlier of schedule.looks) {
     const information = earlier.information[c.guardrail];
-    if (information !== undefined) looks.push({ fraction: earlier.soakFraction, information });
+    const fraction = earlier.fraction?.[c.guardrail] ?? earlier.soakFraction;
+    if (information !== undefined) looks.push({ fraction, information });
   }
-  if (look) {
+  // A guardrail whose clock reached the end (design 3: its information fraction can, before the soak does) has spent
+  // its part of the share: it takes no more looks, and the mixture judges alone, as after the planned soak.
+  const spent = looks.length > 0 && !(looks[looks.length - 1].fraction < 1);
+  if (look && !spent) {
     const information = informationOf(c.samples);
     look.information[c.guardrail] = information;
-    looks.push({ fraction: look.soakFraction, information });
+    let fraction = look.soakFraction;
+    if (clock) {
+      // The clock never goes back (the plug-in variance may grow between looks): a look that does not advance it is
+      // no look, and its alpha rolls forward (error-spending.ts). Recorded only where it ran ahead of the soak, so a
+      // guardrail on the soak clock keeps its looks as small as design 2's.
+      const before = looks.length > 0 ? looks[looks.length - 1].fraction : 0;
+      fraction = Math.max(fraction, clock(c), before);
+      if (fraction !== look.soakFraction) (look.fraction ??= {})[c.guardrail] = fraction;
+    }
+    looks.push({ fraction, information });
   }
-  return { looks, atLook: look !== null };
+  return { looks, atLook: look !== null && !spent };
+}
+
+/**
+ * Design 3's error-spending clock for one guardrail (README.md, "Within the planned soak"): the larger of the soak
+ * fraction and the information fraction I/I_max, I = 1/v the comparison's statistical information (its estimate's
+ * inverse variance) and I_max = ((q(1 − a) + q(power))/tolerance)² the information at which a fixed-horizon test at the
+ * spending part a of the share detects the tolerance with the spec's power (the maximum-information design of Jennison
+ * & Turnbull 2000, §7.2; Lan & DeMets 1983 define their clock as this information fraction). A regression is caught
+ * when the information is a fraction of what the fixed horizon plans, long before the soak the steps may take, so the
+ * test spends its share where it decides instead of over the whole planned soak. The information comes from the
+ * plug-in variance, which depends on the data only through nuisance parameters (a pooled error rate, the score
+ * distributions), not the difference tested: information-based monitoring (C. R. Mehta & A. A. Tsiatis, *Flexible
+ * sample size considerations using information-based interim monitoring*, Drug Information Journal 2001). The bench's
+ * A/A rows and a seeded Monte Carlo in guardrails-spending.test.ts measure what that costs in false rollbacks.
+ */
+export function informationClock(share: number, power: number): (c: Comparison) => number {
+  const q = normalQuantile(1 - ERROR_SPENDING_SHARE * share) + normalQuantile(power);
+  return (c) => {
+    const target = Math.max(c.tolerance, MIN_TARGET[c.guardrail]);
+    return c.variance > 0 ? (target * target) / (q * q * c.variance) : 0;
+  };
 }
 
 /**

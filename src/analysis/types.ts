@@ -87,9 +87,9 @@ export interface ToleranceConfig {
 export type QualityMetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'rocAuc';
 
 /** The revisions of the guardrails' design (GuardrailConfig.design). */
-export type GuardrailDesign = 1 | 2;
+export type GuardrailDesign = 1 | 2 | 3;
 /** The design new rollouts are judged by (GuardrailConfig.design absent). */
-export const GUARDRAIL_DESIGN: GuardrailDesign = 2;
+export const GUARDRAIL_DESIGN: GuardrailDesign = 3;
 
 export interface GuardrailConfig {
   /** Rollout-wide chance of a false rollback, shared by all guardrails. */
@@ -126,7 +126,9 @@ export interface GuardrailConfig {
    *    tuned like the fail bound and with its error-spending part (`power` ignored); the label-free guard's indicators
    *    uncentred; paired probes' latency on the pairs as if independent (a normal mixture from 100 pairs);
    *  - 2: error spending alpha·√t; the pass bound at 1 − power with no spending part; the label-free guard's indicators
-   *    centred on the earlier periods; paired probes' latency on per-minute batches (README.md).
+   *    centred on the earlier periods; paired probes' latency on per-minute batches (README.md);
+   *  - 3: design 2, with each rate and quality guardrail's error spending on the larger of the soak fraction and its
+   *    information fraction (the information a fixed-horizon test at the tolerance and power needs; README.md).
    */
   design?: GuardrailDesign;
   /**
@@ -207,6 +209,11 @@ export interface SpendingLook {
   soakFraction: number;
   /** n_b·n_c/(n_b + n_c) of each rate or quality guardrail that had a difference at this look. */
   information: Partial<Record<GuardrailName, number>>;
+  /**
+   * Design 3: a guardrail's spending clock at this look where it ran ahead of soakFraction (its information fraction,
+   * guardrails.ts informationClock); absent for a guardrail: soakFraction.
+   */
+  fraction?: Partial<Record<GuardrailName, number>>;
 }
 
 export interface Evaluation {

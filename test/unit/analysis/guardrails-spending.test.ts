@@ -1,19 +1,25 @@
 // The rate and quality guardrails within the planned soak: the error-spending test (error-spending.ts) joins the
 // normal mixture when the evaluation says where it falls in the soak and which looks came before. The caller keeps
 // the looks evaluateGuardrails returns (spendingLook), a bounded list: at most MAX_SPENDING_LOOKS, thinned by soak time.
+// The soak clock's mechanics are tested on design 2 (soak time alone); design 3 runs each guardrail's clock on the
+// larger of the soak and its information fraction (the last describe).
 import {
   evaluateGuardrails,
   MAX_SPENDING_LOOKS,
   type GuardrailConfig,
+  type GuardrailDesign,
   type GuardrailResult,
   type SpendingLook,
 } from '../../../src/analysis';
 import {
+  alphaShares,
   compareGuardrails,
   ERROR_SPENDING_SHARE,
+  informationClock,
   PASS_TARGET_FACTOR,
   SPENDING,
 } from '../../../src/analysis/guardrails';
+import { normalQuantile } from '../../../src/analysis/normal';
 import { alphaSpent } from '../../../src/analysis/error-spending';
 import { mixingScaleFor, oneSidedRadius } from '../../../src/analysis/sequential';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
@@ -23,19 +29,26 @@ import { DEFAULT_STEPS } from '../../../src/schema/spec';
 import { guardrailInput, labelledRows, latencyPeriods, variant, type RawVariant } from './evidence';
 import { gaussian, seeded } from '../../../bench/random';
 
-const defaults = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, 24);
+const defaults = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, 24, undefined, 2);
 
-/** Only the 5XX guardrail, tolerance 0 (any lower bound above 0 fails), at rollout alpha `alpha`. */
-function errorsOnly(alpha: number): GuardrailConfig {
+/**
+ * Only the 5XX guardrail at rollout alpha `alpha`, tolerance 0 unless given (0: any lower bound above 0 fails), judged
+ * by `design` (2: the soak clock alone).
+ */
+function errorsOnly(alpha: number, design: GuardrailDesign = 2, tolerance = 0): GuardrailConfig {
   return toGuardrailConfig(
     GuardrailsSpec.parse({
       alpha,
-      errorRate5xx: { tolerance: 0 },
+      errorRate5xx: { tolerance },
       errorRate4xx: { enabled: false },
       latency: { enabled: false },
       quality: {},
       sampleRatio: { enabled: false },
     }),
+    0.5,
+    undefined,
+    undefined,
+    design,
   );
 }
 
@@ -173,8 +186,8 @@ function falseRollbackRate(
   evaluations: number,
   seed: number,
   upTo = evaluations,
+  config = errorsOnly(alpha),
 ): number {
-  const config = errorsOnly(alpha);
   const z = gaussian(seeded(seed));
   let falseRollbacks = 0;
   for (let path = 0; path < paths; path++) {
@@ -194,7 +207,8 @@ function falseRollbackRate(
         k / evaluations,
         looks,
       );
-      if (e.verdict === 'fail') {
+      // The lower bound above 0 (with tolerance 0 that is the verdict; a tolerance also asks for half of it).
+      if ((resultOf(e.results, 'errorRate5xx').interval?.[0] ?? -Infinity) > 0) {
         falseRollbacks++;
         break;
       }
@@ -276,5 +290,118 @@ describe('the look cap (MAX_SPENDING_LOOKS)', () => {
     const se = Math.sqrt((allowed * (1 - allowed)) / paths);
     expect(rate).toBeLessThanOrEqual(allowed + 3 * se);
     expect(rate).toBeGreaterThan(0.4 * allowed);
+  });
+});
+
+describe("design 3: each guardrail's spending clock on its information as well as the soak", () => {
+  const share = (config: GuardrailConfig) => alphaShares(config).perGuardrail;
+  /** The information at which a fixed-horizon test at the spending part of the share detects `tolerance` at power 0.8. */
+  const maxInformation = (config: GuardrailConfig, tolerance: number) =>
+    ((normalQuantile(1 - ERROR_SPENDING_SHARE * share(config)) + normalQuantile(0.8)) / tolerance) ** 2;
+  const comparisonOf = (b: RawVariant, c: RawVariant, config: GuardrailConfig) =>
+    compareGuardrails(guardrailInput({ baseline: b, candidate: c, split: split(b, c), config })).comparisons[0]
+      .comparison;
+
+  it('reaches the end of the clock at the information the fixed horizon plans, and records the clock only when it runs ahead of the soak', () => {
+    const config = errorsOnly(0.05, 3, 0.005);
+    const clock = informationClock(share(config), 0.8);
+    const b = variant('B', { invocations: 2_000, errors5xx: 20 });
+    const c = variant('C', { invocations: 2_000, errors5xx: 22 });
+    const cmp = comparisonOf(b, c, config);
+    expect(clock({ ...cmp, variance: 1 / maxInformation(config, 0.005) })).toBeCloseTo(1, 12);
+    expect(clock(cmp)).toBeCloseTo(1 / (cmp.variance * maxInformation(config, 0.005)), 12);
+    const looks: SpendingLook[] = [];
+    // Early in a long soak the information is already ahead: the look records its clock.
+    const early = evaluateAt(b, c, config, 0.01, looks).spendingLook!;
+    expect(clock(cmp)).toBeGreaterThan(0.01);
+    expect(early.fraction).toEqual({ errorRate5xx: clock(cmp) });
+    // Late in the soak with the same information the soak is ahead: nothing recorded, the look is on the soak clock.
+    const late = evaluateAt(b, c, config, 0.99, [])!.spendingLook!;
+    expect(clock(cmp)).toBeLessThan(0.99);
+    expect(late.fraction).toBeUndefined();
+    // Design 2, the same evidence: the soak clock alone.
+    expect(evaluateAt(b, c, errorsOnly(0.05, 2, 0.005), 0.01, []).spendingLook!.fraction).toBeUndefined();
+  });
+
+  it('catches a 5XX regression at an earlier look than design 2 on the same evidence', () => {
+    // 1% → 2% at the default tolerance (0.5 pts), 1,000 requests per variant per look, 150 looks over the soak.
+    const firstFailure = (design: GuardrailDesign) => {
+      const config = errorsOnly(0.05, design, 0.005);
+      const looks: SpendingLook[] = [];
+      for (let k = 1; k <= 150; k++) {
+        const n = 1_000 * k;
+        const e = evaluateAt(
+          variant('B', { invocations: n, errors5xx: 0.01 * n }),
+          variant('C', { invocations: n, errors5xx: 0.02 * n }),
+          config,
+          k / 150,
+          looks,
+        );
+        if (e.verdict === 'fail') return k;
+      }
+      return Infinity;
+    };
+    const design2 = firstFailure(2);
+    const design3 = firstFailure(3);
+    expect(design2).toBeLessThan(Infinity);
+    expect(design3).toBeLessThan(design2);
+  });
+
+  it('after its clock reached the end takes no more looks, and the mixture judges alone at its part of the share', () => {
+    const config = errorsOnly(0.05, 3, 0.005);
+    const looks: SpendingLook[] = [];
+    const b = variant('B', { invocations: 200_000, errors5xx: 2_000 });
+    const c = variant('C', { invocations: 200_000, errors5xx: 2_060 });
+    const first = evaluateAt(b, c, config, 0.1, looks);
+    expect(first.spendingLook!.fraction!.errorRate5xx).toBeGreaterThanOrEqual(1);
+    const b2 = variant('B', { invocations: 210_000, errors5xx: 2_100 });
+    const c2 = variant('C', { invocations: 210_000, errors5xx: 2_170 });
+    const next = evaluateAt(b2, c2, config, 0.2, looks);
+    // A look of the schedule (the soak is not over), but not of this guardrail: its test has spent its part.
+    expect(next.spendingLook).toEqual({ soakFraction: 0.2, information: {} });
+    const cmp = comparisonOf(b2, c2, config);
+    const mixtureAlpha = (1 - ERROR_SPENDING_SHARE) * share(config);
+    const radius = oneSidedRadius(cmp.variance, mixingScaleFor(1.5 * 0.005, mixtureAlpha), mixtureAlpha);
+    expect(resultOf(next.results, 'errorRate5xx').interval![0]).toBeCloseTo(cmp.estimate - radius, 14);
+  });
+
+  it('keeps equal variants under alpha when the information clock ends mid-soak (seeded Monte Carlo), using most of it', () => {
+    // As the design 2 Monte Carlo above, with a tolerance whose fixed horizon's information (at alpha 0.2, power 0.8)
+    // is what the 20th of the 40 evaluations brings: the clock runs on information, ending halfway through the soak.
+    const alpha = 0.2;
+    const config = errorsOnly(alpha, 3, 0.00375);
+    const looks: SpendingLook[] = [];
+    for (let k = 1; k <= 40; k++) {
+      const n = 1_000 * k;
+      evaluateAt(
+        variant('B', { invocations: n, errors5xx: 0.05 * n }),
+        variant('C', { invocations: n, errors5xx: 0.05 * n }),
+        config,
+        k / 40,
+        looks,
+      );
+    }
+    const ended = looks.findIndex((l) => (l.fraction?.errorRate5xx ?? 0) >= 1);
+    expect(ended).toBeGreaterThanOrEqual(15);
+    expect(ended).toBeLessThanOrEqual(25);
+    const rate = falseRollbackRate(alpha, 1_000, 40, 2028, 40, config);
+    const se = Math.sqrt((alpha * (1 - alpha)) / 1_000);
+    expect(rate).toBeLessThanOrEqual(alpha + 3 * se);
+    expect(rate).toBeGreaterThan(0.6 * ERROR_SPENDING_SHARE * alpha);
+  });
+
+  it('holds the look history under 15 KB over a 7-day soak evaluated every 30 s', () => {
+    const looks: SpendingLook[] = [];
+    const config = errorsOnly(0.05, 3);
+    for (let k = 1; k <= 20_160; k++) {
+      const b = variant('B', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      const c = variant('C', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      evaluateAt(b, c, config, k / 20_160, looks);
+    }
+    expect(looks.length).toBeLessThanOrEqual(MAX_SPENDING_LOOKS);
+    // The clock reached its end long before the soak did; the looks after it carry no information for 5XX.
+    expect(looks.some((l) => l.fraction?.errorRate5xx !== undefined)).toBe(true);
+    expect(looks[looks.length - 1].information.errorRate5xx).toBeUndefined();
+    expect(JSON.stringify(looks).length).toBeLessThan(15_000);
   });
 });
