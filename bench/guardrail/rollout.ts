@@ -27,7 +27,7 @@ import type {
   VariantEvidence,
 } from '../../src/analysis';
 import type { RolloutSpec } from '../../src/schema';
-import { durationMs, maxSoakMs, soakPeriods, totalMaxSoakMs } from '../../src/schema/duration';
+import { durationMs, latencyHorizon, maxSoakMs, totalMaxSoakMs } from '../../src/schema/duration';
 import { toGuardrailConfig } from '../../src/schema/guardrail-config';
 import {
   firstPeriodOfStep,
@@ -86,7 +86,7 @@ export function configOf(spec: RolloutSpec, levers: Levers = DEFAULT_LEVERS): Gu
   const config = toGuardrailConfig(
     spec.guardrails,
     traffic.replay?.threshold ?? 0.5,
-    soakPeriods(spec),
+    latencyHorizon(spec, levers.design),
     {
       liveCapture: traffic.capture !== undefined || traffic.groundTruth !== undefined,
       paired: traffic.replay?.paired ?? false,

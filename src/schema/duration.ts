@@ -1,5 +1,6 @@
 // Durations in specs are strings a person types: "500ms", "30s", "10m", "1h", "1h30m". Parsed here, once.
 // No zod here: the workflow imports this file (see signal-check.ts for why that matters).
+import type { GuardrailDesign } from '../analysis/types';
 import type { StepSpec } from './spec';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
@@ -43,6 +44,23 @@ export function maxSoakMs(step: StepSpec): number {
  */
 export function soakPeriods(spec: { steps: readonly StepSpec[]; evaluation: { metricPeriod: string } }): number {
   return Math.ceil(totalMaxSoakMs(spec.steps) / durationMs(spec.evaluation.metricPeriod));
+}
+
+/**
+ * The metric periods latency's group-sequential test is planned over (its horizon; src/analysis/group-sequential.ts),
+ * fixed by the spec before any data. Designs 1 and 2: the most the rollout can soak (soakPeriods). Design 3: every
+ * step's soak added up (each step's minimum), the periods a rollout whose steps pass at their soak has seen when its
+ * last step's soak ends: the test's boundary is then lower where latency is decided (around ten periods in the
+ * benchmark), and later periods are judged by the always-valid t-mixture alone. Chosen on the benchmark's tuning seeds
+ * (src/analysis/README.md, "Within the rollout's horizon").
+ */
+export function latencyHorizon(
+  spec: { steps: readonly StepSpec[]; evaluation: { metricPeriod: string } },
+  design: GuardrailDesign,
+): number {
+  if (design < 3) return soakPeriods(spec);
+  const soakMs = spec.steps.reduce((sum, step) => sum + durationMs(step.soak), 0);
+  return Math.ceil(soakMs / durationMs(spec.evaluation.metricPeriod));
 }
 
 /** Milliseconds a rollout's steps can soak at most: every step's maxSoak added up. */

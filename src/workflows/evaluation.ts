@@ -2,7 +2,7 @@
 // labelled replay results), hand it to the pure guardrails of src/analysis, and record the verdict where status,
 // watch and the report read it.
 import { evaluateGuardrails, summarizeVariant, type Evaluation, type VariantEvidence } from '../analysis';
-import { durationMs, soakPeriods, totalMaxSoakMs } from '../schema/duration';
+import { durationMs, latencyHorizon, totalMaxSoakMs } from '../schema/duration';
 import { toGuardrailConfig } from '../schema/guardrail-config';
 import { quick } from './activities';
 import {
@@ -88,7 +88,7 @@ export async function evaluate(ctx: RolloutContext, record: StepRecord): Promise
   const soakFraction = soaked / totalMaxSoakMs(phaseSteps);
   let evaluation: Evaluation;
   if (ctx.baselineName) {
-    const horizon = soakPeriods({ steps: phaseSteps, evaluation: spec.evaluation });
+    const horizon = latencyHorizon({ steps: phaseSteps, evaluation: spec.evaluation }, ctx.guardrailDesign);
     const config = toGuardrailConfig(
       spec.guardrails,
       ctx.qualityThreshold,
