@@ -1,10 +1,15 @@
-// Records what guardrail design 1 (the code before issue 21) decides on seeded evidence, so that a unit test can check
-// that the current code, asked for design 1 (GuardrailConfig.design = 1), still decides exactly so: rollouts started by
-// older workers must replay. Run it on the analysis code of the commit before issue 21's changes:
+// Records what an earlier guardrail design decides on seeded evidence, so that a unit test can check that the current
+// code, asked for that design (GuardrailConfig.design), still decides exactly so: rollouts started by older workers
+// must replay. Run it on the analysis code of the last commit where that design was the current one:
 //
-//   mkdir -p /tmp/design-1 && git archive 9406d8f src/analysis | tar -x -C /tmp/design-1
-//   scripts/with-node.sh npx tsx scripts/guardrail-design-1-fixture.ts /tmp/design-1/src/analysis \
-//     > test/fixtures/analysis/guardrail-design-1.json
+//   design 1, the code before issue 21 (its specs stated no power):
+//     mkdir -p /tmp/design-1 && git archive 9406d8f src/analysis | tar -x -C /tmp/design-1
+//     scripts/with-node.sh npx tsx scripts/guardrail-design-fixture.ts 1 /tmp/design-1/src/analysis 9406d8f \
+//       > test/fixtures/analysis/guardrail-design-1.json
+//   design 2, the code before design 3 (with the spec's default power, 0.8):
+//     mkdir -p /tmp/design-2 && git archive 2eaeea9 src/analysis | tar -x -C /tmp/design-2
+//     scripts/with-node.sh npx tsx scripts/guardrail-design-fixture.ts 2 /tmp/design-2/src/analysis 2eaeea9 \
+//       > test/fixtures/analysis/guardrail-design-2.json
 //
 // Every input is stored as that code built it (labelled and paired summaries, folded latency and score-shift
 // statistics), with every evaluation's full result.
@@ -30,7 +35,11 @@ const KEPT = new Set([1, 2, 4, 7, 10, 12, 16]);
 const THRESHOLDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
 
 async function main() {
-  const dir = resolve(process.argv[2] ?? 'src/analysis');
+  const design = Number(process.argv[2]);
+  if (design !== 1 && design !== 2)
+    throw new Error('usage: guardrail-design-fixture.ts <1|2> <src/analysis dir> <commit>');
+  const dir = resolve(process.argv[3]);
+  const commit = process.argv[4];
   const a: any = await import(`${dir}/index.ts`);
   const r = rng(20261205);
   const score = (label: number, shift: number) => 1 / (1 + Math.exp(-(label * 2 - 1 + shift + r.normal())));
@@ -47,10 +56,12 @@ async function main() {
     alpha: 0.05,
     errorRate5xx: { enabled: true, tolerance: 0.005 },
     errorRate4xx: { enabled: true, tolerance: 0.005 },
-    latency: { enabled: true, tolerance: 0.2, horizon: 75 },
+    // Design 2's fixture plans latency within the group-sequential table (24 periods), design 1's beyond it.
+    latency: { enabled: true, tolerance: 0.2, horizon: design === 2 ? 24 : 75 },
     quality: { accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } },
     sampleRatio: { enabled: true },
     threshold: 0.5,
+    ...(design === 2 ? { power: 0.8 } : {}),
   };
   const cases: any[] = [];
 
@@ -154,7 +165,7 @@ async function main() {
     }
     cases.push({ name: 'paired probes, candidate 10% slower', evaluations });
   }
-  process.stdout.write(JSON.stringify({ from: 'src/analysis at 9406d8f (design 1)', cases }) + '\n');
+  process.stdout.write(JSON.stringify({ from: `src/analysis at ${commit} (design ${design})`, cases }) + '\n');
 }
 
 main().catch((err) => {

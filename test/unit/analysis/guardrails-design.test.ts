@@ -1,6 +1,7 @@
-// Guardrail design 1 (the code before issue 21) kept for the rollouts older workers started: asked for design 1, the
-// current code must decide every evaluation exactly as that code did, or a replayed rollout could take another path.
-// The fixture holds that code's inputs and full results (scripts/guardrail-design-1-fixture.ts says how it was made).
+// Guardrail designs 1 (the code before issue 21) and 2 (the code before design 3) kept for the rollouts older workers
+// started: asked for an earlier design, the current code must decide every evaluation exactly as that code did, or a
+// replayed rollout could take another path. Each fixture holds that code's inputs and full results
+// (scripts/guardrail-design-fixture.ts says how they were made).
 import {
   emptyScoreShift,
   evaluateGuardrails,
@@ -14,6 +15,7 @@ import type { ScoreShiftStatistics } from '../../../src/analysis/score-shift';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
 import fixture from '../../fixtures/analysis/guardrail-design-1.json';
+import fixture2 from '../../fixtures/analysis/guardrail-design-2.json';
 
 interface Case {
   name: string;
@@ -71,5 +73,26 @@ describe('guardrail design 1 (rollouts started before issue 21)', () => {
     expect(toGuardrailConfig(spec, 0.5, 24, {}, 1).design).toBe(1);
     expect(toGuardrailConfig(spec, 0.5, 24, {}, 2).design).toBe(2);
     expect('design' in toGuardrailConfig(spec)).toBe(false);
+  });
+});
+
+describe('guardrail design 2 (rollouts started before design 3)', () => {
+  const cases2 = fixture2.cases as unknown as Case[];
+
+  it.each(cases2.map((c) => [c.name, c] as const))('%s: every result as the old code gave it', (_, c) => {
+    for (const { input, output } of c.evaluations) {
+      expect(evaluateGuardrails(withDesign(input, { design: 2 }))).toEqual(output);
+    }
+  });
+
+  it('is not what design 3 decides on the same evidence (so the choice matters)', () => {
+    let differ = 0;
+    for (const c of cases2) {
+      for (const { input, output } of c.evaluations) {
+        const current = evaluateGuardrails(withDesign(input, { design: 3 }));
+        if (JSON.stringify(current) !== JSON.stringify(output)) differ++;
+      }
+    }
+    expect(differ).toBeGreaterThan(0);
   });
 });
