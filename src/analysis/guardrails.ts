@@ -129,14 +129,14 @@ export const SPENDING_V1 = pocockSpending;
  */
 export const PASS_TARGET_FACTOR = 1;
 
+/** The power a design-3 information clock plans with when the config states none (the spec's default). */
+export const PLAN_POWER = 0.8;
+
 /**
  * The pass side's error of every guardrail: 1 − config.power when the spec states a power, else the guardrail's alpha
  * share (the fail side's). Not shared between guardrails: a regression passes only if the guardrail it regresses
  * passes, so each guardrail's pass error bounds the chance of promoting a candidate worse than its tolerance.
  */
-/** The power a design-3 information clock plans with when the config states none (the spec's default). */
-export const PLAN_POWER = 0.8;
-
 export function passError(config: GuardrailConfig, share: number): number {
   // Design 1 (rollouts started before issue 21) had no power: its pass bound held at the alpha share.
   if ((config.design ?? GUARDRAIL_DESIGN) === 1) return share;

@@ -128,7 +128,9 @@ export interface GuardrailConfig {
    *  - 2: error spending alpha·√t; the pass bound at 1 − power with no spending part; the label-free guard's indicators
    *    centred on the earlier periods; paired probes' latency on per-minute batches (README.md);
    *  - 3: design 2, with each rate and quality guardrail's error spending on the larger of the soak fraction and its
-   *    information fraction (the information a fixed-horizon test at the tolerance and power needs; README.md).
+   *    information fraction (the information a fixed-horizon test at the tolerance and power needs), and latency's
+   *    group-sequential test planned over the steps' soak rather than their maxSoak (the caller's `latency.horizon`,
+   *    src/schema/duration.ts latencyHorizon; README.md).
    */
   design?: GuardrailDesign;
   /**

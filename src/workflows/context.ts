@@ -138,8 +138,9 @@ export class RolloutContext {
   runs = 0;
   /**
    * The guardrails' design this rollout is judged by (GuardrailConfig.design), chosen once when it starts
-   * (rollout.ts, GUARDRAIL_DESIGN_3_PATCH and GUARDRAIL_DESIGN_PATCH) and carried across continue-as-new: a rollout keeps one design for its whole
-   * life, so a rollout an older worker started still decides as it did when replayed. 1 until chosen.
+   * (rollout.ts, GUARDRAIL_DESIGN_3_PATCH and GUARDRAIL_DESIGN_PATCH) and carried across continue-as-new: a rollout
+   * keeps one design for its whole life, so a rollout an older worker started still decides as it did when replayed.
+   * 1 until chosen.
    */
   guardrailDesign: GuardrailDesign = 1;
   /** The step the memo last recorded (−1: nothing tagged yet): setPhase writes only what changed. */

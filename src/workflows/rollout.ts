@@ -76,7 +76,7 @@ export const GUARDRAIL_DESIGN_PATCH = 'guardrail-design-2';
 
 /**
  * The patch that selects guardrail design 3 (design 2, with each rate and quality guardrail's error spending on its
- * information fraction as well as the soak). Asked first: a rollout started before it replays with design 2's marker
+ * information fraction as well as the soak, and latency's group-sequential test over the steps' soak). Asked first: a rollout started before it replays with design 2's marker
  * alone, one started before design 2 with neither.
  */
 export const GUARDRAIL_DESIGN_3_PATCH = 'guardrail-design-3';

@@ -52,7 +52,8 @@ async function replayFor(ctx: RolloutContext, ms: number): Promise<RollbackNow |
             paired: {
               baseline: ctx.baselineName!,
               candidate: ctx.candidateName,
-              // Designs 2 and 3 batch paired latency by metric period; design 1's input stays as its histories recorded it.
+              // Designs 2 and 3 batch paired latency by metric period; design 1's input stays as its histories
+              // recorded it.
               ...(ctx.guardrailDesign >= 2 ? { latencyBatchMs: metricPeriodMs(ctx) } : {}),
             },
           }
