@@ -583,9 +583,25 @@ export function informationClock(share: number, power: number): (c: Comparison) 
   const q = normalQuantile(1 - ERROR_SPENDING_SHARE * share) + normalQuantile(power);
   return (c) => {
     const target = Math.max(c.tolerance, MIN_TARGET[c.guardrail]);
-    return c.variance > 0 ? (target * target) / (q * q * c.variance) : 0;
+    // The information that matters is what a candidate worse by the tolerance would give, and such a candidate's
+    // proportion has per-unit variance at least target·(1 − target) (its rate is at least the tolerance, or its
+    // accuracy at most 1 − the tolerance). Without the floor, two variants with no errors at all would have a plug-in
+    // variance shrinking like 1/n² and end the clock after a few hundred requests.
+    const n = c.samples.candidate;
+    const floor = PROPORTIONS.has(c.guardrail) && n > 0 ? (target * (1 - target)) / n : 0;
+    const variance = Math.max(c.variance, floor);
+    return variance > 0 ? (target * target) / (q * q * variance) : 0;
   };
 }
+
+/** The guardrails whose estimate is a difference of proportions (the information clock's variance floor). */
+const PROPORTIONS: ReadonlySet<GuardrailName> = new Set([
+  'errorRate5xx',
+  'errorRate4xx',
+  'accuracy',
+  'precision',
+  'recall',
+]);
 
 /**
  * Every enabled guardrail's result, the step's verdict, and the error-spending look to append to the schedule's looks

@@ -323,6 +323,24 @@ describe("design 3: each guardrail's spending clock on its information as well a
     expect(evaluateAt(b, c, errorsOnly(0.05, 2, 0.005), 0.01, []).spendingLook!.fraction).toBeUndefined();
   });
 
+  it('does not end the clock early on variants with no errors: their variance is floored at a regression of the tolerance', () => {
+    const config = errorsOnly(0.05, 3, 0.005);
+    const clock = informationClock(share(config), 0.8);
+    const at = (n: number) =>
+      clock(comparisonOf(variant('B', { invocations: n }), variant('C', { invocations: n }), config));
+    // The plug-in variance of 0 errors in 1,000 (Agresti–Caffo) alone would have ended it: 1/v is over I_max.
+    const plugIn = comparisonOf(variant('B', { invocations: 1_000 }), variant('C', { invocations: 1_000 }), config);
+    expect(1 / plugIn.variance).toBeGreaterThan(maxInformation(config, 0.005));
+    expect(at(1_000)).toBeCloseTo((1_000 * 0.005) / (0.995 * maxInformation(config, 0.005) * 0.005 ** 2), 12);
+    // It ends where a fixed-horizon plan for a regression from 0% to the tolerance decides: n = (q(1 − a) + q(0.8))²·
+    // 0.005·0.995/0.005² requests per variant (1,255 at this config's share, 0.05; about 2,000 at the default 0.0098).
+    const z = normalQuantile(1 - ERROR_SPENDING_SHARE * 0.05) + normalQuantile(0.8);
+    const plan = (z * z * 0.005 * 0.995) / 0.005 ** 2;
+    expect(plan).toBeCloseTo(1_255, 0);
+    expect(at(Math.floor(plan) - 1)).toBeLessThan(1);
+    expect(at(Math.ceil(plan) + 1)).toBeGreaterThan(1);
+  });
+
   it('catches a 5XX regression at an earlier look than design 2 on the same evidence', () => {
     // 1% → 2% at the default tolerance (0.5 pts), 1,000 requests per variant per look, 150 looks over the soak.
     const firstFailure = (design: GuardrailDesign) => {
