@@ -548,7 +548,8 @@ function spendingOf(
   }
   // A guardrail whose clock reached the end (design 3: its information fraction can, before the soak does) has spent
   // its part of the share: it takes no more looks, and the mixture judges alone, as after the planned soak.
-  const spent = looks.length > 0 && !(looks[looks.length - 1].fraction < 1);
+  const last = looks.length > 0 ? looks[looks.length - 1].fraction : 0;
+  const spent = !(last < 1);
   if (look && !spent) {
     const information = informationOf(c.samples);
     look.information[c.guardrail] = information;
@@ -557,8 +558,7 @@ function spendingOf(
       // The clock never goes back (the plug-in variance may grow between looks): a look that does not advance it is
       // no look, and its alpha rolls forward (error-spending.ts). Recorded only where it ran ahead of the soak, so a
       // guardrail on the soak clock keeps its looks as small as design 2's.
-      const before = looks.length > 0 ? looks[looks.length - 1].fraction : 0;
-      fraction = Math.max(fraction, clock(c), before);
+      fraction = Math.max(fraction, clock(c), last);
       if (fraction !== look.soakFraction) (look.fraction ??= {})[c.guardrail] = fraction;
     }
     looks.push({ fraction, information });
