@@ -51,8 +51,8 @@ const FILTER = flag('scenarios', '');
 const power = flag('power', '0.8');
 function designOf(value: string): GuardrailDesign {
   const design = Number(value);
-  if (design === 1 || design === 2 || design === 3) return design;
-  throw new Error(`--design must be 1, 2 or 3 (got ${value})`);
+  if (design === 1 || design === 2 || design === 3 || design === 4) return design;
+  throw new Error(`--design must be 1, 2, 3 or 4 (got ${value})`);
 }
 /** The levers (rollout.ts, Levers); latency from replay traffic's round trips has no workflow side yet. */
 const LEVERS: Levers = {

@@ -10,6 +10,10 @@
 //     mkdir -p /tmp/design-2 && git archive 2eaeea9 src/analysis | tar -x -C /tmp/design-2
 //     scripts/with-node.sh npx tsx scripts/guardrail-design-fixture.ts 2 /tmp/design-2/src/analysis 2eaeea9 \
 //       > test/fixtures/analysis/guardrail-design-2.json
+//   design 3, the code before design 4 (as design 2's fixture: power 0.8, latency within the table):
+//     mkdir -p /tmp/design-3 && git archive 574530b src/analysis | tar -x -C /tmp/design-3
+//     scripts/with-node.sh npx tsx scripts/guardrail-design-fixture.ts 3 /tmp/design-3/src/analysis 574530b \
+//       > test/fixtures/analysis/guardrail-design-3.json
 //
 // Every input is stored as that code built it (labelled and paired summaries, folded latency and score-shift
 // statistics), with every evaluation's full result.
@@ -36,8 +40,8 @@ const THRESHOLDS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.
 
 async function main() {
   const design = Number(process.argv[2]);
-  if (design !== 1 && design !== 2)
-    throw new Error('usage: guardrail-design-fixture.ts <1|2> <src/analysis dir> <commit>');
+  if (design !== 1 && design !== 2 && design !== 3)
+    throw new Error('usage: guardrail-design-fixture.ts <1|2|3> <src/analysis dir> <commit>');
   const dir = resolve(process.argv[3]);
   const commit = process.argv[4];
   const a: any = await import(`${dir}/index.ts`);
@@ -56,12 +60,12 @@ async function main() {
     alpha: 0.05,
     errorRate5xx: { enabled: true, tolerance: 0.005 },
     errorRate4xx: { enabled: true, tolerance: 0.005 },
-    // Design 2's fixture plans latency within the group-sequential table (24 periods), design 1's beyond it.
-    latency: { enabled: true, tolerance: 0.2, horizon: design === 2 ? 24 : 75 },
+    // Designs 2 and 3 plan latency within the group-sequential table (24 periods), design 1 beyond it.
+    latency: { enabled: true, tolerance: 0.2, horizon: design >= 2 ? 24 : 75 },
     quality: { accuracy: { tolerance: 0.02 }, rocAuc: { tolerance: 0.02 } },
     sampleRatio: { enabled: true },
     threshold: 0.5,
-    ...(design === 2 ? { power: 0.8 } : {}),
+    ...(design >= 2 ? { power: 0.8 } : {}),
   };
   const cases: any[] = [];
 

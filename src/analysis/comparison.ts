@@ -36,8 +36,9 @@ export interface Comparison {
    * Rates and quality with a soak schedule: the error-spending test (error-spending.ts) has this guardrail's share
    * split off. `looks` are its looks so far, oldest first, and `atLook` says whether the last one is this evaluation;
    * at an evaluation that is no look the test does not judge (the normal mixture's part of the share alone does).
+   * `passedAt` (design 4): the latest of `looks` at which the guardrail crossed its pass boundary.
    */
-  spending?: { looks: Look[]; atLook: boolean };
+  spending?: { looks: Look[]; atLook: boolean; passedAt?: number };
   /** Where the difference can lie at all (test scale); bounds outside it are clipped, which keeps coverage. */
   range?: [number, number];
   /** Maps a test-scale value to the reported `difference` scale (identity except latency: exp(x) − 1). */

@@ -189,7 +189,8 @@ function describe(c: Comparison): string {
 /**
  * Applies the verdict rules to one comparison: the lower (fail) bound at `alpha`, the upper (pass) bound at `passAlpha`
  * (1 − power; `alpha` when no power is stated), each one-sided. Design 1 (rollouts started before issue 21) tuned and
- * built the pass bound like the fail bound, error-spending part included, and spent by the Pocock type.
+ * built the pass bound like the fail bound, error-spending part included, and spent by the Pocock type; design 4
+ * gives the pass bound its own error-spending test again, with the latch that keeps it from flickering (judgeComparison).
  */
 export function judge(
   c: Comparison,
@@ -198,6 +199,33 @@ export function judge(
   passAlpha: number = alpha,
   design: GuardrailDesign = GUARDRAIL_DESIGN,
 ): GuardrailResult {
+  return judgeComparison(c, alpha, reportedTolerance, passAlpha, design).result;
+}
+
+/**
+ * judge, and whether the guardrail crossed its error-spending pass boundary at this look (design 4; recorded in the
+ * look, SpendingLook.passed).
+ *
+ * The pass side (design 4). A pass is a one-sided test of "worse by the tolerance" at `passAlpha`, so it is built
+ * like the fail side: ERROR_SPENDING_SHARE of `passAlpha` to an error-spending test over the same looks and clock
+ * (the statistic (tolerance − estimate)/se has, at a candidate worse by exactly the tolerance, the fail side's
+ * canonical joint law), the rest to the always-valid mixture. A non-binding futility boundary designed with the
+ * failure boundary (Jennison & Turnbull 2000 §7.2, β-spending): it spends 1 − power where the fail side spends alpha.
+ * Between looks the spending test does not judge, and the mixture's small part alone would turn a pass at a look
+ * into "continue" at the re-judgement after the settle wait (step.ts), which is no look: the step would flicker back
+ * to soaking. So a guardrail that crossed its pass boundary at a look (`spending.passedAt`, its latest such look)
+ * keeps passing wherever the estimate still clears that look's boundary. Validity: every pass that way implies a
+ * crossing at that look, whose chance the spending test already paid for, so a candidate worse by the tolerance still
+ * passes with probability at most passAlpha.
+ */
+function judgeComparison(
+  c: Comparison,
+  alpha: number,
+  reportedTolerance: number,
+  passAlpha: number,
+  design: GuardrailDesign,
+): { result: GuardrailResult; crossedPass: boolean } {
+  const result = (r: GuardrailResult, crossedPass = false) => ({ result: r, crossedPass });
   const common = {
     guardrail: c.guardrail,
     baseline: c.baseline,
@@ -209,13 +237,13 @@ export function judge(
     ...(c.statistic ? { statistic: c.statistic } : {}),
   };
   if (c.missing !== undefined || !Number.isFinite(c.estimate) || !(c.variance >= 0)) {
-    return {
+    return result({
       ...common,
       verdict: 'continue',
       difference: null,
       interval: null,
       reason: `${c.guardrail}: ${c.missing ?? 'not computable yet'}`,
-    };
+    });
   }
   const target = Math.max(c.tolerance, MIN_TARGET[c.guardrail]);
   const tau = (a: number) => mixingScaleFor(TARGET_FACTOR * target, a);
@@ -224,12 +252,22 @@ export function judge(
   // Each side is its own one-sided test: the lower bound at alpha (a false fail), the upper at passAlpha (a false pass).
   // The pass bound takes no error-spending part: the mixture holds at every evaluation, so a pass does not flicker off
   // between looks nor at the re-judgement after the settle wait, which are no looks (README.md, "The pass bound").
+  // Design 4 spends the pass side's error too (judgeComparison's header), and latches a pass between looks.
   const lower = c.estimate - radiusOf(c, alpha, tau, spending);
-  const upper = c.estimate + radiusOf(c, passAlpha, tauPass, design === 1 ? spending : null);
+  const passSpending = design === 1 ? spending : design >= 4 ? SPENDING : null;
+  let upper = c.estimate + radiusOf(c, passAlpha, tauPass, passSpending);
+  let crossedPass = false;
+  if (design >= 4 && c.spending && ERROR_SPENDING_SHARE * passAlpha > 0) {
+    const boundaries = spendingBoundaries(c.spending.looks, ERROR_SPENDING_SHARE * passAlpha, SPENDING);
+    const se = Math.sqrt(Math.max(c.variance, Number.MIN_VALUE));
+    if (c.spending.atLook) crossedPass = c.estimate + boundaries[boundaries.length - 1] * se < c.tolerance;
+    const latched = c.spending.passedAt !== undefined ? boundaries[c.spending.passedAt] : Infinity;
+    if (Number.isFinite(latched)) upper = Math.min(upper, c.estimate + latched * se);
+  }
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     // So few observations (latency periods) that even the most extreme data could not reach 1/alpha yet: no
     // bound exists, and an infinite interval would not survive JSON (workflow state), so none is reported.
-    return {
+    return result({
       ...common,
       verdict: 'continue',
       difference: c.report(c.estimate),
@@ -237,7 +275,7 @@ export function judge(
       reason:
         `${c.guardrail}: ${c.samples.candidate} ${c.guardrail === 'latency' ? 'periods are' : 'observations are'} ` +
         `too few for an always-valid bound at alpha ${Number(alpha.toPrecision(2))} yet`,
-    };
+    });
   }
   const [min, max] = c.range ?? [-Infinity, Infinity];
   const lowerShown = c.report(Math.max(min, lower));
@@ -264,7 +302,7 @@ export function judge(
     verdict = 'continue';
     reason = `${summary}: not yet decided against 0 and the tolerance of ${tol}`;
   }
-  return { ...common, verdict, difference, interval: [lowerShown, upperShown], reason };
+  return result({ ...common, verdict, difference, interval: [lowerShown, upperShown], reason }, crossedPass);
 }
 
 /**
@@ -530,7 +568,8 @@ function spendingLookAt(schedule: SoakSchedule): SpendingLook | null {
 /**
  * The error-spending looks of a rate or quality comparison: every earlier look at which this guardrail was judged
  * (it had a difference), then this evaluation when it is a look (recording the guardrail's information in it, and with
- * design 3's `clock` its spending clock where that ran ahead of the soak fraction).
+ * design 3's `clock` its spending clock where that ran ahead of the soak fraction); and the latest earlier look at
+ * which it crossed its pass boundary (design 4).
  * Latency has its own finite-horizon test; a comparison that cannot be judged yet is no look and not judged.
  */
 function spendingOf(
@@ -538,13 +577,16 @@ function spendingOf(
   schedule: SoakSchedule,
   look: SpendingLook | null,
   clock: ((c: Comparison) => number) | null,
-): { looks: Look[]; atLook: boolean } | null {
+): { looks: Look[]; atLook: boolean; passedAt?: number } | null {
   if (c.guardrail === 'latency' || c.degreesOfFreedom !== undefined || c.missing !== undefined) return null;
   const looks: Look[] = [];
+  let passedAt: number | undefined;
   for (const earlier of schedule.looks) {
     const information = earlier.information[c.guardrail];
     const fraction = earlier.fraction?.[c.guardrail] ?? earlier.soakFraction;
-    if (information !== undefined) looks.push({ fraction, information });
+    if (information === undefined) continue;
+    if (earlier.passed?.includes(c.guardrail)) passedAt = looks.length;
+    looks.push({ fraction, information });
   }
   // A guardrail whose clock reached the end (design 3: its information fraction can, before the soak does) has spent
   // its part of the share: it takes no more looks, and the mixture judges alone, as after the planned soak.
@@ -563,7 +605,7 @@ function spendingOf(
     }
     looks.push({ fraction, information });
   }
-  return { looks, atLook: look !== null && !spent };
+  return { looks, atLook: look !== null && !spent, ...(passedAt !== undefined ? { passedAt } : {}) };
 }
 
 /**
@@ -613,7 +655,9 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailEvaluation {
   const pass = passError(input.config, shares.perGuardrail);
   const design = input.config.design ?? GUARDRAIL_DESIGN;
   for (const { comparison, reportedTolerance } of comparisons) {
-    results.push(judge(comparison, shares.perGuardrail, reportedTolerance, pass, design));
+    const { result, crossedPass } = judgeComparison(comparison, shares.perGuardrail, reportedTolerance, pass, design);
+    results.push(result);
+    if (crossedPass && spendingLook) (spendingLook.passed ??= []).push(comparison.guardrail);
   }
   const shift = input.config.scoreShift;
   if (shift?.enabled) {

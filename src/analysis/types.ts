@@ -87,9 +87,9 @@ export interface ToleranceConfig {
 export type QualityMetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'rocAuc';
 
 /** The revisions of the guardrails' design (GuardrailConfig.design). */
-export type GuardrailDesign = 1 | 2 | 3;
+export type GuardrailDesign = 1 | 2 | 3 | 4;
 /** The design new rollouts are judged by (GuardrailConfig.design absent). */
-export const GUARDRAIL_DESIGN: GuardrailDesign = 3;
+export const GUARDRAIL_DESIGN: GuardrailDesign = 4;
 
 export interface GuardrailConfig {
   /** Rollout-wide chance of a false rollback, shared by all guardrails. */
@@ -216,6 +216,11 @@ export interface SpendingLook {
    * guardrails.ts informationClock); absent for a guardrail: soakFraction.
    */
   fraction?: Partial<Record<GuardrailName, number>>;
+  /**
+   * Design 4: the guardrails that crossed their error-spending pass boundary at this look (guardrails.ts, "the pass
+   * side"); absent when none did. Between looks such a guardrail may still pass at that look's boundary.
+   */
+  passed?: GuardrailName[];
 }
 
 export interface Evaluation {

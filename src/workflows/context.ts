@@ -138,7 +138,7 @@ export class RolloutContext {
   runs = 0;
   /**
    * The guardrails' design this rollout is judged by (GuardrailConfig.design), chosen once when it starts
-   * (rollout.ts, GUARDRAIL_DESIGN_3_PATCH and GUARDRAIL_DESIGN_PATCH) and carried across continue-as-new: a rollout
+   * (rollout.ts, GUARDRAIL_DESIGN_4_PATCH and the earlier ones) and carried across continue-as-new: a rollout
    * keeps one design for its whole life, so a rollout an older worker started still decides as it did when replayed.
    * 1 until chosen.
    */

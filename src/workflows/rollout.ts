@@ -47,7 +47,13 @@ export async function modelRollout(input: unknown, continued?: Continuation): Pr
   // older worker started replays without the marker and keeps design 1; its continuations carry it. Asked before
   // the first await: after the validation's local activity, a worker replaying the history from the start (after a
   // crash) met the marker in a later activation than the call and failed with TMPRL1100 (crash.test.ts caught it).
-  const guardrailDesign = patched(GUARDRAIL_DESIGN_3_PATCH) ? 3 : patched(GUARDRAIL_DESIGN_PATCH) ? 2 : 1;
+  const guardrailDesign = patched(GUARDRAIL_DESIGN_4_PATCH)
+    ? 4
+    : patched(GUARDRAIL_DESIGN_3_PATCH)
+      ? 3
+      : patched(GUARDRAIL_DESIGN_PATCH)
+        ? 2
+        : 1;
   // Queries are answered from the first moment; signals sent meanwhile wait in Temporal until the rollout's
   // handlers are set (after validation), so none is lost.
   const named = (input as { endpointName?: unknown } | null)?.endpointName;
@@ -76,10 +82,17 @@ export const GUARDRAIL_DESIGN_PATCH = 'guardrail-design-2';
 
 /**
  * The patch that selects guardrail design 3 (design 2, with each rate and quality guardrail's error spending on its
- * information fraction as well as the soak, and latency's group-sequential test over the steps' soak). Asked first: a rollout started before it replays with design 2's marker
- * alone, one started before design 2 with neither.
+ * information fraction as well as the soak, and latency's group-sequential test over the steps' soak). A rollout
+ * started before it replays with design 2's marker alone, one started before design 2 with neither.
  */
 export const GUARDRAIL_DESIGN_3_PATCH = 'guardrail-design-3';
+
+/**
+ * The patch that selects guardrail design 4 (design 3, with an error-spending pass boundary beside the fail boundary:
+ * guardrails.ts judgeComparison). Asked first of the three: a rollout started before it replays with design 3's
+ * marker.
+ */
+export const GUARDRAIL_DESIGN_4_PATCH = 'guardrail-design-4';
 
 /** The spec with its defaults, or the workflow fails with the field-by-field message before any AWS call. */
 async function validated(input: unknown): Promise<RolloutSpec> {

@@ -1,5 +1,5 @@
-// Guardrail designs 1 (the code before issue 21) and 2 (the code before design 3) kept for the rollouts older workers
-// started: asked for an earlier design, the current code must decide every evaluation exactly as that code did, or a
+// Guardrail designs 1 (the code before issue 21), 2 (the code before design 3) and 3 (the code before design 4) kept
+// for the rollouts older workers started: asked for an earlier design, the current code must decide every evaluation exactly as that code did, or a
 // replayed rollout could take another path. Each fixture holds that code's inputs and full results
 // (scripts/guardrail-design-fixture.ts says how they were made).
 import {
@@ -16,6 +16,7 @@ import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
 import fixture from '../../fixtures/analysis/guardrail-design-1.json';
 import fixture2 from '../../fixtures/analysis/guardrail-design-2.json';
+import fixture3 from '../../fixtures/analysis/guardrail-design-3.json';
 
 interface Case {
   name: string;
@@ -90,6 +91,27 @@ describe('guardrail design 2 (rollouts started before design 3)', () => {
     for (const c of cases2) {
       for (const { input, output } of c.evaluations) {
         const current = evaluateGuardrails(withDesign(input, { design: 3 }));
+        if (JSON.stringify(current) !== JSON.stringify(output)) differ++;
+      }
+    }
+    expect(differ).toBeGreaterThan(0);
+  });
+});
+
+describe('guardrail design 3 (rollouts started before design 4)', () => {
+  const cases3 = fixture3.cases as unknown as Case[];
+
+  it.each(cases3.map((c) => [c.name, c] as const))('%s: every result as the old code gave it', (_, c) => {
+    for (const { input, output } of c.evaluations) {
+      expect(evaluateGuardrails(withDesign(input, { design: 3 }))).toEqual(output);
+    }
+  });
+
+  it('is not what design 4 decides on the same evidence (so the choice matters)', () => {
+    let differ = 0;
+    for (const c of cases3) {
+      for (const { input, output } of c.evaluations) {
+        const current = evaluateGuardrails(withDesign(input, { design: 4 }));
         if (JSON.stringify(current) !== JSON.stringify(output)) differ++;
       }
     }

@@ -80,9 +80,11 @@ describe('the pass bound at the spec power', () => {
     const passed = runs.filter((r) => r.passAt !== null).length / runs.length;
     // 1 − power = 20%; three Monte Carlo standard errors (2%) above it would be a broken bound.
     expect(passed).toBeLessThan(0.2 + 3 * Math.sqrt((0.2 * 0.8) / 400));
-    // Without a power the pass bound holds at the alpha share (0.98%): far rarer.
+    // Without a power the pass side holds at the alpha share (5%: one guardrail, no sample-ratio reserve): far rarer.
     const strict = simulate(errorsOnly(undefined), 0.015, 400, 40, 1_000);
-    expect(strict.filter((r) => r.passAt !== null).length / strict.length).toBeLessThan(0.02);
+    expect(strict.filter((r) => r.passAt !== null).length / strict.length).toBeLessThan(
+      0.05 + 3 * Math.sqrt((0.05 * 0.95) / 400),
+    );
   });
 
   it('passes an equal candidate sooner, and leaves false rollbacks where they were', () => {

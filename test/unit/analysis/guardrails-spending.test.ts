@@ -423,3 +423,137 @@ describe("design 3: each guardrail's spending clock on its information as well a
     expect(JSON.stringify(looks).length).toBeLessThan(15_000);
   });
 });
+
+describe('design 4: the pass side spends 1 − power by the same clock, and a pass at a look holds between looks', () => {
+  const tolerance = 0.005;
+  const config = (design: GuardrailDesign = 4) => errorsOnly(0.05, design, tolerance);
+
+  /**
+   * 1% errors on the baseline, `candidateRate` on the candidate, 1,000 requests a variant per evaluation over 40 looks;
+   * after a pass the step machine's settle wait (300 more requests a variant, the same soak fraction: no look) and
+   * the re-judgement (step.ts). The step's outcome per rollout, and at which look.
+   */
+  function steps(candidateRate: number, rollouts: number, seed: number, design: GuardrailDesign = 4) {
+    const z = gaussian(seeded(seed));
+    const count = (n: number, p: number) => Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * z()));
+    const out: { passedAt: number | null; flickered: number }[] = [];
+    for (let r = 0; r < rollouts; r++) {
+      const looks: SpendingLook[] = [];
+      let n = 0;
+      let xB = 0;
+      let xC = 0;
+      let passedAt: number | null = null;
+      let flickered = 0;
+      for (let k = 1; k <= 40 && passedAt === null; k++) {
+        n += 1_000;
+        xB += count(1_000, 0.01);
+        xC += count(1_000, candidateRate);
+        const at = (m: number, b: number, c: number) =>
+          evaluateAt(
+            variant('B', { invocations: m, errors5xx: b }),
+            variant('C', { invocations: m, errors5xx: c }),
+            config(design),
+            k / 40,
+            looks,
+          );
+        const e = at(n, xB, xC);
+        if (e.verdict === 'fail') break;
+        if (e.verdict !== 'pass') continue;
+        n += 300;
+        xB += count(300, 0.01);
+        xC += count(300, candidateRate);
+        const again = at(n, xB, xC);
+        if (again.spendingLook) throw new Error('the re-judgement must be no look');
+        if (again.verdict === 'pass') passedAt = k;
+        else flickered++;
+      }
+      out.push({ passedAt, flickered });
+    }
+    return out;
+  }
+
+  it('passes a candidate worse by exactly the tolerance at most 1 − power of the time, re-judgements included (seeded Monte Carlo), using most of it', () => {
+    const runs = steps(0.01 + tolerance, 600, 4_004);
+    const passed = runs.filter((r) => r.passedAt !== null).length / runs.length;
+    const se = Math.sqrt((0.2 * 0.8) / runs.length);
+    expect(passed).toBeLessThanOrEqual(0.2 + 3 * se);
+    // The spending part (95% of 1 − power) is what a candidate at the tolerance can cross; a test that never passed
+    // it would be as slow as design 3's mixture.
+    expect(passed).toBeGreaterThan(0.5 * ERROR_SPENDING_SHARE * 0.2);
+  });
+
+  it('passes an equal candidate at an earlier look than design 3, and the re-judgement after the settle wait keeps the pass', () => {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const design4 = steps(0.01, 200, 4_005);
+    const design3 = steps(0.01, 200, 4_005, 3);
+    const at = (runs: typeof design4) => median(runs.map((r) => r.passedAt ?? Infinity));
+    expect(at(design4)).toBeLessThan(0.75 * at(design3));
+    // A pass at a look is re-judged on more evidence at no look, where the spending test does not judge: with the
+    // latch it flickers back to "continue" no more often than design 3's pass, which the mixture alone decides at
+    // every evaluation. (Without the latch the mixture's 5% part would turn nearly every such pass into "continue":
+    // the next test shows one.)
+    const flickers = (runs: typeof design4) => runs.reduce((a, r) => a + r.flickered, 0);
+    expect(flickers(design4)).toBeLessThanOrEqual(flickers(design3));
+    expect(flickers(design4)).toBeLessThan(0.15 * design4.length);
+  });
+
+  it("records the crossing in the look, and between looks passes at that look's boundary (the latch); without the record it would not", () => {
+    const looks: SpendingLook[] = [];
+    let k = 0;
+    let e;
+    do {
+      k++;
+      const n = 1_000 * k;
+      e = evaluateAt(
+        variant('B', { invocations: n, errors5xx: 0.01 * n }),
+        variant('C', { invocations: n, errors5xx: 0.01 * n }),
+        config(),
+        k / 40,
+        looks,
+      );
+    } while (e.verdict !== 'pass' && k < 40);
+    expect(e.verdict).toBe('pass');
+    expect(e.spendingLook!.passed).toEqual(['errorRate5xx']);
+    // The re-judgement: a little more evidence, the same soak fraction (no look).
+    const n = 1_000 * k + 300;
+    const input = (history: SpendingLook[]) =>
+      guardrailInput({
+        baseline: variant('B', { invocations: n, errors5xx: 0.01 * n }),
+        candidate: variant('C', { invocations: n, errors5xx: 0.01 * n + 1 }),
+        split: split(variant('B', { invocations: n }), variant('C', { invocations: n })),
+        config: config(),
+        schedule: { soakFraction: k / 40, looks: history },
+      });
+    const latched = evaluateGuardrails(input(looks));
+    expect(latched.spendingLook).toBeNull();
+    expect(latched.verdict).toBe('pass');
+    const forgotten = looks.map(({ passed: _, ...look }) => look);
+    expect(evaluateGuardrails(input(forgotten)).verdict).toBe('continue');
+    // The bound shown is the one that decided: under the tolerance.
+    expect(resultOf(latched.results, 'errorRate5xx').interval![1]).toBeLessThan(tolerance);
+  });
+
+  it('leaves the fail side as design 3 has it: the same lower bound at every look', () => {
+    const looks3: SpendingLook[] = [];
+    const looks4: SpendingLook[] = [];
+    for (let k = 1; k <= 30; k++) {
+      const n = 1_000 * k;
+      const b = variant('B', { invocations: n, errors5xx: Math.round(0.01 * n) });
+      const c = variant('C', { invocations: n, errors5xx: Math.round(0.0125 * n) });
+      const lower = (design: GuardrailDesign, looks: SpendingLook[]) =>
+        resultOf(evaluateAt(b, c, config(design), k / 40, looks).results, 'errorRate5xx').interval![0];
+      expect(lower(4, looks4)).toBe(lower(3, looks3));
+    }
+  });
+
+  it('holds the look history under 15 KB over a 7-day soak evaluated every 30 s, an equal candidate passing throughout', () => {
+    const looks: SpendingLook[] = [];
+    for (let k = 1; k <= 20_160; k++) {
+      const b = variant('B', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      const c = variant('C', { invocations: 50 * k, errors5xx: Math.round(0.5 * k) });
+      evaluateAt(b, c, config(), k / 20_160, looks);
+    }
+    expect(looks.some((l) => l.passed !== undefined)).toBe(true);
+    expect(JSON.stringify(looks).length).toBeLessThan(15_000);
+  });
+});
