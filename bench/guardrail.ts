@@ -10,7 +10,7 @@
 //   npm run bench:guardrail -- --settle 2m                   # a settle delay shorter than CloudWatch's late samples
 //   npm run bench:guardrail -- --steps 50:10m,100:5m         # another step schedule (weight:soak, maxSoak 3 × soak)
 //   npm run bench:guardrail -- --write-readme                # also writes the table into src/analysis/README.md
-//   npm run bench:guardrail -- --design 2                    # levers, one at a time: an earlier design (1, 2),
+//   npm run bench:guardrail -- --design 3                    # levers, one at a time: an earlier design (1, 2, 3),
 //   npm run bench:guardrail -- --power none                  #   the pass bound at the alpha share instead of 1 − power,
 //   npm run bench:guardrail -- --no-centring                 #   the label-free guard uncentred,
 //   npm run bench:guardrail -- --replay-latency              #   latency from replay traffic's round trips

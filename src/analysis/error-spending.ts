@@ -82,7 +82,10 @@ const GRID_STEP = 0.05;
 const GRID_FLOOR = 8.5;
 /** Kernel terms exp(−x²/2) with |x| beyond this (< 3e-18 of the peak) are skipped. */
 const KERNEL_CUTOFF = 9;
-/** Histories the cache keeps: a rollout's guardrails each extend their own at every evaluation. */
+/**
+ * Histories the cache keeps: each side (fail and pass) of a rollout's rate and quality guardrails extends its own at
+ * every evaluation, at most 14 (two error rates and five quality metrics).
+ */
 const CACHE_ENTRIES = 16;
 
 /** f(t): alpha spent by fraction t; 0 for t ≤ 0 (or NaN), alpha for t ≥ 1, within [0, alpha] in between. */

@@ -129,7 +129,7 @@ export const SPENDING_V1 = pocockSpending;
  */
 export const PASS_TARGET_FACTOR = 1;
 
-/** The power a design-3 information clock plans with when the config states none (the spec's default). */
+/** The power a design-3 (or later) information clock plans with when the config states none (the spec's default). */
 export const PLAN_POWER = 0.8;
 
 /**

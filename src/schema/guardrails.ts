@@ -20,10 +20,11 @@ export const GuardrailsSpec = z.strictObject({
   /**
    * The chance to catch a regression as large as a guardrail's tolerance, as a fixed-horizon plan states its power: a
    * guardrail passes once its upper bound at level `power` is under the tolerance, so a candidate worse by exactly the
-   * tolerance passes it with probability at most 1 − power (src/analysis/README.md, "The pass bound"). 0.8, the power
-   * teams plan fixed-horizon tests with, lets an equal candidate pass after about two-thirds of the sample such a plan
-   * needs (the benchmark's table, src/analysis/README.md). It also sets the information by which a rate or quality
-   * guardrail has spent its alpha (design 3: that fixed-horizon plan's; "The information clock" there).
+   * tolerance passes it with probability at most 1 − power (src/analysis/README.md, "The pass bound"; the bound spends
+   * 1 − power over the rollout as the fail side spends alpha). 0.8, the power teams plan fixed-horizon tests with, lets
+   * an equal candidate pass after about 60% of the sample such a plan needs (the benchmark's table,
+   * src/analysis/README.md). It also sets the information by which a rate or quality guardrail has spent its alpha
+   * (design 3 and later: that fixed-horizon plan's; "The information clock" there).
    */
   power: z
     .number()
