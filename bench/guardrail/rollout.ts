@@ -68,9 +68,9 @@ export interface RolloutRecord {
 /**
  * The levers bench:guardrail can switch, one at a time, to say what each gives: the guardrails' design (1: before
  * issue 21; 2: its first revision; 3: error spending on the information clock and latency planned over the steps'
- * soak; 4, current: the pass side's own error spending, latched between looks), the pass bound's power (null: at the alpha share, as without `guardrails.power`), the label-free
- * guard's centring (designs 2 and 3), and latency from replay traffic's round trips. Paired probes are a world of
- * their own (the paired scenarios).
+ * soak; 4, current: the pass side's own error spending, latched between looks), the pass bound's power (null: at
+ * the alpha share, as without `guardrails.power`), the label-free guard's centring (designs 2 and later), and
+ * latency from replay traffic's round trips. Paired probes are a world of their own (the paired scenarios).
  */
 export interface Levers {
   design: GuardrailDesign;

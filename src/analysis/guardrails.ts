@@ -190,7 +190,7 @@ function describe(c: Comparison): string {
  * Applies the verdict rules to one comparison: the lower (fail) bound at `alpha`, the upper (pass) bound at `passAlpha`
  * (1 − power; `alpha` when no power is stated), each one-sided. Design 1 (rollouts started before issue 21) tuned and
  * built the pass bound like the fail bound, error-spending part included, and spent by the Pocock type; design 4
- * gives the pass bound its own error-spending test again, with the latch that keeps it from flickering (judgeComparison).
+ * gives the pass bound its own error-spending test again, with a latch that keeps it from flickering (judgeComparison).
  */
 export function judge(
   c: Comparison,

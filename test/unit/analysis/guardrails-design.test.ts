@@ -1,6 +1,6 @@
 // Guardrail designs 1 (the code before issue 21), 2 (the code before design 3) and 3 (the code before design 4) kept
-// for the rollouts older workers started: asked for an earlier design, the current code must decide every evaluation exactly as that code did, or a
-// replayed rollout could take another path. Each fixture holds that code's inputs and full results
+// for the rollouts older workers started: asked for an earlier design, the current code must decide every evaluation
+// exactly as that code did, or a replayed rollout could take another path. Each fixture holds that code's inputs and full results
 // (scripts/guardrail-design-fixture.ts says how they were made).
 import {
   emptyScoreShift,
