@@ -77,41 +77,26 @@ describe('guardrail design 1 (rollouts started before issue 21)', () => {
   });
 });
 
-describe('guardrail design 2 (rollouts started before design 3)', () => {
-  const cases2 = fixture2.cases as unknown as Case[];
+// Designs 2 and 3: each fixture recorded from the code before its successor, which judges the same evidence otherwise.
+const laterDesigns = [
+  { design: 2 as const, successor: 3 as const, fixture: fixture2 },
+  { design: 3 as const, successor: 4 as const, fixture: fixture3 },
+];
 
-  it.each(cases2.map((c) => [c.name, c] as const))('%s: every result as the old code gave it', (_, c) => {
+describe.each(laterDesigns)('guardrail design $design (rollouts started before design $successor)', (d) => {
+  const cases = d.fixture.cases as unknown as Case[];
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s: every result as the old code gave it', (_, c) => {
     for (const { input, output } of c.evaluations) {
-      expect(evaluateGuardrails(withDesign(input, { design: 2 }))).toEqual(output);
+      expect(evaluateGuardrails(withDesign(input, { design: d.design }))).toEqual(output);
     }
   });
 
-  it('is not what design 3 decides on the same evidence (so the choice matters)', () => {
+  it(`is not what design ${d.successor} decides on the same evidence (so the choice matters)`, () => {
     let differ = 0;
-    for (const c of cases2) {
+    for (const c of cases) {
       for (const { input, output } of c.evaluations) {
-        const current = evaluateGuardrails(withDesign(input, { design: 3 }));
-        if (JSON.stringify(current) !== JSON.stringify(output)) differ++;
-      }
-    }
-    expect(differ).toBeGreaterThan(0);
-  });
-});
-
-describe('guardrail design 3 (rollouts started before design 4)', () => {
-  const cases3 = fixture3.cases as unknown as Case[];
-
-  it.each(cases3.map((c) => [c.name, c] as const))('%s: every result as the old code gave it', (_, c) => {
-    for (const { input, output } of c.evaluations) {
-      expect(evaluateGuardrails(withDesign(input, { design: 3 }))).toEqual(output);
-    }
-  });
-
-  it('is not what design 4 decides on the same evidence (so the choice matters)', () => {
-    let differ = 0;
-    for (const c of cases3) {
-      for (const { input, output } of c.evaluations) {
-        const current = evaluateGuardrails(withDesign(input, { design: 4 }));
+        const current = evaluateGuardrails(withDesign(input, { design: d.successor }));
         if (JSON.stringify(current) !== JSON.stringify(output)) differ++;
       }
     }
