@@ -73,7 +73,7 @@ export interface Evidence {
   /** When the candidate first got traffic, and when the current weights took effect (epoch ms). */
   candidateLiveAt: number;
   stepStartedAt: number;
-  /** The error-spending test's earlier looks (soak fraction, information per guardrail; at most 200). */
+  /** The error-spending test's earlier looks (soak fraction; information and pass crossings per guardrail; ≤ 200). */
   looks: SpendingLook[];
   /** Live traffic's cursors and folded statistics (traffic.capture / traffic.groundTruth; live-quality.ts). */
   live?: LiveQualityEvidence;
