@@ -19,18 +19,11 @@
 // statistics), with every evaluation's full result.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { resolve } from 'node:path';
+import { gaussian, seeded } from '../bench/random';
 
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
+  const uniform = seeded(seed);
+  return { uniform, normal: gaussian(uniform) };
 }
 
 /** The evaluations kept in the fixture (each input carries the earlier looks, so it stands alone). */

@@ -254,15 +254,18 @@ function judgeComparison(
   // between looks nor at the re-judgement after the settle wait, which are no looks (README.md, "The pass bound").
   // Design 4 spends the pass side's error too (judgeComparison's header), and latches a pass between looks.
   const lower = c.estimate - radiusOf(c, alpha, tau, spending);
-  const passSpending = design === 1 ? spending : design >= 4 ? SPENDING : null;
-  let upper = c.estimate + radiusOf(c, passAlpha, tauPass, passSpending);
+  // The pass side's spending part is split off here (its boundaries serve the look and the latch alike), so the
+  // mixture gets the rest, as radiusOf splits the fail side.
+  const passSpendingAlpha = design >= 4 && c.spending ? ERROR_SPENDING_SHARE * passAlpha : 0;
+  let upper = c.estimate + radiusOf(c, passAlpha - passSpendingAlpha, tauPass, design === 1 ? spending : null);
   let crossedPass = false;
-  if (design >= 4 && c.spending && ERROR_SPENDING_SHARE * passAlpha > 0) {
-    const boundaries = spendingBoundaries(c.spending.looks, ERROR_SPENDING_SHARE * passAlpha, SPENDING);
+  if (c.spending && passSpendingAlpha > 0) {
+    const boundaries = spendingBoundaries(c.spending.looks, passSpendingAlpha, SPENDING);
     const se = Math.sqrt(Math.max(c.variance, Number.MIN_VALUE));
-    if (c.spending.atLook) crossedPass = c.estimate + boundaries[boundaries.length - 1] * se < c.tolerance;
-    const latched = c.spending.passedAt !== undefined ? boundaries[c.spending.passedAt] : Infinity;
-    if (Number.isFinite(latched)) upper = Math.min(upper, c.estimate + latched * se);
+    const atLook = c.spending.atLook ? boundaries[boundaries.length - 1] : Infinity;
+    crossedPass = c.estimate + atLook * se < c.tolerance;
+    const b = Math.min(atLook, c.spending.passedAt !== undefined ? boundaries[c.spending.passedAt] : Infinity);
+    if (Number.isFinite(b)) upper = Math.min(upper, c.estimate + b * se);
   }
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     // So few observations (latency periods) that even the most extreme data could not reach 1/alpha yet: no

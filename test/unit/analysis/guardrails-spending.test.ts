@@ -27,7 +27,7 @@ import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
 import { totalMaxSoakMs } from '../../../src/schema/duration';
 import { DEFAULT_STEPS } from '../../../src/schema/spec';
 import { guardrailInput, labelledRows, latencyPeriods, variant, type RawVariant } from './evidence';
-import { gaussian, seeded } from '../../../bench/random';
+import { binomial, gaussian, seeded } from '../../../bench/random';
 
 const defaults = toGuardrailConfig(GuardrailsSpec.parse({}), 0.5, 24, undefined, 2);
 
@@ -434,8 +434,8 @@ describe('design 4: the pass side spends 1 − power by the same clock, and a pa
    * the re-judgement (step.ts). The step's outcome per rollout, and at which look.
    */
   function steps(candidateRate: number, rollouts: number, seed: number, design: GuardrailDesign = 4) {
-    const z = gaussian(seeded(seed));
-    const count = (n: number, p: number) => Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * z()));
+    const random = seeded(seed);
+    const count = (n: number, p: number) => binomial(random, n, p);
     const out: { passedAt: number | null; flickered: number }[] = [];
     for (let r = 0; r < rollouts; r++) {
       const looks: SpendingLook[] = [];
