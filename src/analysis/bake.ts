@@ -1,7 +1,7 @@
 // The post-promotion bake: the candidate serves all traffic while the baseline waits at weight 0, so there is no
 // second arm on the same traffic any more. The candidate is judged against its own earlier evidence instead: its
 // error rates and latency during the bake against its own during the last live step (the reference), by the same
-// always-valid normal-mixture bounds and verdict rules as every other guardrail (guardrails.ts `judge`). What it
+// always-valid normal-mixture bounds and verdict rules as every other guardrail (verdict.ts `judge`). What it
 // catches is what appears only once the candidate takes everything: load (its fleet sized for a share), a dependency
 // that breaks at full volume, traffic the steps never routed to it.
 //
@@ -19,7 +19,8 @@
 // sets and the mean is what SageMaker documents, [DG-CW]), reported as a relative change like the A/B latency.
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
-import { combine, judge } from './guardrails';
+import { combine } from './guardrails';
+import { judge } from './verdict';
 import { MIN_PERIOD_SAMPLES, MIN_PERIODS } from './latency';
 import { compareErrorRates } from './proportions';
 import type { Evaluation, GuardrailConfig, GuardrailResult, LatencyPeriod } from './types';

@@ -24,7 +24,7 @@
 // lose nothing to it.
 //
 // The bound for θ: {θ₀ : t_T(θ₀) < b_T} on the side below the mean is (x̄ − b_T·s/√T, x̄], so the test inverts into
-// x̄ ± b_T·s/√T, exactly like the t-mixture's x̄ ± k(T)·s/√T (guardrails.ts takes the tighter of the two, each at
+// x̄ ± b_T·s/√T, exactly like the t-mixture's x̄ ± k(T)·s/√T (verdict.ts takes the tighter of the two, each at
 // its part of latency's alpha share, and both hold at once with probability ≥ 1 − share by the union bound).
 import { regularizedBeta } from './student';
 import {

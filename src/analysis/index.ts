@@ -3,7 +3,8 @@
 export * from './types';
 export { classificationMetrics, rocCurve, rocAuc } from './classification';
 export { delongAuc, compareAuc, type AucEstimate, type AucComparison } from './delong';
-export { evaluateGuardrails, alphaShares, MAX_SPENDING_LOOKS, QUALITY_METRICS, type AlphaShares } from './guardrails';
+export { evaluateGuardrails, alphaShares, type AlphaShares } from './guardrails';
+export { MAX_SPENDING_LOOKS } from './guardrail-design';
 export {
   summarizeLabelled,
   mergeLabelled,

@@ -85,6 +85,7 @@ export interface ToleranceConfig {
 }
 
 export type QualityMetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'rocAuc';
+export const QUALITY_METRICS: readonly QualityMetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'];
 
 /** The revisions of the guardrails' design (GuardrailConfig.design). */
 export type GuardrailDesign = 1 | 2 | 3 | 4;
@@ -118,7 +119,7 @@ export interface GuardrailConfig {
    */
   power?: number;
   /**
-   * Which revision of the guardrails' design judges (absent: the current one, GUARDRAIL_DESIGN in guardrails.ts). A
+   * Which revision of the guardrails' design judges (absent: the current one, GUARDRAIL_DESIGN below). A
    * rollout keeps the design it started with (the workflow chooses it with `patched` and carries it across
    * continue-as-new), because a design judges the same evidence differently and a replayed rollout must decide as it
    * did:
@@ -213,12 +214,12 @@ export interface SpendingLook {
   information: Partial<Record<GuardrailName, number>>;
   /**
    * Design 3: a guardrail's spending clock at this look where it ran ahead of soakFraction (its information fraction,
-   * guardrails.ts informationClock); absent for a guardrail: soakFraction.
+   * spending-looks.ts informationClock); absent for a guardrail: soakFraction.
    */
   fraction?: Partial<Record<GuardrailName, number>>;
   /**
-   * Design 4: the guardrails that crossed their error-spending pass boundary at this look (guardrails.ts, "the pass
-   * side"); absent when none did. Between looks such a guardrail may still pass at that look's boundary.
+   * Design 4: the guardrails that crossed their error-spending pass boundary at this look (verdict.ts judgeComparison,
+   * "the pass side"); absent when none did. Between looks such a guardrail may still pass at that look's boundary.
    */
   passed?: GuardrailName[];
 }

@@ -1,7 +1,7 @@
 // The spec's guardrails section → src/analysis's GuardrailConfig. Here, not in src/analysis, so that the statistics
 // know nothing of the spec; and zod-free (the spec's types are imported as types only), because the workflow imports
 // this file and zod would be copied into every running workflow (see eslint.config.mjs).
-import { QUALITY_METRICS } from '../analysis/guardrails';
+import { QUALITY_METRICS } from '../analysis/types';
 import type { GuardrailConfig, GuardrailDesign } from '../analysis/types';
 import type { GuardrailsSpec } from './guardrails';
 

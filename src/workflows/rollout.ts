@@ -89,7 +89,7 @@ export const GUARDRAIL_DESIGN_3_PATCH = 'guardrail-design-3';
 
 /**
  * The patch that selects guardrail design 4 (design 3, with an error-spending pass boundary beside the fail boundary:
- * guardrails.ts judgeComparison). Asked first of the three: a rollout started before it replays with design 3's
+ * verdict.ts judgeComparison). Asked first of the three: a rollout started before it replays with design 3's
  * marker.
  */
 export const GUARDRAIL_DESIGN_4_PATCH = 'guardrail-design-4';

@@ -16,7 +16,8 @@ import {
   TABLE_LEVELS,
   TABLE_MIN_PERIODS,
 } from '../../../src/analysis/group-sequential-table';
-import { EFFECT_PRECISION, GROUP_SEQUENTIAL_SHARE, judge } from '../../../src/analysis/guardrails';
+import { EFFECT_PRECISION, GROUP_SEQUENTIAL_SHARE } from '../../../src/analysis/guardrail-design';
+import { judge } from '../../../src/analysis/verdict';
 import {
   compareLatency as compareFolded,
   foldLatencyPeriod,

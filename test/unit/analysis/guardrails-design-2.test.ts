@@ -4,7 +4,7 @@
 // latency.test.ts; design 1's verdicts in guardrails-design.test.ts.)
 import { evaluateGuardrails, type GuardrailConfig, type GuardrailResult } from '../../../src/analysis';
 import { alphaSpent } from '../../../src/analysis/error-spending';
-import { SPENDING, SPENDING_V1 } from '../../../src/analysis/guardrails';
+import { SPENDING, SPENDING_V1 } from '../../../src/analysis/guardrail-design';
 import {
   countScore,
   emptyScoreCounts,

@@ -10,7 +10,8 @@ import {
   type GuardrailEvaluation,
   type ScoreShiftPeriod,
 } from '../../../src/analysis';
-import { passError, type GuardrailInput } from '../../../src/analysis/guardrails';
+import type { GuardrailInput } from '../../../src/analysis/guardrails';
+import { passError } from '../../../src/analysis/guardrail-design';
 import type { ScoreShiftStatistics } from '../../../src/analysis/score-shift';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { toGuardrailConfig } from '../../../src/schema/guardrail-config';

@@ -11,14 +11,9 @@ import {
   type GuardrailResult,
   type SpendingLook,
 } from '../../../src/analysis';
-import {
-  alphaShares,
-  compareGuardrails,
-  ERROR_SPENDING_SHARE,
-  informationClock,
-  PASS_TARGET_FACTOR,
-  SPENDING,
-} from '../../../src/analysis/guardrails';
+import { alphaShares, compareGuardrails } from '../../../src/analysis/guardrails';
+import { ERROR_SPENDING_SHARE, PASS_TARGET_FACTOR, SPENDING } from '../../../src/analysis/guardrail-design';
+import { informationClock } from '../../../src/analysis/spending-looks';
 import { normalQuantile } from '../../../src/analysis/normal';
 import { alphaSpent } from '../../../src/analysis/error-spending';
 import { mixingScaleFor, oneSidedRadius } from '../../../src/analysis/sequential';
