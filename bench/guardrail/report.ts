@@ -30,6 +30,8 @@ export interface Row {
   meanToOracle: Estimate;
   medianToOracle: Estimate;
   errorRate: Estimate;
+  /** The oracle's own median sample over the fixed horizon: the least any test could reach here. */
+  oracleToPlan: number;
 }
 
 export function tableOf(results: ScenarioResult[]): { lines: string[]; rows: Row[]; notes: string[] } {
@@ -102,9 +104,10 @@ export function tableOf(results: ScenarioResult[]): { lines: string[]; rows: Row
       medianToOracle: ratioOf(median, oMedian),
       meanToOracle: ratioOf(mean, oMean),
       errorRate,
+      oracleToPlan: oMedian.value / r.plan.served,
     };
     rows.push(row);
-    floors.push(`${s.key} ${two(oMedian.value / r.plan.served)}`);
+    floors.push(`${s.key} ${two(row.oracleToPlan)}`);
     lines.push(
       `| ${s.title} | ${decisions} | ${count(median.value)}; ${interval(mean, count)} | ` +
         `${count(r.plan.served)} (${r.plan.guardrail}: ${count(r.plan.units)} ${r.plan.unit}) | ` +
@@ -141,8 +144,17 @@ export function summaryOf(rows: Row[]): string {
     const det = worst(regressions, (r) => r.medianToPlan.value);
     parts.push(
       `regressions rolled back at ${ci(det.medianToPlan, two)}× the fixed horizon at most, median (${det.key}; ` +
-        `goal ≤ 0.5: ${met(det.medianToPlan.value <= 0.5)})`,
+        `goal ≤ 0.5: ${met(det.medianToPlan.value <= 0.5)}; the oracle's own median there ${two(det.oracleToPlan)})`,
     );
+    // The goal read where it can be met at all: the regressions whose oracle decides within half the fixed horizon.
+    const reachable = regressions.filter((r) => r.oracleToPlan <= 0.5);
+    if (reachable.length > 0 && reachable.length < regressions.length) {
+      const r = worst(reachable, (x) => x.medianToPlan.value);
+      parts.push(
+        `where the oracle needs ≤ 0.5 (${reachable.map((x) => x.key).join(', ')}) at ${ci(r.medianToPlan, two)}× ` +
+          `at most (${r.key}; ${met(r.medianToPlan.value <= 0.5)})`,
+      );
+    }
   }
   const oracle = worst(rows, (r) => r.meanToOracle.value);
   parts.push(
