@@ -21,6 +21,27 @@ function alarmArn(ctx: EmulatorContext, region: RegionState, name: string): stri
   return `arn:aws:cloudwatch:${region.name}:${ctx.config.accountId}:alarm:${name}`;
 }
 
+/** A new alarm, INSUFFICIENT_DATA until it is first evaluated, at `nextEvaluationAt`. */
+function newAlarm(
+  ctx: EmulatorContext,
+  region: RegionState,
+  name: string,
+  request: Json,
+  now: number,
+  nextEvaluationAt: number,
+): AlarmRecord {
+  return {
+    name,
+    arn: alarmArn(ctx, region, name),
+    request,
+    state: 'INSUFFICIENT_DATA',
+    stateReason: 'Unchecked: Initial alarm creation',
+    stateUpdatedAt: now,
+    configUpdatedAt: now,
+    nextEvaluationAt,
+  };
+}
+
 export const putMetricAlarm: Handler = (ctx, region, input) => {
   const name = input.AlarmName;
   if (typeof name !== 'string' || name === '') throw missing('AlarmName');
@@ -55,16 +76,7 @@ export const putMetricAlarm: Handler = (ctx, region, input) => {
   // Names are unique within a region across alarm types ([BC-CW] AlarmName); the wording is ours.
   if (existing?.composite) throw invalid(`The alarm ${name} already exists as a composite alarm.`);
   const { Tags: _tags, ...request } = input;
-  const alarm: AlarmRecord = existing ?? {
-    name,
-    arn: alarmArn(ctx, region, name),
-    request,
-    state: 'INSUFFICIENT_DATA',
-    stateReason: 'Unchecked: Initial alarm creation',
-    stateUpdatedAt: now,
-    configUpdatedAt: now,
-    nextEvaluationAt: now,
-  };
+  const alarm = existing ?? newAlarm(ctx, region, name, request, now, now);
   // Updating an alarm replaces its configuration and keeps its state, as CloudWatch does; it is evaluated soon.
   alarm.request = request;
   alarm.configUpdatedAt = now;
@@ -73,7 +85,8 @@ export const putMetricAlarm: Handler = (ctx, region, input) => {
   return { body: {}, changed: true, resourceName: name };
 };
 
-function alarmView(a: AlarmRecord): Json {
+/** DescribeAlarms' view of an alarm ([BC-CW] MetricAlarm, CompositeAlarm): what was put, the defaults, the state. */
+function alarmBody(a: AlarmRecord): Json {
   const r = a.request;
   return {
     ...r,
@@ -83,7 +96,6 @@ function alarmView(a: AlarmRecord): Json {
     OKActions: r.OKActions ?? [],
     AlarmActions: r.AlarmActions ?? [],
     InsufficientDataActions: r.InsufficientDataActions ?? [],
-    Dimensions: r.Dimensions ?? [],
     AlarmConfigurationUpdatedTimestamp: a.configUpdatedAt / 1000,
     StateValue: a.state,
     StateReason: a.stateReason,
@@ -93,24 +105,8 @@ function alarmView(a: AlarmRecord): Json {
   };
 }
 
-function compositeView(a: AlarmRecord): Json {
-  const { Tags: _tags, ...r } = a.request;
-  return {
-    ...r,
-    AlarmName: a.name,
-    AlarmArn: a.arn,
-    ActionsEnabled: r.ActionsEnabled ?? true,
-    OKActions: r.OKActions ?? [],
-    AlarmActions: r.AlarmActions ?? [],
-    InsufficientDataActions: r.InsufficientDataActions ?? [],
-    AlarmConfigurationUpdatedTimestamp: a.configUpdatedAt / 1000,
-    StateValue: a.state,
-    StateReason: a.stateReason,
-    ...(a.stateReasonData !== undefined ? { StateReasonData: a.stateReasonData } : {}),
-    StateUpdatedTimestamp: a.stateUpdatedAt / 1000,
-    StateTransitionedTimestamp: a.stateUpdatedAt / 1000,
-  };
-}
+const alarmView = (a: AlarmRecord): Json => ({ ...alarmBody(a), Dimensions: a.request.Dimensions ?? [] });
+const compositeView = alarmBody;
 
 const byName = (a: AlarmRecord, b: AlarmRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -221,16 +217,7 @@ export const putCompositeAlarm: Handler = (ctx, region, input) => {
   const { Tags: _tags, ...request } = input;
   // "When this operation creates an alarm, the alarm state is immediately set to INSUFFICIENT_DATA. The alarm is
   // then evaluated"; "When you update an existing alarm, its state is left unchanged".
-  const alarm: AlarmRecord = existing ?? {
-    name,
-    arn: alarmArn(ctx, region, name),
-    request,
-    state: 'INSUFFICIENT_DATA',
-    stateReason: 'Unchecked: Initial alarm creation',
-    stateUpdatedAt: now,
-    configUpdatedAt: now,
-    nextEvaluationAt: Number.POSITIVE_INFINITY,
-  };
+  const alarm = existing ?? newAlarm(ctx, region, name, request, now, Number.POSITIVE_INFINITY);
   alarm.request = request;
   alarm.configUpdatedAt = now;
   alarm.composite = { rule, children: childNames };

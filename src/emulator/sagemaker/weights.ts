@@ -4,12 +4,21 @@ import { provisioningSeconds } from '../aws-behaviour';
 import { validation } from '../errors';
 import { checkInstanceQuotas } from '../fleet';
 import { type EmulatorContext, type EndpointRecord, type Json, type RegionState } from '../state';
-import { getEndpoint, inProgress, requireName, type Handler } from './common';
+import { getEndpoint, inProgress, requireName, type Handler, type OpResult } from './common';
 import { rebuildRouting } from './deploy';
 
 /** The weights after a change, for the request log: production variants, then shadows (their sampling weight). */
 const weightsDetail = (ep: EndpointRecord) =>
   `weights ${[...ep.variants, ...ep.shadows].map((v) => `${v.name}=${v.desiredWeight}`).join(',')}`;
+
+/** The answer to an accepted change: the endpoint's ARN, and the weights asked for in the request log. */
+const accepted = (ep: EndpointRecord): OpResult => ({
+  body: { EndpointArn: ep.arn },
+  changed: true,
+  endpointName: ep.name,
+  resourceName: ep.name,
+  detail: weightsDetail(ep),
+});
 
 export const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) => {
   const name = requireName(input, 'EndpointName', 'endpointName');
@@ -78,13 +87,7 @@ export const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) 
       undefined,
       () => ctx.faults.takeCapacityUpdateFailure(ep.name),
     );
-    return {
-      body: { EndpointArn: ep.arn },
-      changed: true,
-      endpointName: ep.name,
-      resourceName: ep.name,
-      detail: weightsDetail(ep),
-    };
+    return accepted(ep);
   }
   const failureReason = ctx.faults.takeCapacityUpdateFailure(ep.name);
   for (const raw of desired) {
@@ -109,13 +112,7 @@ export const updateEndpointWeightsAndCapacities: Handler = (ctx, region, input) 
     ep.modifiedAt = Date.now();
     rebuildRouting(ep);
   });
-  return {
-    body: { EndpointArn: ep.arn },
-    changed: true,
-    endpointName: ep.name,
-    resourceName: ep.name,
-    detail: weightsDetail(ep),
-  };
+  return accepted(ep);
 };
 
 export interface CapacityChange {
