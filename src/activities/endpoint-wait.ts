@@ -1,7 +1,6 @@
 // Waiting for an endpoint to settle after a change: polls DescribeEndpoint, heartbeating, until the endpoint leaves
 // its transitional status, within a total deadline, and says "missing" only when the endpoint stays not found.
 import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
-import type { EndpointView } from './sagemaker';
 import { firstAttemptAt } from './sagemaker-errors';
 
 /**
@@ -50,8 +49,9 @@ function minutes(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
-export function endpointWaiter(
-  describe: (name: string, region?: string) => Promise<EndpointView | null>,
+/** A waiter over `describe`, which answers the endpoint's view (sagemaker.ts EndpointView) or null when not found. */
+export function endpointWaiter<View extends { status: string }>(
+  describe: (name: string, region?: string) => Promise<View | null>,
   o: WaitOptions,
 ) {
   /**
@@ -60,7 +60,7 @@ export function endpointWaiter(
    * it stayed not found; the workflow decides. Fails (non-retryable) when the deadline passes, naming what it waited
    * for.
    */
-  return async function waitForEndpoint(input: WaitInput): Promise<(EndpointView & { waitedMs: number }) | null> {
+  return async function waitForEndpoint(input: WaitInput): Promise<(View & { waitedMs: number }) | null> {
     const started = Date.now();
     const since = firstAttemptAt();
     const deadline = since + (input.timeoutMs ?? o.timeoutMs);

@@ -23,7 +23,8 @@
 // predictions (an id and a score each), released after the slice. Nothing waits in the workflow: a 7-day rollout
 // carries a timestamp, a key per variant and a few hundred numbers, however many millions of predictions it judges.
 import { heartbeat } from '@temporalio/activity';
-import { LabelledSummaryBuilder, type LabelledSummary } from '../analysis/labelled-summary';
+import { LabelledSummaryBuilder } from '../analysis/labelled-summary';
+import type { LabelledSummary } from '../analysis/types';
 import { countScore, emptyScoreCounts, type ScoreCounts } from '../analysis/score-shift';
 import {
   CAPTURE_FILE_SPAN_MS,

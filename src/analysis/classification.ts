@@ -5,7 +5,7 @@
 // A row counts as positive when its label is 1 (sklearn's pos_label=1) and as predicted positive when its score is
 // at or above the threshold. Rows whose label or score is not a finite number are left out: one bad row from a
 // model must not turn every metric into NaN.
-import type { ClassificationMetrics, RocCurve, ScoredRequest } from './types';
+import type { ClassificationMetrics, Confusion, RocCurve, ScoredRequest } from './types';
 
 /** Labels (1 = positive) and scores of the usable rows, as typed arrays for fast sorting. */
 export interface LabelledArrays {
@@ -28,14 +28,6 @@ export function toArrays(rows: readonly ScoredRequest[]): LabelledArrays {
     n++;
   }
   return { labels: labels.subarray(0, n), scores: scores.subarray(0, n), positives };
-}
-
-/** Confusion counts at a threshold (score ≥ threshold predicts positive). */
-export interface Confusion {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
 }
 
 export function confusionOf(data: LabelledArrays, threshold: number): Confusion {

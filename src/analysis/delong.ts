@@ -7,16 +7,8 @@
 import { placements, toArrays, type LabelledArrays } from './classification';
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
-import { binnedAuc, type LabelledSummary } from './labelled-summary';
-import type { ScoredRequest } from './types';
-
-export interface AucEstimate {
-  auc: number;
-  /** DeLong's variance of the AUC: S10/m + S01/n. */
-  variance: number;
-  positives: number;
-  negatives: number;
-}
+import { binnedAuc } from './labelled-summary';
+import type { AucEstimate, LabelledSummary, ScoredRequest } from './types';
 
 function meanAndVariance(values: Float64Array): { mean: number; variance: number } {
   let sum = 0;

@@ -8,11 +8,9 @@
 // difference, at any evaluation of the whole rollout, with probability at most its share; so for a candidate
 // that is not worse on any guardrail the chance of a false rollback is at most alpha in total.
 import { compareRocAuc } from './delong';
-import type { Confusion } from './classification';
 import type { Comparison } from './comparison';
 import { formatDifference, formatLevel, formatValue, groupThousands } from './format';
 import { compareLatency, NO_LATENCY_PERIODS } from './latency';
-import type { LabelledSummary } from './labelled-summary';
 import { compareErrorRates, compareQualityProportion } from './proportions';
 import { compareSampleRatio } from './sample-ratio';
 import type { PairedSummary } from './paired';
@@ -33,10 +31,12 @@ import { judgeComparison } from './verdict';
 import {
   GUARDRAIL_DESIGN,
   QUALITY_METRICS,
+  type Confusion,
   type GuardrailConfig,
   type GuardrailEvaluation,
   type GuardrailName,
   type GuardrailResult,
+  type LabelledSummary,
   type LatencyStatistics,
   type SoakSchedule,
   type SpendingLook,

@@ -2,7 +2,10 @@
 // the workflow can call it directly. See README.md beside this file for the methods and their sources.
 export * from './types';
 export { classificationMetrics, rocCurve, rocAuc } from './classification';
-export { delongAuc, compareAuc, type AucEstimate, type AucComparison } from './delong';
+export { delongAuc, compareAuc, type AucComparison } from './delong';
+export type { PairedSummary } from './paired';
+export type { ScoreShiftStatistics, ScoreShiftPeriod, ScoreCounts, PairedScoreCounts } from './score-shift';
+export type { AgreementStatistics } from './agreement';
 export { evaluateGuardrails, alphaShares, type AlphaShares } from './guardrails';
 export { MAX_SPENDING_LOOKS } from './guardrail-design';
 export {

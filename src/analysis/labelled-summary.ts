@@ -26,35 +26,19 @@
 //
 // Summaries merge by adding counts (commutative and associative), so an interval's summary folds into a step's and a
 // rollout's, and a retried activity resumes from the summary on its last heartbeat.
-import type { AucEstimate } from './delong';
-import { curveFromSteps, ratesOf, thinCurve, type Confusion } from './classification';
-import type { ClassificationMetrics, RocCurve, ScoredRequest } from './types';
+import { curveFromSteps, ratesOf, thinCurve } from './classification';
+import type {
+  AucEstimate,
+  ClassificationMetrics,
+  Confusion,
+  LabelledSummary,
+  RocCurve,
+  ScoreHistogram,
+  ScoredRequest,
+} from './types';
 
 /** Bins per unit of score: bin k holds the scores that round to k / SCORE_RESOLUTION. */
 export const SCORE_RESOLUTION = 1000;
-
-/** The non-empty bins in ascending order and the rows in each: (bins[i], counts[i]) pairs. */
-export interface ScoreHistogram {
-  bins: number[];
-  counts: number[];
-}
-
-export interface LabelledSummary {
-  /** Usable rows (finite label and score). */
-  rows: number;
-  /** Rows whose label is 1. */
-  positives: number;
-  /** The score at or above which a row counted as predicted positive in `confusion`. */
-  threshold: number;
-  /** Exact confusion counts at `threshold`, from the raw scores. */
-  confusion: Confusion;
-  /** Bins per unit of score of the histograms (SCORE_RESOLUTION when built here). */
-  resolution: number;
-  /** Rows whose score was below 0 or above 1 and was counted in the end bin. */
-  clamped: number;
-  /** Binned scores of the positive rows and of the negative rows. */
-  histogram: { positive: ScoreHistogram; negative: ScoreHistogram };
-}
 
 /** The bin of a finite score: the nearest multiple of 1/resolution, clamped to [0, 1]. */
 export function scoreBin(score: number, resolution = SCORE_RESOLUTION): number {

@@ -3,8 +3,7 @@
 // always-valid bounds of sequential.ts.
 import type { Comparison } from './comparison';
 import { notYet } from './comparison';
-import type { Confusion } from './classification';
-import type { GuardrailName, QualityMetricName } from './types';
+import type { Confusion, GuardrailName, QualityMetricName } from './types';
 
 /** Requests each variant must have served before an error rate is judged (the normal approximation needs them). */
 export const MIN_INVOCATIONS = 100;

@@ -1,11 +1,5 @@
 // The shapes src/analysis works on and returns. The workflow, the CLI and the report read these; keep them stable.
 // Everything here is plain data (JSON-serialisable), because it rides in workflow state, queries and results.
-import type { LabelledSummary } from './labelled-summary';
-
-export type { LabelledSummary, ScoreHistogram } from './labelled-summary';
-export type { PairedSummary } from './paired';
-export type { ScoreShiftStatistics, ScoreShiftPeriod, ScoreCounts, PairedScoreCounts } from './score-shift';
-export type { AgreementStatistics } from './agreement';
 
 /** One labelled request from replay traffic: the true label (0/1) and the score the variant returned. */
 export interface ScoredRequest {
@@ -267,4 +261,48 @@ export interface VariantSummary {
   /** Mean ModelLatency (ms): what there is when CloudWatch returns no percentiles. Absent in older summaries. */
   latencyMeanMs?: number | null;
   quality: ClassificationMetrics | null;
+}
+
+/** Confusion counts at a threshold (score ≥ threshold predicts positive). */
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+/** The non-empty bins in ascending order and the rows in each: (bins[i], counts[i]) pairs. */
+export interface ScoreHistogram {
+  bins: number[];
+  counts: number[];
+}
+
+/**
+ * A variant's labelled rows as sufficient statistics: exact counts and per-class score histograms (labelled-summary.ts
+ * builds them, and says why AUC and DeLong's variance are exact on them).
+ */
+export interface LabelledSummary {
+  /** Usable rows (finite label and score). */
+  rows: number;
+  /** Rows whose label is 1. */
+  positives: number;
+  /** The score at or above which a row counted as predicted positive in `confusion`. */
+  threshold: number;
+  /** Exact confusion counts at `threshold`, from the raw scores. */
+  confusion: Confusion;
+  /** Bins per unit of score of the histograms (labelled-summary.ts's SCORE_RESOLUTION when built there). */
+  resolution: number;
+  /** Rows whose score was below 0 or above 1 and was counted in the end bin. */
+  clamped: number;
+  /** Binned scores of the positive rows and of the negative rows. */
+  histogram: { positive: ScoreHistogram; negative: ScoreHistogram };
+}
+
+/** One variant's ROC AUC with DeLong's variance (delong.ts). */
+export interface AucEstimate {
+  auc: number;
+  /** DeLong's variance of the AUC: S10/m + S01/n. */
+  variance: number;
+  positives: number;
+  negatives: number;
 }

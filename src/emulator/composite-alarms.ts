@@ -9,15 +9,9 @@
  * say; this is the usual reading of their examples). Keywords are matched without regard to case (the documents
  * write "change the AlarmRule ... to false").
  */
-import type { AlarmRecord, RegionState } from './state';
+import type { AlarmRecord, RegionState, RuleNode } from './state';
 
 type AlarmState = AlarmRecord['state'];
-
-export type RuleNode =
-  | { kind: 'const'; value: boolean }
-  | { kind: 'state'; state: AlarmState; alarm: string }
-  | { kind: 'not'; operand: RuleNode }
-  | { kind: 'and' | 'or'; left: RuleNode; right: RuleNode };
 
 export class RuleError extends Error {}
 

@@ -3,7 +3,6 @@
  * CloudWatch metrics and alarms. Resource names are matched case-insensitively (SageMaker lower-cases them in ARNs).
  */
 import { resolveAwsBehaviour, type ResolvedAwsBehaviour } from './aws-behaviour';
-import type { RuleNode } from './composite-alarms';
 import { FaultStore, Rng } from './faults';
 import { MetricStore, type Series } from './metrics';
 import type { ModelLoader } from './model-loader';
@@ -164,6 +163,13 @@ export interface EndpointRecord {
   /** aws profile: the fleet being brought up, counted against quotas with the serving one. */
   fleet?: PendingFleet;
 }
+
+/** A composite alarm's AlarmRule, parsed (composite-alarms.ts parseAlarmRule). */
+export type RuleNode =
+  | { kind: 'const'; value: boolean }
+  | { kind: 'state'; state: AlarmRecord['state']; alarm: string }
+  | { kind: 'not'; operand: RuleNode }
+  | { kind: 'and' | 'or'; left: RuleNode; right: RuleNode };
 
 export interface AlarmRecord {
   name: string;

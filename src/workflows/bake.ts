@@ -12,31 +12,19 @@
 // appears only at full traffic (load, a dependency at volume) shows as a difference from the last step.
 import { durationMs } from '../schema/duration';
 import { bakeOf, phaseCount, warmInstancesOf } from '../schema/phases';
-import { EMPTY_BAKE_STREAM, evaluateBake, foldBakePeriod, type BakeStream, type Evaluation } from '../analysis';
+import { EMPTY_BAKE_STREAM, evaluateBake, foldBakePeriod } from '../analysis';
 import { quick } from './activities';
 import { failedUpdate, noteInstances } from './capacity';
 import { firstPeriodOfStep, settledBefore } from './cloudwatch-evidence';
+import type { BakeState } from './carried-state';
 import { continueAsNewIfDue } from './continue-as-new';
-import type { RollbackNow, RolloutContext } from './context';
+import type { Ending, RollbackNow, RolloutContext } from './context';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { metricPeriodMs, readAlarms, readPeriods, recordEvaluation } from './evaluation';
-import { failureMessage, failureType, promote, rollBack, type Ending } from './finish';
+import { failureMessage, failureType, promote, rollBack } from './finish';
 import { awaitApproval, waitWhilePaused } from './gates';
 import { notify } from './notify';
 import { sleepUnlessRolledBack, soakFor } from './soak';
-
-/** Where the bake is, carried across runs (continue-as-new.ts). */
-export interface BakeState {
-  stage: 'baking' | 'settling' | 'failure-gate';
-  soakedMs: number;
-  /** The candidate during the last live step, fixed when the bake began, and the step's number. */
-  reference: BakeStream;
-  referenceStep: number;
-  /** The candidate since the bake began; CloudWatch periods starting before `foldedUntil` are folded. */
-  bake: BakeStream;
-  foldedUntil: number;
-  last: Evaluation | null;
-}
 
 /** Bakes (or goes on baking, in a continued run), then promotes; or rolls back on a failure or a rollback signal. */
 export async function bakeThenPromote(ctx: RolloutContext): Promise<Ending> {

@@ -12,12 +12,23 @@ import {
   type PairedSummary,
   type SpendingLook,
 } from '../analysis';
-import type { BakeState } from './bake';
-import type { LiveQualityEvidence } from './live-quality';
-import type { ShadowEvidence } from './shadow-evidence';
+import type { BakeState, LiveQualityEvidence, ShadowEvidence } from './carried-state';
 import type { RolloutSpec } from '../schema';
 import type { CloudWatchEvidence } from './cloudwatch-evidence';
-import { RolloutEndpoint, RolloutPhase, type Decision, type EvaluationRecord, type RolloutStatus } from './shared';
+import {
+  RolloutEndpoint,
+  RolloutPhase,
+  type Decision,
+  type EvaluationRecord,
+  type Outcome,
+  type RolloutStatus,
+} from './shared';
+
+/** How a rollout ended: promoted, rolled back or failed (finish.ts), and why. */
+export interface Ending {
+  outcome: Outcome;
+  reason: string;
+}
 
 /** Ends the story with a rollback; carries who asked, why, and the Temporal identity of the client that asked. */
 export class RollbackNow extends Error {

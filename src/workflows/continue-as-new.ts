@@ -6,7 +6,7 @@
 // server's limit.historyCount.suggestContinueAsNew and limit.historySize.suggestContinueAsNew).
 import { makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import type { PreflightResult } from '../activities';
-import type { BakeState } from './bake';
+import type { BakeState } from './carried-state';
 import type { GuardrailDesign } from '../analysis';
 import type { ChangeKind, Evidence, HumanRequest, RolloutContext, StepProgress } from './context';
 import { settleNotifications } from './notify';

@@ -4,19 +4,13 @@
 import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { EndpointView, PreflightResult } from '../activities';
 import { quick } from './activities';
-import type { RolloutContext } from './context';
+import type { Ending, RolloutContext } from './context';
 import { handScalingToCandidate, releaseBaselineScaling, restoreBaselineScaling } from './baseline-scaling';
 import { restoreBaselineInstances } from './capacity';
-import { candidateVariant, originalSettings } from './deploy';
+import { candidateVariant, originalSettings } from './ab-config';
 import { moveTraffic, setWeights, waitForEndpoint } from './endpoint';
 import { endpointConfigName } from './names';
-import type { Outcome } from './shared';
 import { formatDuration } from '../schema/duration';
-
-export interface Ending {
-  outcome: Outcome;
-  reason: string;
-}
 
 export async function promote(ctx: RolloutContext): Promise<Ending> {
   ctx.setPhase('promoting');

@@ -4,16 +4,11 @@
 // rollout's evidence. Also the folding of paired probes. What stays in workflow state is bounded (a cursor per
 // variant, one timestamp, the stable-weight periods of at most 20 steps, a few hundred numbers): never predictions.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type {
-  EndpointConfigToCreate,
-  LiveQualityOutput,
-  ReplayResult,
-  RolloutActivities,
-  WeightPeriod,
-} from '../activities';
-import { emptyScoreShift, foldScoreShift, mergeLabelled, mergePaired, type ScoreShiftStatistics } from '../analysis';
+import type { EndpointConfigToCreate, LiveQualityOutput, ReplayResult, RolloutActivities } from '../activities';
+import { emptyScoreShift, foldScoreShift, mergeLabelled, mergePaired } from '../analysis';
 import type { RolloutSpec } from '../schema';
 import { cohortSliceMs, durationMs } from '../schema/duration';
+import type { LiveQualityEvidence, LiveVariantCounts } from './carried-state';
 import type { RolloutContext } from './context';
 import type { LiveQualityStatus } from './shared';
 
@@ -25,28 +20,6 @@ const reads = proxyActivities<RolloutActivities>({
 });
 
 type DataCaptureConfig = NonNullable<NonNullable<EndpointConfigToCreate['settings']>['DataCaptureConfig']>;
-
-/** Per variant: live predictions captured, and what became of those whose label window closed. */
-export interface LiveVariantCounts {
-  captured: number;
-  closed: number;
-  labelled: number;
-  unlabelled: number;
-  late: number;
-}
-
-/** What the rollout keeps of live traffic between evaluations (in Evidence, so a continued run carries it). */
-export interface LiveQualityEvidence {
-  /** Per variant, the last capture key read. */
-  cursors: Record<string, string>;
-  /** Stable-weight periods, one per step, with the live predictions each variant served in it (the routed split). */
-  periods: (WeightPeriod & { baseline: number; candidate: number })[];
-  /** The label-free guard's folded statistics. */
-  scoreShift: ScoreShiftStatistics;
-  /** Live predictions made before this instant are in the folded cohorts (epoch ms). */
-  closedThrough: number;
-  variants: Record<string, LiveVariantCounts>;
-}
 
 /** Whether the rollout reads captured live traffic: for delayed labels, or when the spec turns capture on. */
 export function readsLiveTraffic(spec: RolloutSpec): boolean {

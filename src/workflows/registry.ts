@@ -4,8 +4,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { ModelToCreate } from '../activities';
 import { quick } from './activities';
-import type { RolloutContext } from './context';
-import type { Ending } from './finish';
+import type { Ending, RolloutContext } from './context';
 
 /** The candidate's model as CreateModel takes it: from its package, or from its image and data. */
 export function candidateModel(ctx: RolloutContext): ModelToCreate {

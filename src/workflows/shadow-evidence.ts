@@ -17,13 +17,12 @@ import {
   foldPairedScoreShift,
   mergeAgreement,
   mergePaired,
-  type AgreementStatistics,
   type GuardrailConfig,
   type PairedSummary,
-  type ScoreShiftStatistics,
 } from '../analysis';
 import { cohortSliceMs, durationMs } from '../schema/duration';
 import { isShadowStep } from '../schema/phases';
+import type { ShadowEvidence } from './carried-state';
 import type { RolloutContext } from './context';
 
 // Reading captures may take minutes on a busy endpoint: an ordinary activity that heartbeats per object.
@@ -35,20 +34,6 @@ const reads = proxyActivities<RolloutActivities>({
 
 /** activities/shadow-pairs.ts COPY_SKEW_MS: a slice is paired once its copies, answered later, have settled too. */
 const COPY_SKEW_MS = 2_000;
-
-export interface ShadowEvidence {
-  /** Requests made before this (epoch ms) are paired; the next read starts here. */
-  pairedThrough: number;
-  /** Live requests made before this have had their label window, and their labelled pairs are folded. */
-  labelledThrough: number;
-  agreement: AgreementStatistics;
-  scoreShift: ScoreShiftStatistics;
-  /** Labelled pairs: one-row replay requests (label in the InferenceId) and live pairs whose label came in time. */
-  paired: PairedSummary | null;
-  baselineOnly: number;
-  unlabelled: number;
-  late: number;
-}
 
 /** Whether the current step is a shadow step. */
 export function inShadowStep(ctx: RolloutContext): boolean {

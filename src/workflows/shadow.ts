@@ -19,7 +19,7 @@ import { quick } from './activities';
 import { failedUpdate } from './capacity';
 import type { RolloutContext } from './context';
 import { emptyEvidence, type RollbackNow } from './context';
-import { candidateVariant, deployBesideBaseline, originalSettings, type Deployed } from './deploy';
+import { candidateVariant, deployBesideBaseline, originalSettings, type Deployed } from './ab-config';
 import { setWeights, waitForEndpoint } from './endpoint';
 import { abDataCapture } from './live-quality';
 import { endpointConfigName } from './names';

@@ -13,9 +13,8 @@ import {
   mergeLabelled,
   scoreBin,
   summarizeLabelled,
-  type LabelledSummary,
 } from '../../../src/analysis/labelled-summary';
-import type { ScoredRequest } from '../../../src/analysis';
+import type { LabelledSummary, ScoredRequest } from '../../../src/analysis';
 import { labelledRows } from './evidence';
 import { seeded } from '../../../bench/random';
 
