@@ -8,7 +8,7 @@
 // step's candidateWeight is the shadow's weight as it is. Data capture of both variants gives the paired answers.
 //
 // A failing shadow step rolls back (finish.ts) to the original config before any caller got an answer from the
-// candidate. A passing one goes on to the live steps through the A/B config (deploy.ts): an UpdateEndpoint, so the
+// candidate. A passing one goes on to the live steps through the A/B config (ab-config.ts): an UpdateEndpoint, so the
 // fleet moves ([BC-SM] UpdateEndpoint "Deploys the EndpointConfig … to a new fleet of instances"): both variants come
 // up on new instances beside the old ones for the minutes the update takes, about 2N + 2M instances at the peak for a
 // baseline of N and a candidate of M (docs/production.md). SageMaker has no in-place way to turn a shadow into a
