@@ -84,9 +84,10 @@ const GRID_FLOOR = 8.5;
 const KERNEL_CUTOFF = 9;
 /**
  * Histories the cache keeps: each side (fail and pass) of a rollout's rate and quality guardrails extends its own at
- * every evaluation, at most 14 (two error rates and five quality metrics).
+ * every evaluation, at most 14 (two error rates and five quality metrics; guardrails-spending.test.ts holds the count
+ * to this). Past it, histories would evict each other and every look would be computed from its first again.
  */
-const CACHE_ENTRIES = 16;
+export const CACHE_ENTRIES = 16;
 
 /** f(t): alpha spent by fraction t; 0 for t ≤ 0 (or NaN), alpha for t ≥ 1, within [0, alpha] in between. */
 export function alphaSpent(spending: Spending, alpha: number, t: number): number {

@@ -15,7 +15,7 @@ import { alphaShares, compareGuardrails } from '../../../src/analysis/guardrails
 import { ERROR_SPENDING_SHARE, PASS_TARGET_FACTOR, SPENDING } from '../../../src/analysis/guardrail-design';
 import { informationClock } from '../../../src/analysis/spending-looks';
 import { normalQuantile } from '../../../src/analysis/normal';
-import { alphaSpent } from '../../../src/analysis/error-spending';
+import { alphaSpent, CACHE_ENTRIES } from '../../../src/analysis/error-spending';
 import { mixingScaleFor, oneSidedRadius } from '../../../src/analysis/sequential';
 import { GuardrailsSpec } from '../../../src/schema/guardrails';
 import { toGuardrailConfig } from '../../../src/schema/guardrail-config';
@@ -550,5 +550,40 @@ describe('design 4: the pass side spends 1 − power by the same clock, and a pa
     }
     expect(looks.some((l) => l.passed !== undefined)).toBe(true);
     expect(JSON.stringify(looks).length).toBeLessThan(15_000);
+  });
+});
+
+describe('the error-spending cache', () => {
+  it('keeps every history a rollout extends: both sides of every guardrail that takes spending looks, all enabled', () => {
+    const config = toGuardrailConfig(
+      GuardrailsSpec.parse({
+        quality: {
+          accuracy: { tolerance: 0.02 },
+          precision: { tolerance: 0.02 },
+          recall: { tolerance: 0.02 },
+          f1: { tolerance: 0.02 },
+          rocAuc: { tolerance: 0.02 },
+        },
+      }),
+      0.5,
+      24,
+      undefined,
+      4,
+    );
+    const b = healthy('B', 20_000, 200, 1);
+    const c = healthy('C', 20_000, 200, 2);
+    const { comparisons } = compareGuardrails(
+      guardrailInput({
+        baseline: b,
+        candidate: c,
+        split: split(b, c),
+        config,
+        schedule: { soakFraction: 0.1, looks: [] },
+      }),
+    );
+    const withLooks = comparisons.filter((x) => x.comparison.spending !== undefined).map((x) => x.comparison.guardrail);
+    expect(withLooks).toEqual(['errorRate5xx', 'errorRate4xx', 'accuracy', 'precision', 'recall', 'f1', 'rocAuc']);
+    // A history per side (fail and pass, design 4).
+    expect(2 * withLooks.length).toBeLessThanOrEqual(CACHE_ENTRIES);
   });
 });
