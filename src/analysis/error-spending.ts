@@ -305,7 +305,7 @@ function advance(prev: Progress, look: Look, alpha: number, spending: Spending):
  * The cache: the latest histories seen, each with what its looks left behind. A caller that re-evaluates with one
  * more look (every evaluation of a rollout, per guardrail) finds its history as a prefix and pays one step. Only the
  * last state of a history is kept (two grids of a few hundred points) besides its looks and boundaries: a guardrail
- * holds about 7 KB after 48 looks and 15 KB after 150 in its rollout's workflow sandbox, not a grid per look.
+ * holds a few KB in its rollout's workflow sandbox (docs/production.md has the figures), not a grid per look.
  */
 interface Entry {
   key: string;
